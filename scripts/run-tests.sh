@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every workspace's mocha suites, fast unit specs first, then the integration specs
+# against real Postgres and NATS, and ends with one line: "N passed, M failed".
+# A suite that crashes before mocha reports counts as one failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+results="$PWD/.test-results"
+rm -rf "$results" && mkdir -p "$results"
+export TEST_RESULTS_DIR="$results"
+workspaces=(shared stock-service order-service migrator)
+crashed=0
+for phase in unit integration; do
+  for ws in "${workspaces[@]}"; do
+    [ -d "$ws/test/$phase" ] || continue
+    echo "=== $ws: $phase"
+    before=$(ls "$results" | wc -l)
+    (cd "$ws" && TEST_SUITE_NAME="$ws-$phase" npx --no-install mocha "test/$phase/**/*.test.ts")
+    status=$?
+    after=$(ls "$results" | wc -l)
+    if [ "$status" -ne 0 ] && [ "$after" -eq "$before" ]; then
+      echo "!!! $ws $phase crashed before reporting (exit $status)"
+      crashed=$((crashed + 1))
+    fi
+  done
+done
+node -e '
+  const fs = require("fs"), path = require("path"), dir = process.argv[1];
+  let passed = 0, failed = Number(process.argv[2]), skipped = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+    passed += r.passes; failed += r.failures; skipped += r.pending;
+  }
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+' "$results" "$crashed"

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+
+/**
+ * The tables every service needs for reliable messaging, created by the service's first
+ * migration: the transactional outbox (with a NOTIFY trigger that wakes the relay on commit)
+ * and the processed-messages table of the idempotent consumer.
+ */
+export async function createMessagingTables(knex: Knex): Promise<void> {
+  await knex.schema.createTable('outbox', (t) => {
+    t.uuid('id').primary(); // = ce-id = Nats-Msg-Id
+    // Publishing order only. Never a cursor: concurrent transactions commit out of order.
+    t.bigIncrements('seq', { primaryKey: false });
+    t.text('type').notNullable();
+    t.text('source').notNullable();
+    t.text('subject').notNullable();
+    t.timestamp('time', { useTz: true }).notNullable();
+    t.text('traceparent');
+    t.jsonb('data').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('published_at', { useTz: true });
+  });
+  await knex.raw('create index outbox_unpublished on outbox (seq) where published_at is null');
+  await knex.raw('create index outbox_published on outbox (published_at) where published_at is not null');
+  // One notification per inserting statement, delivered at commit; the payload is unused.
+  await knex.raw(`
+    create function outbox_notify() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('outbox', '');
+      return null;
+    end $$`);
+  await knex.raw('create trigger outbox_notify after insert on outbox for each statement execute function outbox_notify()');
+
+  await knex.schema.createTable('processed_messages', (t) => {
+    t.text('consumer').notNullable();
+    t.text('message_id').notNullable();
+    t.timestamp('processed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['consumer', 'message_id']);
+  });
+  await knex.raw('create index processed_messages_age on processed_messages (processed_at)');
+}
+
+export async function dropMessagingTables(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('processed_messages');
+  await knex.schema.dropTableIfExists('outbox');
+  await knex.raw('drop function if exists outbox_notify() cascade');
+}

@@ -1,0 +1,134 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { withLogContext, type Logger } from '../logger.js';
+import { problemMiddleware } from './problem.js';
+import { routeMiddleware, type RouteDefinition } from './route.js';
+import { docsPage, openApiDocument } from './openapi.js';
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  description?: string;
+  log: Logger;
+  registry: Registry;
+  routes: RouteDefinition[];
+  /** named checks for /readyz; each resolves true when its dependency is reachable */
+  readiness: Record<string, () => Promise<boolean>>;
+  /** largest accepted JSON body, e.g. '64kb' */
+  bodyLimit?: string;
+}
+
+/**
+ * The koa app every api process runs: request id and trace context, metrics, one error
+ * policy (problem+json), a JSON body limit, the service's routes, and the operational
+ * endpoints /healthz, /readyz, /metrics, /openapi.json and /docs.
+ */
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true; // errors are logged by the problem middleware, once
+  const metrics = httpMetrics(options.registry);
+  const router = new Router();
+  const openapi = openApiDocument(
+    { title: options.service, version: options.version ?? '0.1.0', ...(options.description ? { description: options.description } : {}) },
+    options.routes,
+  );
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const entries = await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+    );
+    const checks = Object.fromEntries(entries);
+    const ready = entries.every(([, ok]) => ok);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = options.registry.contentType;
+    ctx.body = await options.registry.metrics();
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openapi;
+  });
+  router.get('/docs', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = docsPage(options.service);
+  });
+  for (const definition of options.routes) router[definition.method](definition.path, routeMiddleware(definition));
+
+  app.use(async (ctx, next) => {
+    const requestId = validId(ctx.get('x-request-id')) ?? randomUUID();
+    const traceparent = validTraceparent(ctx.get('traceparent')) ?? newTraceparent();
+    const traceId = traceparent.split('-')[1];
+    ctx.state['requestId'] = requestId;
+    ctx.state['log'] = options.log.child({ requestId });
+    ctx.set('x-request-id', requestId);
+    const stop = metrics.duration.startTimer();
+    await withLogContext({ requestId, traceId, traceparent }, next);
+    const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+    const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
+    stop(labels);
+    metrics.requests.inc(labels);
+  });
+  app.use(problemMiddleware(options.log));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit ?? '64kb', encoding: 'utf-8' }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0 picks a free one, as tests do). `close` stops accepting and waits for in-flight requests. */
+export async function listen(app: Koa, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function validId(value: string): string | undefined {
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+function validTraceparent(value: string): string | undefined {
+  return /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(value) ? value : undefined;
+}
+
+function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+function httpMetrics(registry: Registry) {
+  const labelNames = ['method', 'route', 'status'] as const;
+  return {
+    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] }),
+    duration: new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames, registers: [registry] }),
+  };
+}

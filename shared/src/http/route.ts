@@ -1,0 +1,82 @@
+import type { SchemaObject } from 'ajv';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Context } from 'koa';
+import type { Logger } from '../logger.js';
+import { AppError } from '../errors.js';
+import { describeErrors, validator } from '../validation.js';
+
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+// Query strings and path parameters arrive as strings: this instance coerces them to the schema's types.
+const coercing = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
+addFormats(coercing);
+
+export interface RouteRequest<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  header(name: string): string | undefined;
+  log: Logger;
+  /** the base URL of this request, for Location headers */
+  path: string;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDefinition<B = unknown, Q = unknown, P = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** koa-router path, e.g. `/orders/:id` */
+  path: string;
+  summary: string;
+  tag?: string;
+  body?: SchemaObject;
+  query?: SchemaObject;
+  params?: SchemaObject;
+  /** extra request headers worth documenting */
+  headers?: Record<string, string>;
+  responses: Record<number, { description: string; schema?: SchemaObject }>;
+  handle(request: RouteRequest<B, Q, P>): Promise<RouteResult>;
+}
+
+/** Declares a route: its schemas validate the request and document it in /openapi.json. */
+export function route<B = unknown, Q = unknown, P = unknown>(definition: RouteDefinition<B, Q, P>): RouteDefinition {
+  return definition as unknown as RouteDefinition;
+}
+
+/** Turns a definition into koa middleware: validate, call the handler, write the result. */
+export function routeMiddleware(definition: RouteDefinition) {
+  const validateBody = definition.body ? validator<unknown>(definition.body, 'request body') : undefined;
+  const validateQuery = definition.query ? coercing.compile(definition.query) : undefined;
+  const validateParams = definition.params ? coercing.compile(definition.params) : undefined;
+  return async (ctx: Context): Promise<void> => {
+    let body: unknown;
+    if (validateBody) {
+      if (!ctx.is('application/json')) throw new AppError('unsupported_media_type', 'send the body as application/json');
+      body = validateBody((ctx.request as { body?: unknown }).body);
+    }
+    const query = { ...ctx.query };
+    if (validateQuery && !validateQuery(query)) {
+      throw new AppError('bad_request', 'query is invalid', { details: { errors: describeErrors(validateQuery.errors) } });
+    }
+    const params = { ...(ctx as unknown as { params: Record<string, string> }).params };
+    if (validateParams && !validateParams(params)) {
+      throw new AppError('not_found', `no resource at ${ctx.path}`, { details: { errors: describeErrors(validateParams.errors) } });
+    }
+    const result = await definition.handle({
+      body,
+      query,
+      params,
+      header: (name) => ctx.get(name) || undefined,
+      log: ctx.state['log'] as Logger,
+      path: ctx.path,
+    });
+    ctx.status = result.status;
+    if (result.headers) ctx.set(result.headers);
+    if (result.body !== undefined) ctx.body = result.body;
+  };
+}

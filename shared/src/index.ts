@@ -1,0 +1,29 @@
+export { AppError, isAppError, isPermanent, type ErrorKind } from './errors.js';
+export { createLogger, withLogContext, currentLogContext, type Logger, type LogContext } from './logger.js';
+export { parseConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
+export { ajv, validator, describeErrors, type Validator, type ValidationIssue } from './validation.js';
+export { createRegistry, Registry } from './metrics.js';
+export { createDb, isDbReachable, ensureDatabase, splitDatabaseUrl, type Knex } from './db/database.js';
+export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
+export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
+export { route, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
+export { connectNats, closeNats, type NatsConnection } from './nats/connection.js';
+export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
+export {
+  Topology,
+  declareTopology,
+  declareConsumer,
+  consumerName,
+  streamConfig,
+  defaultStreamSettings,
+  SPARE_DELIVERIES,
+  type ConsumerDeclaration,
+  type StreamSettings,
+} from './nats/topology.js';
+export * from './events/contracts.js';
+export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
+export { Outbox } from './outbox/outbox.js';
+export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
+export { ConsumerRunner, backoff, type ConsumerRunnerOptions, type RetryPolicy } from './consumer/runner.js';
+export { subscribe, type Subscription, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
+export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';

@@ -1,0 +1,11 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export { Registry };
+
+/** One registry per process, with Node's default metrics and the service/process labels. */
+export function createRegistry(labels: { service: string; process: string }): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

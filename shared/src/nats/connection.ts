@@ -1,0 +1,58 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../logger.js';
+
+export type { NatsConnection };
+
+export interface NatsOptions {
+  url: string;
+  name: string;
+  log: Logger;
+  /** how long the first connection may take before giving up; reconnects afterwards never give up */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Connects once (failing fast and clearly if NATS is not there at start), then reconnects
+ * forever: a worker outliving a NATS restart is the normal case, not an error.
+ */
+export async function connectNats(options: NatsOptions): Promise<NatsConnection> {
+  const servers = options.url.split(',').map((s) => s.trim());
+  const nc = await connect({
+    servers,
+    name: options.name,
+    timeout: options.connectTimeoutMs ?? 5000,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    pingInterval: 10_000,
+  });
+  void watchStatus(nc, options.log);
+  options.log.info({ server: nc.getServer() }, 'connected to NATS');
+  return nc;
+}
+
+async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  for await (const status of nc.status()) {
+    switch (status.type) {
+      case 'disconnect':
+      case 'error':
+      case 'staleConnection':
+        log.warn({ status: status.type, server: 'server' in status ? status.server : undefined }, 'NATS connection trouble');
+        break;
+      case 'reconnect':
+        log.info({ server: status.server }, 'reconnected to NATS');
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Drains subscriptions and pending publishes, then closes. Safe to call on a closed connection. */
+export async function closeNats(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  try {
+    await nc.drain();
+  } catch {
+    await nc.close();
+  }
+}

@@ -1,0 +1,56 @@
+import type { Logger } from './logger.js';
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** Exit codes an operator can act on (sysexits.h). */
+export const exitCodes = { ok: 0, failure: 1, config: 78, unavailable: 69 } as const;
+
+/**
+ * Runs a process: starts it, and on SIGTERM or SIGINT stops taking work, lets in-flight work
+ * finish and exits 0. A second signal, or a stop slower than `shutdownTimeoutMs`, exits 1.
+ */
+export async function runProcess(log: Logger, start: () => Promise<Stoppable>, options: { shutdownTimeoutMs?: number } = {}): Promise<void> {
+  let running: Stoppable;
+  try {
+    running = await start();
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    process.exit(isUnavailable(error) ? exitCodes.unavailable : exitCodes.failure);
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(exitCodes.failure);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown took too long: exiting');
+      process.exit(exitCodes.failure);
+    }, options.shutdownTimeoutMs ?? 30_000);
+    timer.unref();
+    running.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(exitCodes.ok);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'error while stopping');
+        process.exit(exitCodes.failure);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+}
+
+/** True for errors that mean a dependency (Postgres, NATS) could not be reached. */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECTION_REFUSED', 'TIMEOUT'].includes(e?.code ?? '') ||
+    /ECONNREFUSED|connect|timeout/i.test(e?.message ?? '');
+}

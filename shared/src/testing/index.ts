@@ -1,0 +1,3 @@
+export { testInfra, stopTestInfra, createTestDatabase, uniqueNamespace, testNatsConnection, deleteNamespaceStreams, type TestInfra, type TestDatabase } from './infra.js';
+export { readStream, type StoredMessage } from './stream.js';
+export { eventually, sleep } from './eventually.js';
