@@ -184,7 +184,7 @@ export class ConsumerRunner {
         return 'retried';
       }
     }
-    message.term('retries exhausted');
+    message.term();
     return 'dead_lettered';
   }
 
@@ -220,7 +220,8 @@ export class ConsumerRunner {
       return 'retried';
     }
     log.error({ err: error, subject: message.subject }, 'message dead-lettered');
-    if (terminate) message.term(oneLine(reason));
+    // no reason: `+TERM <reason>` needs nats-server 2.10.4; 2.9 ignores it and redelivers
+    if (terminate) message.term();
     return 'dead_lettered';
   }
 

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { ConfigError, defineConfig, parseConfig } from '../../src/index.js';
+
+const spec = defineConfig({
+  port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port' },
+  databaseUrl: { env: 'DATABASE_URL', type: 'string', description: 'Postgres URL' },
+  level: { env: 'LOG_LEVEL', type: 'string', enum: ['info', 'debug'], default: 'info', description: 'log level' },
+  relay: { env: 'RELAY_ENABLED', type: 'boolean', default: true, description: 'run the relay' },
+});
+
+describe('config', () => {
+  it('applies defaults and coerces types from env strings', () => {
+    const config = parseConfig(spec, { DATABASE_URL: 'postgres://x/y', RELAY_ENABLED: 'false' });
+    expect(config).to.deep.equal({ port: 3001, databaseUrl: 'postgres://x/y', level: 'info', relay: false });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig(spec, { DATABASE_URL: 'postgres://x/y', PORT: '' }).port).to.equal(3001);
+  });
+
+  it('reports every bad key at once, naming the variable and the value', () => {
+    try {
+      parseConfig(spec, { PORT: 'eighty', LOG_LEVEL: 'loud' });
+      expect.fail('should have thrown');
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).to.include('PORT must be integer (got "eighty")');
+      expect(problems).to.include('LOG_LEVEL must be equal to one of the allowed values (got "loud")');
+      expect(problems).to.include('DATABASE_URL');
+    }
+  });
+});
