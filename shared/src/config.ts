@@ -85,3 +85,26 @@ export const commonConfig = defineConfig({
     description: 'optional prefix for every subject and stream name, to run several isolated copies on one NATS (tests use it)',
   },
 });
+
+/** Keys of api processes. */
+export const apiConfig = defineConfig({
+  bodyLimit: { env: 'HTTP_BODY_LIMIT', type: 'string', pattern: '^[0-9]+(b|kb|mb)$', default: '64kb', description: 'largest accepted JSON body' },
+  dbPoolMax: { env: 'DB_POOL_MAX', type: 'integer', minimum: 1, default: 10, description: 'Postgres connections per process' },
+});
+
+/** Keys of worker processes. */
+export const workerConfig = defineConfig({
+  dbPoolMax: { env: 'DB_POOL_MAX', type: 'integer', minimum: 2, default: 10, description: 'Postgres connections per process' },
+  relayBatchSize: { env: 'RELAY_BATCH_SIZE', type: 'integer', minimum: 1, maximum: 10000, default: 1000, description: 'outbox rows published per relay round' },
+  relayPollIntervalMs: { env: 'RELAY_POLL_INTERVAL_MS', type: 'integer', minimum: 10, default: 1000, description: 'outbox poll interval when no NOTIFY arrives' },
+  relayRetentionHours: { env: 'RELAY_RETENTION_HOURS', type: 'number', minimum: 0, default: 24, description: 'published outbox rows are deleted after this long' },
+  consumerConcurrency: { env: 'CONSUMER_CONCURRENCY', type: 'integer', minimum: 1, maximum: 256, default: 16, description: 'messages handled at once per subscription' },
+  retryBaseDelayMs: { env: 'RETRY_BASE_DELAY_MS', type: 'integer', minimum: 1, default: 500, description: 'delay before the first redelivery of a failed message; doubles each time' },
+  retryMaxDelayMs: { env: 'RETRY_MAX_DELAY_MS', type: 'integer', minimum: 1, default: 30000, description: 'longest delay between redeliveries' },
+});
+
+/** Keys of migrator runs. */
+export const streamConfigKeys = defineConfig({
+  streamReplicas: { env: 'NATS_STREAM_REPLICAS', type: 'integer', minimum: 1, maximum: 5, default: 1, description: 'replicas per stream (3 on a NATS cluster)' },
+  streamMaxAgeHours: { env: 'NATS_STREAM_MAX_AGE_HOURS', type: 'number', minimum: 1, default: 168, description: 'how long events stay in their stream' },
+});

@@ -7,7 +7,7 @@ export { createDb, isDbReachable, ensureDatabase, splitDatabaseUrl, type Knex } 
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { route, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
-export { connectNats, closeNats, type NatsConnection } from './nats/connection.js';
+export { connectNats, closeNats, isNatsReachable, type NatsConnection } from './nats/connection.js';
 export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
 export {
   Topology,
@@ -27,3 +27,9 @@ export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, backoff, type ConsumerRunnerOptions, type RetryPolicy } from './consumer/runner.js';
 export { subscribe, type Subscription, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
 export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';
+export { apiConfig, workerConfig, streamConfigKeys } from './config.js';
+export { migrationSource, type ServiceDescriptor, type Migration } from './service.js';
+export { migrate, type MigrateOptions } from './migrate.js';
+export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker } from './worker.js';
+export { readStream, type StoredMessage } from './nats/read-stream.js';
+export { openResources, runService, redact, type Resources, type ResourceSettings } from './platform.js';

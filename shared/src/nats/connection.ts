@@ -56,3 +56,17 @@ export async function closeNats(nc: NatsConnection): Promise<void> {
     await nc.close();
   }
 }
+
+/** True when the server answers a ping within `timeoutMs` (for /readyz). */
+export async function isNatsReachable(nc: NatsConnection, timeoutMs = 1000): Promise<boolean> {
+  if (nc.isClosed()) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([nc.flush().then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

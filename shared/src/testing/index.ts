@@ -1,3 +1,4 @@
 export { testInfra, stopTestInfra, createTestDatabase, uniqueNamespace, testNatsConnection, deleteNamespaceStreams, type TestInfra, type TestDatabase } from './infra.js';
-export { readStream, type StoredMessage } from './stream.js';
+export { readStream, type StoredMessage } from '../nats/read-stream.js';
 export { eventually, sleep } from './eventually.js';
+export { startServiceUnderTest, testLog, type ServiceUnderTest } from './service.js';

@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import { ConsumerRunner, type RetryPolicy } from './consumer/runner.js';
+import type { Subscription } from './consumer/subscription.js';
+import type { Logger } from './logger.js';
+import type { Topology } from './nats/topology.js';
+import type { Outbox } from './outbox/outbox.js';
+import { OutboxRelay } from './outbox/relay.js';
+
+export interface WorkerDeps {
+  service: string;
+  db: Knex;
+  databaseUrl: string;
+  nc: NatsConnection;
+  topology: Topology;
+  outbox: Outbox;
+  log: Logger;
+  registry?: Registry;
+  clock?: () => Date;
+}
+
+export interface WorkerSettings {
+  subscriptions: Subscription[];
+  relay?: { batchSize?: number; pollIntervalMs?: number; leaderRetryMs?: number; retentionMs?: number };
+  consumers?: { concurrency?: number; retry?: RetryPolicy };
+}
+
+export interface RunningWorker {
+  relay: OutboxRelay;
+  consumers: ConsumerRunner;
+  stop(): Promise<void>;
+}
+
+/** A worker process's work: the outbox relay (active on one replica) and the service's subscriptions (shared by all replicas). */
+export function startWorker(deps: WorkerDeps, settings: WorkerSettings): RunningWorker {
+  const relay = new OutboxRelay({ ...deps, ...settings.relay });
+  const consumers = new ConsumerRunner({ ...deps, subscriptions: settings.subscriptions, ...settings.consumers });
+  relay.start();
+  consumers.start();
+  return {
+    relay,
+    consumers,
+    async stop() {
+      // consumers first: their handlers may still write outbox rows the relay should publish
+      await consumers.stop();
+      await relay.stop();
+    },
+  };
+}
