@@ -33,3 +33,4 @@ export { migrate, type MigrateOptions } from './migrate.js';
 export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker } from './worker.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
 export { openResources, runService, redact, type Resources, type ResourceSettings } from './platform.js';
+export { startApiProcess, startWorkerProcess, type RunningApi, type RunningWorkerProcess, type WorkerProcessConfig } from './processes.js';

@@ -63,7 +63,11 @@ export function consumerName(service: string, event: EventType): string {
   return `${service}-${event.replace('.', '-')}`;
 }
 
-export function declareConsumer(service: string, event: EventType, overrides: Partial<Omit<ConsumerDeclaration, 'event'>> = {}): ConsumerDeclaration {
+export function declareConsumer<T extends EventType>(
+  service: string,
+  event: T,
+  overrides: Partial<Omit<ConsumerDeclaration, 'event'>> = {},
+): ConsumerDeclaration & { event: T } {
   return { durable: consumerName(service, event), event, maxAttempts: 8, ackWaitMs: 30_000, maxAckPending: 1000, ...overrides };
 }
 

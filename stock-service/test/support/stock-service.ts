@@ -2,9 +2,9 @@ import { startServiceUnderTest, type ServiceUnderTest } from '@order-platform/sh
 import { startApi, type RunningApi } from '../../src/api/app.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
 import { descriptor } from '../../src/descriptor.js';
-import { startWorker, type RunningStockWorker } from '../../src/worker/worker.js';
+import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.js';
 
-export type StockService = ServiceUnderTest<RunningApi, RunningStockWorker>;
+export type StockService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
 
 export function startStockService(options: { namespace?: string; worker?: boolean } = {}): Promise<StockService> {
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });

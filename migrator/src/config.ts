@@ -1,0 +1,16 @@
+import { commonConfig, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
+
+export function migratorSpec(defaultDatabaseUrl: string) {
+  return defineConfig({
+    ...commonConfig,
+    ...streamConfigKeys,
+    databaseUrl: { env: 'DATABASE_URL', type: 'string', default: defaultDatabaseUrl, description: "the service's Postgres database (created if missing and allowed)" },
+  });
+}
+
+export type MigratorConfig = ConfigOf<ReturnType<typeof migratorSpec>>;
+
+// The only place the migrator reads the environment.
+export function loadConfig(defaultDatabaseUrl: string, env = process.env): MigratorConfig {
+  return parseConfig(migratorSpec(defaultDatabaseUrl), env);
+}

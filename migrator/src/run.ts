@@ -1,0 +1,25 @@
+import { closeNats, connectNats, defaultStreamSettings, isUnavailable, migrate, redact, Topology, type Logger, type ServiceDescriptor } from '@order-platform/shared';
+import type { MigratorConfig } from './config.js';
+
+/** Migrates one service's database and declares its streams and consumers. Throws with an operator-readable message. */
+export async function runMigrator(descriptor: ServiceDescriptor, config: MigratorConfig, log: Logger): Promise<void> {
+  const nc = await connectNats({ url: config.natsUrl, name: `${descriptor.service}-migrator`, log, connectTimeoutMs: 5000 }).catch((error: unknown) => {
+    throw Object.assign(new Error(`cannot reach NATS at ${config.natsUrl}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED' });
+  });
+  try {
+    await migrate(descriptor, {
+      databaseUrl: config.databaseUrl,
+      nc,
+      topology: new Topology(config.natsNamespace),
+      streamSettings: { ...defaultStreamSettings, replicas: config.streamReplicas, maxAgeMs: config.streamMaxAgeHours * 3600_000 },
+      log,
+    }).catch((error: unknown) => {
+      if (isUnavailable(error)) {
+        throw Object.assign(new Error(`cannot reach Postgres at ${redact(config.databaseUrl)}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED' });
+      }
+      throw error;
+    });
+  } finally {
+    await closeNats(nc);
+  }
+}

@@ -1,0 +1,25 @@
+import { startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { startApi, type RunningApi } from '../../src/api/app.js';
+import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
+import { descriptor } from '../../src/descriptor.js';
+import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.js';
+
+export type OrderService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
+
+export function startOrderService(options: { namespace?: string; worker?: boolean } = {}): Promise<OrderService> {
+  return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
+}
+
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+export function orderBody(overrides: Record<string, unknown> = {}) {
+  return { customerId: 'customer-1', items: [{ sku: 'KETTLE-1', quantity: 2 }], payment: { method: 'card', token: 'tok_ok' }, ...overrides };
+}
