@@ -27,8 +27,11 @@ export interface RelayOptions {
   pruneIntervalMs?: number;
 }
 
+type SeqRange = [number, number];
+
 interface OutboxRow {
   id: string;
+  seq: number;
   type: string;
   source: string;
   subject: string;
@@ -110,9 +113,13 @@ export class OutboxRelay {
         await client.connect();
         if (await this.acquireLeadership(client)) {
           await client.query('listen outbox');
+          // This connection is the relay's alone. The outbox churns faster than its statistics
+          // follow, and with stale ones the planner sorts every unpublished row (tens of ms)
+          // instead of walking the partial index in seq order (about one ms per batch).
+          await client.query('set enable_bitmapscan = off; set enable_seqscan = off; set enable_sort = off');
           this.leader = true;
           log.info('outbox relay active');
-          await this.publishUntilStopped();
+          await this.publishUntilStopped(client);
         }
       } catch (error) {
         log.error({ err: error }, 'outbox relay failed; retrying');
@@ -138,48 +145,65 @@ export class OutboxRelay {
     return false;
   }
 
-  private async publishUntilStopped(): Promise<void> {
+  /**
+   * Three rounds overlap: while batch k is being published, batch k+1 is being selected and
+   * batch k-1 is being marked. The select leaves out the seq ranges of the batches in flight;
+   * a row that committed late inside such a range is simply taken a round or two later.
+   */
+  private async publishUntilStopped(client: pg.Client): Promise<void> {
     const { batchSize, pollIntervalMs, pruneIntervalMs } = this.options;
+    const none: SeqRange = [0, -1];
     let marking: Promise<void> = Promise.resolve();
-    let markingIds: string[] = [];
+    let markingRange = none;
     let nextPrune = Date.now() + pruneIntervalMs;
+    this.notified = false;
+    let next: Promise<OutboxRow[]> | undefined = this.selectUnpublished(client, batchSize, [none, none]);
     try {
       while (!this.stopping && !this.connectionLost) {
-        this.notified = false;
-        const rows = await this.selectUnpublished(batchSize, markingIds);
+        const rows: OutboxRow[] = await (next ?? this.selectUnpublished(client, batchSize, [markingRange, none]));
+        next = undefined;
         if (rows.length === 0) {
           await marking;
-          markingIds = [];
+          markingRange = none;
           if (Date.now() >= nextPrune) {
             await this.prune();
             nextPrune = Date.now() + pruneIntervalMs;
           }
           await this.idle(pollIntervalMs);
+          this.notified = false;
           continue;
         }
-        const { published, failures } = await this.publish(rows);
+        const range: SeqRange = [rows[0]!.seq, rows.at(-1)!.seq];
+        const publishing = this.publish(rows);
+        if (rows.length === batchSize) next = this.selectUnpublished(client, batchSize, [range, markingRange]);
+        const { published, failures } = await publishing;
         await marking;
-        markingIds = published;
+        markingRange = range;
         marking = this.markPublished(published);
         if (failures > 0) {
           await marking;
-          markingIds = [];
+          markingRange = none;
+          await next?.catch(() => undefined);
+          next = undefined;
           await this.idle(Math.min(pollIntervalMs, 1000));
         }
       }
     } finally {
+      await next?.catch(() => undefined);
       await marking.catch((error: unknown) => this.options.log.warn({ err: error }, 'could not mark published rows; they will be republished and deduplicated'));
     }
   }
 
-  private async selectUnpublished(limit: number, exclude: string[]): Promise<OutboxRow[]> {
-    const result = await this.options.db.raw<{ rows: OutboxRow[] }>(
-      `select id, type, source, subject, time, traceparent, data::text as data
+  private async selectUnpublished(client: pg.Client, limit: number, exclude: [SeqRange, SeqRange]): Promise<OutboxRow[]> {
+    const [[a0, a1], [b0, b1]] = exclude;
+    const result = await client.query<OutboxRow>(
+      `select id, seq, type, source, subject, time, traceparent, data::text as data
          from outbox
-        where published_at is null and not (id = any(?::uuid[]))
+        where published_at is null
+          and not (seq between $1 and $2) and not (seq between $3 and $4)
         order by seq
-        limit ?`,
-      [exclude, limit],
+        limit $5`,
+      [a0, a1, b0, b1, limit],
     );
     return result.rows;
   }
