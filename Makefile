@@ -1,0 +1,35 @@
+# Order platform: run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Tests run against these unless overridden; `make test-containers` uses testcontainers instead.
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export TEST_NATS_URL ?= nats://127.0.0.1:4222
+
+.PHONY: help install build test test-containers dev bench-relay clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: node_modules/.package-lock.json ## install dependencies (npm ci)
+
+build: install ## type-check and compile every workspace (tsc -b)
+	npx tsc -b tsconfig.build.json
+
+test: build ## unit, then integration suites against local Postgres + NATS; ends with "N passed, M failed"
+	scripts/run-tests.sh
+
+test-containers: build ## the same suites against throwaway Postgres and NATS containers (needs Docker)
+	TEST_DATABASE_URL= TEST_NATS_URL= scripts/run-tests.sh
+
+dev: build ## migrate, then run every api and worker locally with prefixed, readable logs
+	node scripts/dev.mjs
+
+bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
+	cd shared && npx tsx --conditions=source bench/relay-bench.ts
+
+clean: ## remove build output
+	rm -rf */dist */tsconfig.tsbuildinfo .test-results
