@@ -152,9 +152,10 @@ describe('idempotent consumer runner', () => {
     expect(dlq.headers['dlq-delivery-count']).to.equal(String(consumer.maxAttempts));
     expect(dlq.headers['dlq-error']).to.equal('gateway unavailable');
     expect(attempts).to.equal(consumer.maxAttempts);
+    // the dead letter is written first, then the hook runs
+    await eventually(async () => expect(await f.db('outbox').select('type', 'subject')).to.deep.equal([{ type: 'stock.low', subject: 'E' }]));
+    await sleep(300);
     expect(hooks).to.deep.equal(['gateway unavailable']);
-    const outbox = await f.db('outbox').select('type', 'subject');
-    expect(outbox).to.deep.equal([{ type: 'stock.low', subject: 'E' }]);
   });
 
   it('finishes the message in flight before stop() returns', async () => {
