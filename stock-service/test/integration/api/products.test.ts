@@ -44,6 +44,7 @@ describe('stock-service products API', () => {
     expect(again.status).to.equal(409);
     expect(again.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(again.body).to.include({ status: 409, title: 'Conflict' });
+    await eventually(async () => expect(await productEvents('DUP-1')).to.have.length(1));
     await sleep(300);
     expect(await productEvents('DUP-1')).to.have.length(1);
   });
