@@ -17,6 +17,8 @@ export interface RelayOptions {
   log: Logger;
   registry?: Registry | undefined;
   batchSize?: number;
+  /** batches published at once */
+  pipelineDepth?: number;
   /** fallback when a NOTIFY is lost (or a row was written without the trigger) */
   pollIntervalMs?: number;
   /** how often a standby replica tries to become the active relay */
@@ -70,6 +72,7 @@ export class OutboxRelay {
   constructor(options: RelayOptions) {
     this.options = {
       batchSize: 1000,
+      pipelineDepth: 3,
       pollIntervalMs: 1000,
       leaderRetryMs: 1000,
       publishTimeoutMs: 5000,
@@ -146,64 +149,68 @@ export class OutboxRelay {
   }
 
   /**
-   * Three rounds overlap: while batch k is being published, batch k+1 is being selected and
-   * batch k-1 is being marked. The select leaves out the seq ranges of the batches in flight;
-   * a row that committed late inside such a range is simply taken a round or two later.
+   * Up to `pipelineDepth` batches are in flight at once, each published (many messages at a
+   * time, then every PubAck awaited) and then marked, while the next batch is selected. The
+   * select leaves out the seq ranges of the batches in flight; a row that committed late inside
+   * such a range is simply taken once that batch is done.
    */
   private async publishUntilStopped(client: pg.Client): Promise<void> {
-    const { batchSize, pollIntervalMs, pruneIntervalMs } = this.options;
-    const none: SeqRange = [0, -1];
-    let marking: Promise<void> = Promise.resolve();
-    let markingRange = none;
+    const { batchSize, pollIntervalMs, pruneIntervalMs, pipelineDepth } = this.options;
+    const inFlight = new Set<{ range: SeqRange; done: Promise<void> }>();
     let nextPrune = Date.now() + pruneIntervalMs;
-    this.notified = false;
-    let next: Promise<OutboxRow[]> | undefined = this.selectUnpublished(client, batchSize, [none, none]);
+    let failed = false;
     try {
       while (!this.stopping && !this.connectionLost) {
-        const rows: OutboxRow[] = await (next ?? this.selectUnpublished(client, batchSize, [markingRange, none]));
-        next = undefined;
+        while (inFlight.size >= pipelineDepth) await Promise.race([...inFlight].map((b) => b.done));
+        if (failed) {
+          await Promise.all([...inFlight].map((b) => b.done));
+          failed = false;
+          await this.idle(Math.min(pollIntervalMs, 1000));
+        }
+        this.notified = false;
+        const rows = await this.selectUnpublished(client, batchSize, [...inFlight].map((b) => b.range));
         if (rows.length === 0) {
-          await marking;
-          markingRange = none;
+          if (inFlight.size > 0) {
+            await Promise.race([...inFlight].map((b) => b.done));
+            continue;
+          }
           if (Date.now() >= nextPrune) {
             await this.prune();
             nextPrune = Date.now() + pruneIntervalMs;
           }
           await this.idle(pollIntervalMs);
-          this.notified = false;
           continue;
         }
-        const range: SeqRange = [rows[0]!.seq, rows.at(-1)!.seq];
-        const publishing = this.publish(rows);
-        if (rows.length === batchSize) next = this.selectUnpublished(client, batchSize, [range, markingRange]);
-        const { published, failures } = await publishing;
-        await marking;
-        markingRange = range;
-        marking = this.markPublished(published);
-        if (failures > 0) {
-          await marking;
-          markingRange = none;
-          await next?.catch(() => undefined);
-          next = undefined;
-          await this.idle(Math.min(pollIntervalMs, 1000));
-        }
+        const batch = {
+          range: [rows[0]!.seq, rows.at(-1)!.seq] as SeqRange,
+          done: this.publish(rows)
+            .then(({ published, failures }) => {
+              if (failures > 0) failed = true;
+              return this.markPublished(published);
+            })
+            .catch((error: unknown) => {
+              failed = true;
+              this.options.log.warn({ err: error }, 'could not mark published rows; they will be republished and deduplicated');
+            })
+            .finally(() => inFlight.delete(batch)),
+        };
+        inFlight.add(batch);
       }
     } finally {
-      await next?.catch(() => undefined);
-      await marking.catch((error: unknown) => this.options.log.warn({ err: error }, 'could not mark published rows; they will be republished and deduplicated'));
+      await Promise.all([...inFlight].map((b) => b.done));
     }
   }
 
-  private async selectUnpublished(client: pg.Client, limit: number, exclude: [SeqRange, SeqRange]): Promise<OutboxRow[]> {
-    const [[a0, a1], [b0, b1]] = exclude;
+  private async selectUnpublished(client: pg.Client, limit: number, exclude: SeqRange[]): Promise<OutboxRow[]> {
+    const params: number[] = [limit];
+    const conditions = exclude.map(([from, to]) => `and not (seq between $${params.push(from)} and $${params.push(to)})`).join(' ');
     const result = await client.query<OutboxRow>(
       `select id, seq, type, source, subject, time, traceparent, data::text as data
          from outbox
-        where published_at is null
-          and not (seq between $1 and $2) and not (seq between $3 and $4)
+        where published_at is null ${conditions}
         order by seq
-        limit $5`,
-      [a0, a1, b0, b1, limit],
+        limit $1`,
+      params,
     );
     return result.rows;
   }
