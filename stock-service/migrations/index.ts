@@ -1,6 +1,8 @@
 import type { Migration } from '@order-platform/shared';
 import * as products from './001-products.js';
+import * as reservations from './002-reservations.js';
 
 export const migrations: Record<string, Migration> = {
   '001-products': products,
+  '002-reservations': reservations,
 };

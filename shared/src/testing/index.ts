@@ -2,3 +2,4 @@ export { testInfra, stopTestInfra, createTestDatabase, uniqueNamespace, testNats
 export { readStream, type StoredMessage } from '../nats/read-stream.js';
 export { eventually, sleep } from './eventually.js';
 export { startServiceUnderTest, testLog, type ServiceUnderTest } from './service.js';
+export { publishEvent } from './publish.js';
