@@ -91,3 +91,58 @@ async function withItems(db: Knex | Knex.Transaction, rows: OrderRow[]): Promise
     updatedAt: row.updated_at,
   }));
 }
+
+/** The order, locked for the rest of the transaction: transitions of one order never interleave. */
+export async function lockOrder(trx: Knex.Transaction, id: string): Promise<Order | undefined> {
+  const row = await trx<OrderRow>('orders').where({ id }).forUpdate().first();
+  if (!row) return undefined;
+  const [order] = await withItems(trx, [row]);
+  return order;
+}
+
+export async function saveStatus(trx: Knex.Transaction, order: Order): Promise<void> {
+  await trx('orders').where({ id: order.id }).update({ status: order.status, cancellation_reason: order.cancellationReason, updated_at: order.updatedAt });
+}
+
+export interface HistoryEntry {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  cause: string;
+  causeId: string | null;
+  reason: string | null;
+  at: Date;
+}
+
+export async function listHistory(db: Knex, orderId: string): Promise<HistoryEntry[]> {
+  const rows = await db('order_history').where({ order_id: orderId }).orderBy('id');
+  return rows.map((r: { from_status: OrderStatus | null; to_status: OrderStatus; cause: string; cause_id: string | null; reason: string | null; occurred_at: Date }) => ({
+    from: r.from_status,
+    to: r.to_status,
+    cause: r.cause,
+    causeId: r.cause_id,
+    reason: r.reason,
+    at: r.occurred_at,
+  }));
+}
+
+export async function findStatus(db: Knex, id: string): Promise<{ status: OrderStatus; cancellationReason: string | null; updatedAt: Date } | undefined> {
+  const row = await db('orders').where({ id }).first('status', 'cancellation_reason', 'updated_at');
+  return row && { status: row.status as OrderStatus, cancellationReason: row.cancellation_reason as string | null, updatedAt: row.updated_at as Date };
+}
+
+/**
+ * History entries of one order after `afterId`. Safe as a cursor here: the entries of one order
+ * are written under its row lock, so they commit in id order.
+ */
+export async function historySince(db: Knex, orderId: string, afterId: number): Promise<(HistoryEntry & { id: number })[]> {
+  const rows = await db('order_history').where({ order_id: orderId }).andWhere('id', '>', afterId).orderBy('id');
+  return rows.map((r: { id: number; from_status: OrderStatus | null; to_status: OrderStatus; cause: string; cause_id: string | null; reason: string | null; occurred_at: Date }) => ({
+    id: r.id,
+    from: r.from_status,
+    to: r.to_status,
+    cause: r.cause,
+    causeId: r.cause_id,
+    reason: r.reason,
+    at: r.occurred_at,
+  }));
+}

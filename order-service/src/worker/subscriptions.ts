@@ -1,13 +1,27 @@
 import { declareConsumer, subscribe, type ConsumerDeclaration, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
+import { onPaymentCaptured } from './handlers/on-payment-captured.js';
+import { onPaymentFailed } from './handlers/on-payment-failed.js';
 import { onProductChanged } from './handlers/on-product-changed.js';
+import { onStockRejected } from './handlers/on-stock-rejected.js';
+import { onStockReserved } from './handlers/on-stock-reserved.js';
 
 const productChanged = declareConsumer(SERVICE, 'stock.product-changed');
+const stockReserved = declareConsumer(SERVICE, 'stock.reserved');
+const stockRejected = declareConsumer(SERVICE, 'stock.rejected');
+const paymentCaptured = declareConsumer(SERVICE, 'payments.captured');
+const paymentFailed = declareConsumer(SERVICE, 'payments.failed');
 
 /** The durable consumers the migrator declares for this service. */
-export const consumers: ConsumerDeclaration[] = [productChanged];
+export const consumers: ConsumerDeclaration[] = [productChanged, stockReserved, stockRejected, paymentCaptured, paymentFailed];
 
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
-  return [subscribe(productChanged, onProductChanged)];
+  return [
+    subscribe(productChanged, onProductChanged),
+    subscribe(stockReserved, onStockReserved),
+    subscribe(stockRejected, onStockRejected),
+    subscribe(paymentCaptured, onPaymentCaptured),
+    subscribe(paymentFailed, onPaymentFailed),
+  ];
 }

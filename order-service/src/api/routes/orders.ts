@@ -1,6 +1,9 @@
 import { moneySchema, route, type RouteDefinition } from '@order-platform/shared';
 import type { UseCaseDeps } from '../../domain/deps.js';
+import { cancelOrder } from '../../domain/cancel-order.js';
 import { findOrders, getOrder, type OrderQuery } from '../../domain/find-orders.js';
+import { orderHistory } from '../../domain/order-history.js';
+import { watchOrder } from '../../domain/watch-order.js';
 import type { PlaceOrder } from '../../domain/order.js';
 import { placeOrder } from '../../domain/place-order.js';
 
@@ -75,6 +78,24 @@ export function orderRoutes(deps: UseCaseDeps): RouteDefinition[] {
       method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One order', params: idParams,
       responses: { 200: { description: 'the order', schema: orderSchema }, 404: { description: 'no such order' } },
       handle: async ({ params }) => ({ status: 200, body: await getOrder(deps.db, params.id) }),
+    }),
+    route<unknown, unknown, { id: string }>({
+      method: 'post', path: '/orders/:id/cancel', tag: 'orders', summary: 'Cancel an order (pending, stock reserved or confirmed)', params: idParams,
+      responses: { 202: { description: 'cancelled; stock and money are given back', schema: orderSchema }, 404: { description: 'no such order' }, 409: { description: 'already cancelled' } },
+      handle: async ({ params }) => ({ status: 202, body: await cancelOrder(deps, params.id) }),
+    }),
+    route<unknown, unknown, { id: string }>({
+      method: 'get', path: '/orders/:id/events', tag: 'orders', summary: 'Every status change of an order, with its cause', params: idParams,
+      responses: { 200: { description: 'the history, oldest first' }, 404: { description: 'no such order' } },
+      handle: async ({ params }) => ({ status: 200, body: await orderHistory(deps.db, params.id) }),
+    }),
+    route<unknown, unknown, { id: string }>({
+      method: 'get', path: '/orders/:id/stream', tag: 'orders', summary: 'Server-sent events of status changes, ending at confirmed or cancelled', params: idParams,
+      responses: { 200: { description: 'text/event-stream of `status` events' }, 404: { description: 'no such order' } },
+      async handle({ params, log }) {
+        const stream = await watchOrder(deps.db, params.id, log);
+        return { status: 200, body: stream, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' } };
+      },
     }),
     route<unknown, OrderQuery>({
       method: 'get', path: '/orders', tag: 'orders', summary: 'Orders, newest first, filtered by customer and status', query: listQuery,

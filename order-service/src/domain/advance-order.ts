@@ -1,0 +1,53 @@
+import type { HandlerContext, Knex, OrderCancelled, OrderConfirmed } from '@order-platform/shared';
+import { appendHistory, lockOrder, saveStatus } from '../data/orders-repository.js';
+import { applyTransition, decideTransition, type OrderFact } from './order-lifecycle.js';
+import { orderView, type Order, type OrderView } from './order.js';
+
+export interface Cause {
+  /** the event type, or the HTTP request */
+  name: string;
+  /** the event id */
+  id?: string;
+}
+
+export type AdvanceResult = { outcome: 'unknown_order' } | { outcome: 'unchanged'; order: OrderView } | { outcome: 'changed'; order: OrderView };
+
+/**
+ * Moves an order along its lifecycle in the caller's transaction: lock, decide (pure), save
+ * the new status with a history entry, and emit orders.confirmed or orders.cancelled.
+ */
+export async function advanceOrder(
+  trx: Knex.Transaction,
+  outbox: HandlerContext['outbox'],
+  orderId: string,
+  fact: OrderFact,
+  cause: Cause,
+  now: Date,
+): Promise<AdvanceResult> {
+  const order = await lockOrder(trx, orderId);
+  if (!order) return { outcome: 'unknown_order' };
+  const transition = decideTransition(order.status, fact);
+  if (!transition) return { outcome: 'unchanged', order: orderView(order) };
+  const next = applyTransition(order, transition, now);
+  await saveStatus(trx, next);
+  await appendHistory(trx, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now });
+  if (transition.emit === 'orders.confirmed') await outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
+  if (transition.emit === 'orders.cancelled') await outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
+  return { outcome: 'changed', order: orderView(next) };
+}
+
+function confirmed(order: Order, now: Date): OrderConfirmed {
+  return { orderId: order.id, customerId: order.customerId, items: order.items, total: order.total, confirmedAt: now.toISOString() };
+}
+
+function cancelled(order: Order, previous: Order, now: Date): OrderCancelled {
+  return {
+    orderId: order.id,
+    customerId: order.customerId,
+    items: order.items,
+    total: order.total,
+    reason: order.cancellationReason!,
+    previousStatus: previous.status as OrderCancelled['previousStatus'],
+    cancelledAt: now.toISOString(),
+  };
+}

@@ -1,0 +1,16 @@
+import { AppError } from '@order-platform/shared';
+import { advanceOrder } from './advance-order.js';
+import type { UseCaseDeps } from './deps.js';
+import type { OrderView } from './order.js';
+
+/** A customer cancels: pending, stock_reserved and confirmed orders become cancelled; compensation follows from orders.cancelled. */
+export async function cancelOrder(deps: UseCaseDeps, orderId: string): Promise<OrderView> {
+  const now = deps.clock();
+  return deps.db.transaction(async (trx) => {
+    const outbox = { add: ((type, fields) => deps.outbox.add(trx, type, { ...fields, time: now })) as Parameters<typeof advanceOrder>[1]['add'] };
+    const result = await advanceOrder(trx, outbox, orderId, { kind: 'cancel_requested' }, { name: 'POST /orders/:id/cancel' }, now);
+    if (result.outcome === 'unknown_order') throw new AppError('not_found', `order ${orderId} does not exist`);
+    if (result.outcome === 'unchanged') throw new AppError('conflict', `order ${orderId} is already cancelled`);
+    return result.order;
+  });
+}

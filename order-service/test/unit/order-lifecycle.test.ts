@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { decideTransition, type OrderFact } from '../../src/domain/order-lifecycle.js';
+import type { OrderStatus } from '../../src/domain/order.js';
+
+const facts: Record<string, OrderFact> = {
+  reserved: { kind: 'stock_reserved' },
+  rejected: { kind: 'stock_rejected', reason: 'out_of_stock' },
+  captured: { kind: 'payment_captured' },
+  failed: { kind: 'payment_failed', reason: 'payment_declined' },
+  cancel: { kind: 'cancel_requested' },
+};
+
+// DESIGN.md §4, row by row; '-' = nothing changes
+const table: Record<OrderStatus, Record<keyof typeof facts, string>> = {
+  pending: { reserved: 'stock_reserved', rejected: 'cancelled:out_of_stock', captured: 'confirmed', failed: 'cancelled:payment_declined', cancel: 'cancelled:customer_request' },
+  stock_reserved: { reserved: '-', rejected: '-', captured: 'confirmed', failed: 'cancelled:payment_declined', cancel: 'cancelled:customer_request' },
+  confirmed: { reserved: '-', rejected: '-', captured: '-', failed: '-', cancel: 'cancelled:customer_request' },
+  cancelled: { reserved: '-', rejected: '-', captured: '-', failed: '-', cancel: '-' },
+};
+
+describe('order state machine', () => {
+  for (const [status, row] of Object.entries(table)) {
+    for (const [name, expected] of Object.entries(row)) {
+      it(`${status} + ${name} -> ${expected}`, () => {
+        const t = decideTransition(status as OrderStatus, facts[name]!);
+        const got = t === null ? '-' : t.to === 'cancelled' ? `cancelled:${t.reason}` : t.to;
+        expect(got).to.equal(expected);
+      });
+    }
+  }
+});
