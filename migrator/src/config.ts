@@ -14,3 +14,8 @@ export type MigratorConfig = ConfigOf<ReturnType<typeof migratorSpec>>;
 export function loadConfig(defaultDatabaseUrl: string, env = process.env): MigratorConfig {
   return parseConfig(migratorSpec(defaultDatabaseUrl), env);
 }
+
+/** For the dlq tool: only where NATS is. */
+export function loadToolConfig(env = process.env) {
+  return parseConfig(commonConfig, env);
+}

@@ -34,3 +34,4 @@ export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker }
 export { readStream, type StoredMessage } from './nats/read-stream.js';
 export { openResources, runService, redact, type Resources, type ResourceSettings } from './platform.js';
 export { startApiProcess, startWorkerProcess, type RunningApi, type RunningWorkerProcess, type WorkerProcessConfig } from './processes.js';
+export { listDeadLetters, replayDeadLetter, type DeadLetter } from './dead-letters.js';
