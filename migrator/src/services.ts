@@ -3,5 +3,6 @@ import type { ServiceDescriptor } from '@order-platform/shared';
 /** Every service the migrator knows, loaded on demand. */
 export const services: Record<string, () => Promise<ServiceDescriptor>> = {
   'order-service': async () => (await import('order-service/descriptor')).descriptor,
+  'payment-service': async () => (await import('payment-service/descriptor')).descriptor,
   'stock-service': async () => (await import('stock-service/descriptor')).descriptor,
 };

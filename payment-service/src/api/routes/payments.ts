@@ -1,0 +1,31 @@
+import { moneySchema, route, type RouteDefinition } from '@order-platform/shared';
+import type { QueryDeps } from '../../domain/deps.js';
+import { findPayments } from '../../domain/find-payments.js';
+
+const statuses = ['pending', 'captured', 'failed', 'voided', 'refunded'];
+const orderId = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+const paymentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    orderId,
+    amount: { oneOf: [moneySchema, { type: 'null' }], description: 'null only when the order was never seen' },
+    status: { enum: statuses },
+    attempts: { type: 'integer', minimum: 0 },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const listQuery = { type: 'object', properties: { orderId }, required: ['orderId'], additionalProperties: false } as const;
+
+export function paymentRoutes(deps: QueryDeps): RouteDefinition[] {
+  return [
+    route<unknown, { orderId: string }>({
+      method: 'get', path: '/payments', tag: 'payments', summary: "An order's payments", query: listQuery,
+      responses: { 200: { description: 'the payments of the order (none or one)', schema: { type: 'array', items: paymentSchema } }, 400: { description: 'orderId missing' } },
+      handle: async ({ query }) => ({ status: 200, body: await findPayments(deps, query.orderId) }),
+    }),
+  ];
+}

@@ -1,0 +1,90 @@
+import { AppError, type Knex, type Money } from '@order-platform/shared';
+import type { ChargeResult, Gateway, VoidResult } from '../domain/gateway.js';
+
+type Answer = ChargeResult | { outcome: 'unavailable' };
+
+/** What the simulated provider answers to the n-th request of a charge, by card token (DESIGN.md §7). */
+export function cardRule(token: string, attempt: number): Answer {
+  switch (token) {
+    case 'tok_ok':
+      return { outcome: 'captured' };
+    case 'tok_declined':
+      return { outcome: 'declined', detail: 'card declined by the issuer' };
+    case 'tok_flaky':
+      return attempt <= 2 ? { outcome: 'unavailable' } : { outcome: 'captured' };
+    case 'tok_unavailable':
+      return { outcome: 'unavailable' };
+    default:
+      return { outcome: 'declined', detail: 'unknown card token' };
+  }
+}
+
+type Outcome = 'captured' | 'declined' | 'voided' | 'refunded';
+
+interface OperationRow {
+  idempotency_key: string;
+  kind: 'charge' | 'refund';
+  attempts: number;
+  outcome: Outcome | null;
+  detail: string | null;
+}
+
+/**
+ * The card gateway, simulated. It stands for the provider's side, so it keeps its records in
+ * `gateway_operations` through its own connections, outside the caller's transaction: a worker
+ * that dies after a charge and before its commit finds the charge on retry, and is answered
+ * as the first time instead of being charged again.
+ */
+export class SimulatedGateway implements Gateway {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async charge(request: { idempotencyKey: string; token: string; amount: Money }): Promise<ChargeResult> {
+    const answer = await this.db.transaction(async (trx): Promise<Answer> => {
+      const op = await this.receive(trx, request.idempotencyKey, 'charge', request.amount);
+      if (op.outcome) return op.outcome === 'captured' ? { outcome: 'captured' } : { outcome: 'declined', detail: op.detail ?? op.outcome };
+      const fresh = cardRule(request.token, op.attempts);
+      if (fresh.outcome !== 'unavailable') await this.settle(trx, request.idempotencyKey, fresh.outcome, 'detail' in fresh ? fresh.detail : null);
+      return fresh;
+    });
+    // thrown after the commit: the provider remembers the attempt either way
+    if (answer.outcome === 'unavailable') throw new AppError('transient', 'card gateway unavailable', { details: { idempotencyKey: request.idempotencyKey } });
+    return answer;
+  }
+
+  async voidCharge(request: { idempotencyKey: string }): Promise<VoidResult> {
+    return this.db.transaction(async (trx) => {
+      const now = this.clock();
+      await trx('gateway_operations').insert({ idempotency_key: request.idempotencyKey, kind: 'charge', attempts: 0, created_at: now, updated_at: now }).onConflict('idempotency_key').ignore();
+      const op = (await trx<OperationRow>('gateway_operations').where({ idempotency_key: request.idempotencyKey }).forUpdate().first())!;
+      if (op.outcome === 'captured') return { outcome: 'captured' };
+      if (!op.outcome) await this.settle(trx, request.idempotencyKey, 'voided', 'voided before it was taken');
+      return { outcome: 'voided' };
+    });
+  }
+
+  async refund(request: { idempotencyKey: string; amount: Money }): Promise<{ outcome: 'refunded' }> {
+    await this.db.transaction(async (trx) => {
+      const op = await this.receive(trx, request.idempotencyKey, 'refund', request.amount);
+      if (!op.outcome) await this.settle(trx, request.idempotencyKey, 'refunded', null);
+    });
+    return { outcome: 'refunded' };
+  }
+
+  /** Records one more request under the key and locks its record until the answer is settled. */
+  private async receive(trx: Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money): Promise<OperationRow> {
+    const now = this.clock();
+    const [op] = await trx('gateway_operations')
+      .insert({ idempotency_key: key, kind, amount: amount.amount, currency: amount.currency, attempts: 1, created_at: now, updated_at: now })
+      .onConflict('idempotency_key')
+      .merge({ attempts: trx.raw('gateway_operations.attempts + 1'), updated_at: now })
+      .returning<OperationRow[]>(['idempotency_key', 'kind', 'attempts', 'outcome', 'detail']);
+    return op!;
+  }
+
+  private async settle(trx: Knex.Transaction, key: string, outcome: Outcome, detail: string | null): Promise<void> {
+    await trx('gateway_operations').where({ idempotency_key: key }).update({ outcome, detail, updated_at: this.clock() });
+  }
+}

@@ -1,0 +1,12 @@
+import type { ServiceDescriptor } from '@order-platform/shared';
+import { migrations } from '../migrations/index.js';
+import { DEFAULT_DATABASE_URL, SERVICE } from './config.js';
+import { consumers } from './worker/subscriptions.js';
+
+export const descriptor: ServiceDescriptor = {
+  service: SERVICE,
+  defaultDatabaseUrl: DEFAULT_DATABASE_URL,
+  migrations,
+  streams: ['PAYMENTS', 'DLQ'],
+  consumers,
+};

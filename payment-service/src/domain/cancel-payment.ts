@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, type HandlerContext, type OrderCancelled } from '@order-platform/shared';
+import { findPaymentByOrder, insertPayment, updatePayment } from '../data/payments-repository.js';
+import type { PaymentDeps } from './deps.js';
+import { chargeKey, refundKey } from './gateway.js';
+import { capture, decideCancel, refundPayment, voidPayment, type CapturedPayment, type Payment } from './payment.js';
+
+/**
+ * orders.cancelled: voids a payment not charged and refunds a captured one. With no payment yet,
+ * a voided one is left behind, so a late orders.created or stock.reserved charges nothing.
+ */
+export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, context: HandlerContext): Promise<Payment> {
+  const { trx, outbox, now } = context;
+  const decision = decideCancel(await findPaymentByOrder(trx, cancel.orderId, { forUpdate: true }), cancel, now, randomUUID());
+  switch (decision.kind) {
+    case 'tombstone':
+      if (!(await insertPayment(trx, decision.payment))) throw new AppError('transient', 'a payment was opened concurrently; retrying', { details: { orderId: cancel.orderId } });
+      return decision.payment;
+    case 'void': {
+      // A charge attempt may have reached the gateway before a crash lost its answer.
+      const held = await deps.gateway.voidCharge({ idempotencyKey: chargeKey(decision.payment.id) });
+      if (held.outcome === 'voided') {
+        const voided = voidPayment(decision.payment, now);
+        await updatePayment(trx, voided);
+        return voided;
+      }
+      // taken after all: record the capture, then give the money back
+      const captured = capture(decision.payment, now);
+      await outbox.add(captured.event.type, { subject: cancel.orderId, data: captured.event.data });
+      return refund(deps, captured.payment, context);
+    }
+    case 'refund':
+      return refund(deps, decision.payment, context);
+    case 'leave':
+      return decision.payment;
+  }
+}
+
+async function refund(deps: PaymentDeps, payment: CapturedPayment, { trx, outbox, now }: HandlerContext): Promise<Payment> {
+  await deps.gateway.refund({ idempotencyKey: refundKey(payment.id), amount: payment.amount });
+  const { payment: refunded, event } = refundPayment(payment, now);
+  await updatePayment(trx, refunded);
+  await outbox.add(event.type, { subject: payment.orderId, data: event.data });
+  return refunded;
+}

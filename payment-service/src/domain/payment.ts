@@ -1,0 +1,148 @@
+import type { Money, OrderCancelled, OrderCreated, PaymentCaptured, PaymentFailed, PaymentRefunded } from '@order-platform/shared';
+import type { ChargeResult, VoidResult } from './gateway.js';
+
+interface PaymentFields {
+  id: string;
+  orderId: string;
+  /** charge requests sent to the gateway */
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Charged = { amount: Money; token: string; failureReason: null };
+
+/** A payment is a union on its status: what is known about it depends on how it got there. */
+export type Payment = PaymentFields &
+  (
+    | ({ status: 'pending' } & Charged)
+    | ({ status: 'captured' } & Charged)
+    | ({ status: 'refunded' } & Charged)
+    // token null: the cancel came before orders.created
+    | { status: 'voided'; amount: Money; token: string | null; failureReason: null }
+    // amount null: the retries ran out before orders.created told the amount
+    | { status: 'failed'; amount: Money | null; token: string | null; failureReason: PaymentFailed['reason'] }
+  );
+
+export type PaymentStatus = Payment['status'];
+export type PendingPayment = Extract<Payment, { status: 'pending' }>;
+export type CapturedPayment = Extract<Payment, { status: 'captured' }>;
+
+export type PaymentEvent =
+  | { type: 'payments.captured'; data: PaymentCaptured }
+  | { type: 'payments.failed'; data: PaymentFailed }
+  | { type: 'payments.refunded'; data: PaymentRefunded };
+
+type Settled<P extends Payment = Payment> = { payment: P; event: PaymentEvent };
+
+/** orders.created: a pending payment for the total, unless the order has one (a repeat, or a cancel came first). */
+export function decideOpen(existing: Payment | undefined, order: OrderCreated, now: Date, id: string): PendingPayment | undefined {
+  if (existing) return undefined;
+  return { id, orderId: order.orderId, status: 'pending', amount: order.total, token: order.payment.token, failureReason: null, attempts: 0, createdAt: now, updatedAt: now };
+}
+
+export type ChargeDecision = { kind: 'wait' } | { kind: 'leave'; payment: Payment } | { kind: 'charge'; payment: PendingPayment };
+
+/** stock.reserved: only a pending payment is charged; without one the amount is unknown, so wait for orders.created. */
+export function decideCharge(payment: Payment | undefined): ChargeDecision {
+  if (!payment) return { kind: 'wait' };
+  return payment.status === 'pending' ? { kind: 'charge', payment } : { kind: 'leave', payment };
+}
+
+export function settleCharge(payment: PendingPayment, result: ChargeResult, now: Date): Settled {
+  switch (result.outcome) {
+    case 'captured':
+      return capture(payment, now);
+    case 'declined':
+      return fail(payment, 'payment_declined', result.detail, now);
+    default:
+      return unreachable(result);
+  }
+}
+
+export function capture(payment: PendingPayment, now: Date): Settled<CapturedPayment> {
+  return {
+    payment: { ...payment, status: 'captured', updatedAt: now },
+    event: { type: 'payments.captured', data: { orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, capturedAt: now.toISOString() } },
+  };
+}
+
+export type UnavailableDecision = { kind: 'leave'; payment: Payment } | { kind: 'record'; payment: Payment; event: PaymentEvent } | { kind: 'settle'; payment: PendingPayment };
+
+/**
+ * The charge's retries ran out. A pending payment is settled (see settleUnavailable); with no
+ * payment yet, a failed one is recorded so a late orders.created opens nothing; any other
+ * payment is left as it is.
+ */
+export function decideUnavailable(payment: Payment | undefined, failure: { orderId: string; detail: string }, now: Date, id: string): UnavailableDecision {
+  if (payment) return payment.status === 'pending' ? { kind: 'settle', payment } : { kind: 'leave', payment };
+  const failed: Payment = { id, orderId: failure.orderId, status: 'failed', amount: null, token: null, failureReason: 'payment_unavailable', attempts: 0, createdAt: now, updatedAt: now };
+  return { kind: 'record', ...fail(failed, 'payment_unavailable', failure.detail, now) };
+}
+
+/** After the gateway was asked to void the charge: failed as unavailable, or captured if it had been taken after all. */
+export function settleUnavailable(payment: PendingPayment, held: VoidResult, detail: string, now: Date): Settled {
+  return held.outcome === 'captured' ? capture(payment, now) : fail(payment, 'payment_unavailable', detail, now);
+}
+
+export type CancelDecision =
+  | { kind: 'tombstone'; payment: Payment }
+  | { kind: 'void'; payment: PendingPayment }
+  | { kind: 'refund'; payment: CapturedPayment }
+  | { kind: 'leave'; payment: Payment };
+
+/** orders.cancelled: void what is not charged, refund what is; with no payment yet, leave a voided one behind. */
+export function decideCancel(payment: Payment | undefined, cancel: OrderCancelled, now: Date, id: string): CancelDecision {
+  if (!payment) {
+    return { kind: 'tombstone', payment: { id, orderId: cancel.orderId, status: 'voided', amount: cancel.total, token: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
+  }
+  switch (payment.status) {
+    case 'pending':
+      return { kind: 'void', payment };
+    case 'captured':
+      return { kind: 'refund', payment };
+    case 'failed':
+    case 'voided':
+    case 'refunded':
+      return { kind: 'leave', payment };
+    default:
+      return unreachable(payment);
+  }
+}
+
+export function voidPayment(payment: PendingPayment, now: Date): Payment {
+  return { ...payment, status: 'voided', updatedAt: now };
+}
+
+export function refundPayment(payment: CapturedPayment, now: Date): Settled {
+  return {
+    payment: { ...payment, status: 'refunded', updatedAt: now },
+    event: { type: 'payments.refunded', data: { orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, refundedAt: now.toISOString() } },
+  };
+}
+
+function fail(payment: Payment, reason: PaymentFailed['reason'], detail: string, now: Date): Settled {
+  return {
+    payment: { ...payment, status: 'failed', failureReason: reason, updatedAt: now },
+    event: { type: 'payments.failed', data: { orderId: payment.orderId, paymentId: payment.id, reason, detail: detail.slice(0, 1000), failedAt: now.toISOString() } },
+  };
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}
+
+/** The HTTP representation (DESIGN.md §7). */
+export function paymentView(payment: Payment) {
+  return {
+    id: payment.id,
+    orderId: payment.orderId,
+    amount: payment.amount,
+    status: payment.status,
+    attempts: payment.attempts,
+    createdAt: payment.createdAt.toISOString(),
+    updatedAt: payment.updatedAt.toISOString(),
+  };
+}
+
+export type PaymentView = ReturnType<typeof paymentView>;

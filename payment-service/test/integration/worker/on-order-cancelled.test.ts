@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { sleep } from '@order-platform/shared/testing';
+import { SimulatedGateway } from '../../../src/data/simulated-gateway.js';
+import { newOrderId, orderCancelled, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
+
+describe('payment-service worker: orders.cancelled', () => {
+  let payments: PaymentService;
+
+  before(async () => {
+    payments = await startPaymentService();
+  });
+
+  after(async () => {
+    await payments.close();
+  });
+
+  async function eventTypes(orderId: string) {
+    return (await paymentEvents(payments, orderId)).map((e) => e.type);
+  }
+
+  async function capturedOrder() {
+    const created = orderCreated(newOrderId(), 'tok_ok', 5198);
+    await publish(payments, 'orders.created', created);
+    await publish(payments, 'stock.reserved', stockReserved(created.orderId));
+    await paymentEventsOf(payments, created.orderId, ['payments.captured']);
+    return created;
+  }
+
+  it('when the cancel comes before the order, the payment is voided and a late order and reservation charge nothing', async () => {
+    const created = orderCreated(newOrderId());
+    await publish(payments, 'orders.cancelled', orderCancelled(created));
+    const voided = await paymentWithStatus(payments, created.orderId, 'voided');
+    expect(voided).to.include({ amount: 5198, currency: 'EUR', token: null });
+    await publish(payments, 'orders.created', created);
+    await publish(payments, 'stock.reserved', stockReserved(created.orderId));
+    await settled(payments, 'orders.created');
+    await settled(payments, 'stock.reserved');
+    await sleep(300);
+    expect(await paymentRow(payments, created.orderId)).to.deep.equal(voided);
+    expect(await eventTypes(created.orderId)).to.deep.equal([]);
+    expect(await gatewayOperation(payments, voided.id)).to.equal(undefined);
+  });
+
+  it('when a pending payment is cancelled, it is voided and a later reservation charges nothing', async () => {
+    const created = orderCreated(newOrderId());
+    await publish(payments, 'orders.created', created);
+    const pending = await paymentWithStatus(payments, created.orderId, 'pending');
+    await publish(payments, 'orders.cancelled', orderCancelled(created));
+    await paymentWithStatus(payments, created.orderId, 'voided');
+    await publish(payments, 'stock.reserved', stockReserved(created.orderId));
+    await settled(payments, 'stock.reserved');
+    await sleep(300);
+    expect(await paymentRow(payments, created.orderId)).to.include({ status: 'voided', attempts: 0 });
+    expect(await eventTypes(created.orderId)).to.deep.equal([]);
+    expect(await gatewayOperation(payments, pending.id)).to.include({ outcome: 'voided', attempts: 0 });
+  });
+
+  it('when a captured order is cancelled, the payment is refunded once and payments.refunded announced', async () => {
+    const created = await capturedOrder();
+    const payment = (await paymentRow(payments, created.orderId))!;
+    await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
+    const [, refunded] = await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
+    expect(refunded!.data).to.deep.include({ orderId: created.orderId, paymentId: payment.id, amount: { amount: 5198, currency: 'EUR' } });
+    expect(await paymentRow(payments, created.orderId)).to.include({ status: 'refunded' });
+    expect(await gatewayOperation(payments, `refund:${payment.id}`)).to.include({ kind: 'refund', amount: 5198, attempts: 1, outcome: 'refunded' });
+  });
+
+  it('when a cancel is delivered twice, the payment is refunded once', async () => {
+    const created = await capturedOrder();
+    const payment = (await paymentRow(payments, created.orderId))!;
+    const id = await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
+    await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'), { id, msgId: `${id}-redelivered` });
+    await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
+    await settled(payments, 'orders.cancelled');
+    // a second cancel under another event id finds the payment refunded and does nothing
+    await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
+    await settled(payments, 'orders.cancelled');
+    await sleep(300);
+    expect(await eventTypes(created.orderId)).to.deep.equal(['payments.captured', 'payments.refunded']);
+    expect(await payments.api.resources.db('processed_messages').where({ message_id: id })).to.have.length(1);
+    expect(await gatewayOperation(payments, `refund:${payment.id}`)).to.include({ attempts: 1 });
+  });
+
+  it('when a failed payment is cancelled, nothing is refunded', async () => {
+    const created = orderCreated(newOrderId(), 'tok_declined');
+    await publish(payments, 'orders.created', created);
+    await publish(payments, 'stock.reserved', stockReserved(created.orderId));
+    await paymentEventsOf(payments, created.orderId, ['payments.failed']);
+    await publish(payments, 'orders.cancelled', { ...orderCancelled(created), reason: 'payment_declined' });
+    await settled(payments, 'orders.cancelled');
+    await sleep(300);
+    expect(await paymentRow(payments, created.orderId)).to.include({ status: 'failed' });
+    expect(await eventTypes(created.orderId)).to.deep.equal(['payments.failed']);
+  });
+
+  it('when the gateway took a charge whose commit was lost to a crash, a cancel records the capture and refunds it', async () => {
+    await payments.stopWorker();
+    try {
+      const created = orderCreated(newOrderId(), 'tok_ok', 5198);
+      const paymentId = crypto.randomUUID();
+      const now = new Date();
+      await payments.api.resources.db('payments').insert({ id: paymentId, order_id: created.orderId, amount: 5198, currency: 'EUR', token: 'tok_ok', status: 'pending', attempts: 1, created_at: now, updated_at: now });
+      // what a worker did before dying: the charge went through, its transaction never committed
+      await new SimulatedGateway(payments.api.resources.db).charge({ idempotencyKey: paymentId, token: 'tok_ok', amount: created.total });
+      await publish(payments, 'orders.cancelled', orderCancelled(created, 'stock_reserved'));
+      await payments.startWorker();
+      await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
+      expect(await paymentRow(payments, created.orderId)).to.include({ status: 'refunded' });
+      expect(await gatewayOperation(payments, `refund:${paymentId}`)).to.include({ outcome: 'refunded' });
+    } finally {
+      if (!payments.worker) await payments.startWorker();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { expect } from 'chai';
+import { eventually, readStream, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { startApi, type RunningApi } from '../../src/api/app.js';
+import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
+import { descriptor } from '../../src/descriptor.js';
+import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.js';
+
+export type PaymentService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
+
+export function startPaymentService(options: { namespace?: string; worker?: boolean; env?: Record<string, string> } = {}): Promise<PaymentService> {
+  return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
+}
+
+export async function call(base: string, method: string, path: string) {
+  const response = await fetch(`${base}${path}`, { method });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+export interface PaymentRow {
+  id: string;
+  order_id: string;
+  amount: number | null;
+  currency: string | null;
+  token: string | null;
+  status: string;
+  attempts: number;
+  failure_reason: string | null;
+}
+
+export async function paymentRow(payments: PaymentService, orderId: string): Promise<PaymentRow | undefined> {
+  return payments.api.resources.db<PaymentRow>('payments').where({ order_id: orderId }).first();
+}
+
+/** Waits until the order's payment has the status. */
+export async function paymentWithStatus(payments: PaymentService, orderId: string, status: string, timeoutMs = 10_000): Promise<PaymentRow> {
+  return eventually(async () => {
+    const row = await paymentRow(payments, orderId);
+    expect(row?.status, `payment of ${orderId}`).to.equal(status);
+    return row!;
+  }, { timeoutMs });
+}
+
+/** The payments.* events published about an order, in stream order. */
+export async function paymentEvents(payments: PaymentService, orderId: string) {
+  const messages = await readStream(payments.api.resources.nc, payments.topology.stream('PAYMENTS'));
+  return messages.filter((m) => m.headers['ce-subject'] === orderId).map((m) => ({ type: m.headers['ce-type'], data: m.data as Record<string, unknown> }));
+}
+
+/** Waits for the order's payments.* events to be these types, and returns them. */
+export async function paymentEventsOf(payments: PaymentService, orderId: string, types: string[], timeoutMs = 10_000) {
+  return eventually(async () => {
+    const events = await paymentEvents(payments, orderId);
+    expect(events.map((e) => e.type)).to.deep.equal(types);
+    return events;
+  }, { timeoutMs });
+}
+
+export async function gatewayOperation(payments: PaymentService, idempotencyKey: string) {
+  return payments.api.resources.db('gateway_operations').where({ idempotency_key: idempotencyKey }).first() as Promise<
+    { kind: string; amount: number | null; currency: string | null; attempts: number; outcome: string | null } | undefined
+  >;
+}
+
+/** Waits until a consumer has nothing pending or unacknowledged. */
+export async function settled(payments: PaymentService, event: 'orders.created' | 'stock.reserved' | 'orders.cancelled') {
+  const jsm = await jetstreamManager(payments.api.resources.nc);
+  const stream = payments.topology.streamFor(event);
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, `payment-service-${event.replace('.', '-')}`);
+    expect(info.num_pending + info.num_ack_pending).to.equal(0);
+  });
+}

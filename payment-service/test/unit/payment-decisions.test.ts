@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import type { OrderCancelled, OrderCreated } from '@order-platform/shared';
+import {
+  decideCancel, decideCharge, decideOpen, decideUnavailable, refundPayment, settleCharge, settleUnavailable,
+  type CapturedPayment, type Payment, type PendingPayment,
+} from '../../src/domain/payment.js';
+
+const t0 = new Date('2026-01-02T03:04:05.000Z');
+const now = new Date('2026-01-02T03:05:00.000Z');
+const total = { amount: 5198, currency: 'EUR' };
+const order: OrderCreated = {
+  orderId: 'order-1', customerId: 'c1', items: [{ sku: 'A', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' } }],
+  total, payment: { method: 'card', token: 'tok_ok' }, createdAt: t0.toISOString(),
+};
+const cancel: OrderCancelled = { orderId: 'order-1', customerId: 'c1', reason: 'customer_request', previousStatus: 'pending', items: order.items, total, cancelledAt: now.toISOString() };
+const pending: PendingPayment = { id: 'pay-1', orderId: 'order-1', status: 'pending', amount: total, token: 'tok_ok', failureReason: null, attempts: 1, createdAt: t0, updatedAt: t0 };
+const captured: CapturedPayment = { ...pending, status: 'captured' };
+const voided: Payment = { ...pending, status: 'voided', token: null };
+const failed: Payment = { ...pending, status: 'failed', failureReason: 'payment_declined' };
+const refunded: Payment = { ...pending, status: 'refunded' };
+
+describe('deciding about a payment', () => {
+  it('opens a pending payment for the order total with the card token', () => {
+    expect(decideOpen(undefined, order, t0, 'pay-1')).to.deep.equal({ ...pending, attempts: 0 });
+  });
+
+  it('opens nothing when the order has a payment already, whatever its status', () => {
+    for (const existing of [pending, captured, voided, failed, refunded]) expect(decideOpen(existing, order, t0, 'pay-2'), existing.status).to.equal(undefined);
+  });
+
+  it('charges only a pending payment, and waits when the order is not known yet', () => {
+    expect(decideCharge(undefined)).to.deep.equal({ kind: 'wait' });
+    expect(decideCharge(pending)).to.deep.equal({ kind: 'charge', payment: pending });
+    for (const other of [captured, voided, failed, refunded]) expect(decideCharge(other).kind, other.status).to.equal('leave');
+  });
+
+  it('when the gateway captures, the payment is captured and payments.captured carries the amount', () => {
+    expect(settleCharge(pending, { outcome: 'captured' }, now)).to.deep.equal({
+      payment: { ...pending, status: 'captured', updatedAt: now },
+      event: { type: 'payments.captured', data: { orderId: 'order-1', paymentId: 'pay-1', amount: total, capturedAt: now.toISOString() } },
+    });
+  });
+
+  it('when the gateway declines, the payment fails with payment_declined and the detail', () => {
+    const { payment, event } = settleCharge(pending, { outcome: 'declined', detail: 'card declined by the issuer' }, now);
+    expect(payment).to.include({ status: 'failed', failureReason: 'payment_declined' });
+    expect(event).to.deep.equal({
+      type: 'payments.failed',
+      data: { orderId: 'order-1', paymentId: 'pay-1', reason: 'payment_declined', detail: 'card declined by the issuer', failedAt: now.toISOString() },
+    });
+  });
+
+  it('when retries run out, a pending payment is settled, others are left, and a missing one is recorded as failed', () => {
+    const failure = { orderId: 'order-1', detail: 'card gateway unavailable' };
+    expect(decideUnavailable(pending, failure, now, 'pay-2')).to.deep.equal({ kind: 'settle', payment: pending });
+    for (const other of [captured, voided, failed, refunded]) expect(decideUnavailable(other, failure, now, 'pay-2').kind, other.status).to.equal('leave');
+    const recorded = decideUnavailable(undefined, failure, now, 'pay-2');
+    expect(recorded.kind).to.equal('record');
+    if (recorded.kind !== 'record') return;
+    expect(recorded.payment).to.include({ id: 'pay-2', status: 'failed', amount: null, token: null, failureReason: 'payment_unavailable' });
+    expect(recorded.event.data).to.deep.include({ paymentId: 'pay-2', reason: 'payment_unavailable', detail: 'card gateway unavailable' });
+  });
+
+  it('a pending payment whose charge could be voided fails as unavailable; one taken after all is captured', () => {
+    const voidedCharge = settleUnavailable(pending, { outcome: 'voided' }, 'card gateway unavailable', now);
+    expect(voidedCharge.payment).to.include({ status: 'failed', failureReason: 'payment_unavailable' });
+    expect(voidedCharge.event.type).to.equal('payments.failed');
+    const taken = settleUnavailable(pending, { outcome: 'captured' }, 'card gateway unavailable', now);
+    expect(taken.payment.status).to.equal('captured');
+    expect(taken.event.type).to.equal('payments.captured');
+  });
+
+  it('a cancel voids a pending payment, refunds a captured one and leaves the rest', () => {
+    expect(decideCancel(pending, cancel, now, 'pay-2')).to.deep.equal({ kind: 'void', payment: pending });
+    expect(decideCancel(captured, cancel, now, 'pay-2')).to.deep.equal({ kind: 'refund', payment: captured });
+    for (const other of [voided, failed, refunded]) expect(decideCancel(other, cancel, now, 'pay-2').kind, other.status).to.equal('leave');
+  });
+
+  it('a cancel before the order leaves a voided payment for the total and no token', () => {
+    expect(decideCancel(undefined, cancel, now, 'pay-2')).to.deep.equal({
+      kind: 'tombstone',
+      payment: { id: 'pay-2', orderId: 'order-1', status: 'voided', amount: total, token: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now },
+    });
+  });
+
+  it('a refund announces payments.refunded with the captured amount', () => {
+    expect(refundPayment(captured, now)).to.deep.equal({
+      payment: { ...captured, status: 'refunded', updatedAt: now },
+      event: { type: 'payments.refunded', data: { orderId: 'order-1', paymentId: 'pay-1', amount: total, refundedAt: now.toISOString() } },
+    });
+  });
+});

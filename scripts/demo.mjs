@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// make demo: starts the system on its own ports, databases and NATS namespace, seeds a few
+// products, places orders that take every path of the saga, waits for each to end, and prints
+// a table of outcomes (order, payment and stock), then stops everything.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, appendFileSync } from 'node:fs';
+import { startStack, waitReady } from './stack.mjs';
+
+const run = randomBytes(3).toString('hex');
+const namespace = `demo${run}`;
+const logFile = '.demo.log';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+writeFileSync(logFile, '');
+const base = process.env.DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const dbName = { 'order-service': 'order_demo', 'stock-service': 'stock_demo', 'payment-service': 'payment_demo' };
+
+out(`demo run ${run}: starting the system (logs in ${logFile}) …`);
+const stack = await startStack({
+  env: { NATS_NAMESPACE: namespace, LOG_LEVEL: 'info', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '2000' },
+  databaseUrl: (dir) => `${base}/${dbName[dir]}`,
+  port: (s) => s.port + 1000,
+  output: (line) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
+});
+const { order: orders, stock, payment } = stack.urls;
+
+async function call(method, url, body) {
+  const response = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(fn, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+const terminal = (id) => until(async () => {
+  const { body } = await call('GET', `${orders}/orders/${id}`);
+  return ['confirmed', 'cancelled'].includes(body.status) ? body : undefined;
+}, `order ${id} to finish`);
+
+let code = 0;
+try {
+  await waitReady(stack.urls);
+  const sku = (name) => `${name}-${run}`.toUpperCase();
+  for (const [name, onHand] of [['kettle', 50], ['teapot', 1]]) {
+    const r = await call('POST', `${stock}/products`, { sku: sku(name), name, price: { amount: name === 'kettle' ? 2599 : 4500, currency: 'EUR' }, onHand, lowStockThreshold: 2 });
+    if (r.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(r.body)}`);
+  }
+  await until(async () => (await call('POST', `${orders}/orders`, { customerId: 'probe', items: [{ sku: sku('kettle'), quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } })).status === 202, 'the catalog to reach order-service');
+
+  const place = async (token, items) => (await call('POST', `${orders}/orders`, { customerId: `demo-${run}`, items, payment: { method: 'card', token } })).body;
+  const kettle = (quantity = 1) => [{ sku: sku('kettle'), quantity }];
+  const paths = [
+    { path: 'happy', expect: 'confirmed', start: () => place('tok_ok', kettle(2)) },
+    { path: 'out of stock', expect: 'cancelled/out_of_stock', start: () => place('tok_ok', [{ sku: sku('teapot'), quantity: 5 }]) },
+    { path: 'declined', expect: 'cancelled/payment_declined', start: () => place('tok_declined', kettle()) },
+    { path: 'flaky, then confirmed', expect: 'confirmed', start: () => place('tok_flaky', kettle()) },
+    { path: 'gateway unavailable', expect: 'cancelled/payment_unavailable', start: () => place('tok_unavailable', kettle()) },
+    {
+      path: 'cancelled while pending', expect: 'cancelled/customer_request',
+      start: async () => { const o = await place('tok_ok', kettle()); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
+    },
+    {
+      path: 'cancelled after confirmed', expect: 'cancelled/customer_request',
+      start: async () => { const o = await place('tok_ok', kettle(3)); await terminal(o.id); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
+    },
+  ];
+  const placed = await Promise.all(paths.map(async (p) => ({ ...p, order: await p.start() })));
+  const rows = [];
+  for (const p of placed) {
+    const final = await terminal(p.order.id);
+    const outcome = final.cancellationReason ? `${final.status}/${final.cancellationReason}` : final.status;
+    const payments = await until(async () => {
+      const { body } = await call('GET', `${payment}/payments?orderId=${p.order.id}`);
+      const settled = body?.[0] && !(final.status === 'cancelled' && body[0].status === 'captured') && body[0].status !== 'pending';
+      return settled || final.cancellationReason === 'out_of_stock' ? body ?? [] : undefined;
+    }, `payment of ${p.order.id} to settle`, 30_000).catch(() => []);
+    rows.push({ path: p.path, order: p.order.id.slice(0, 8), total: (final.total.amount / 100).toFixed(2), outcome, expected: p.expect, payment: payments[0] ? `${payments[0].status} (${payments[0].attempts} attempts)` : '-', ok: outcome === p.expect ? 'yes' : 'NO' });
+  }
+  await sleep(1000);
+  const figures = [];
+  for (const name of ['kettle', 'teapot']) {
+    const { body } = await call('GET', `${stock}/products/${sku(name)}`);
+    figures.push(`${body.sku}: onHand ${body.onHand}, available ${body.available}, reserved ${body.reserved}, sold ${body.sold}`);
+  }
+  const head = ['path', 'order', 'total', 'outcome', 'expected', 'payment', 'ok'];
+  const widths = head.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
+  out();
+  for (const row of [Object.fromEntries(head.map((h) => [h, h])), ...rows]) out(head.map((h, i) => String(row[h]).padEnd(widths[i])).join('  '));
+  out();
+  for (const line of figures) out(line);
+  const dead = rows.filter((r) => r.ok !== 'yes');
+  out(dead.length ? `${dead.length} path(s) did not end as expected` : 'every path ended as expected');
+  code = dead.length ? 1 : 0;
+} catch (error) {
+  out(`demo failed: ${error.message} (see ${logFile})`);
+  code = 1;
+} finally {
+  await stack.stop();
+}
+process.exit(code);

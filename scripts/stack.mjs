@@ -1,0 +1,86 @@
+// Runs the whole system as local processes: each service's migrator first, then its api and
+// worker. Used by `make dev` (default databases, ports and no namespace) and `make demo`
+// (its own databases, ports and NATS namespace, so it never disturbs a running dev stack).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export const services = [
+  { name: 'stock', dir: 'stock-service', port: 3002 },
+  { name: 'order', dir: 'order-service', port: 3001 },
+  { name: 'payment', dir: 'payment-service', port: 3003 },
+];
+const colours = [36, 35, 33, 32, 34, 31];
+const levelNames = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+function pretty(prefix, colour, line) {
+  let text = line;
+  try {
+    const { time, level, msg, service: _s, process: _p, ...fields } = JSON.parse(line);
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(' ');
+    text = `${String(time ?? '').slice(11, 23)} ${String(levelNames[level] ?? level).padEnd(5)} ${msg ?? ''} ${extra}`;
+  } catch {
+    // not a JSON log line: print as is
+  }
+  return `\x1b[${colour}m${prefix.padEnd(16)}\x1b[0m ${text}`;
+}
+
+function exited(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/**
+ * @param {{ env?: Record<string,string>, databaseUrl?: (dir: string) => string | undefined, port?: (s) => number, output?: (line: string) => void }} options
+ */
+export async function startStack(options = {}) {
+  const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
+  const run = (prefix, colour, args, env) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => output(pretty(prefix, colour, line)));
+    return child;
+  };
+  const envOf = (s) => {
+    const url = options.databaseUrl?.(s.dir);
+    return url ? { DATABASE_URL: url } : {};
+  };
+  for (const [i, s] of services.entries()) {
+    const { code } = await exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], envOf(s)));
+    if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (127.0.0.1:5432) and NATS (127.0.0.1:4222) up?`);
+  }
+  const children = [];
+  for (const [i, s] of services.entries()) {
+    for (const role of ['api', 'worker']) {
+      const env = { ...envOf(s), ...(role === 'api' ? { PORT: String(options.port?.(s) ?? s.port) } : {}) };
+      children.push({ name: `${s.name}-${role}`, child: run(`${s.name}-${role}`, colours[i], [`${s.dir}/dist/src/${role}/main.js`], env) });
+    }
+  }
+  let stopping = false;
+  return {
+    children,
+    urls: Object.fromEntries(services.map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
+    /** resolves with the first child that exits while the stack is not stopping */
+    failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
+    async stop() {
+      stopping = true;
+      for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.all(children.map(({ child }) => exited(child)));
+    },
+  };
+}
+
+/** Waits until every api answers /readyz. */
+export async function waitReady(urls, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of Object.values(urls)) {
+    for (;;) {
+      const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
