@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { eventually, readStream, sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderCreated, publish, stockReserved } from '../../support/orders.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, startPaymentService, type PaymentService } from '../../support/payment-service.js';
+import { consumers } from '../../../src/worker/subscriptions.js';
+
+const maxAttempts = consumers.find((c) => c.event === 'stock.reserved')!.maxAttempts;
 
 describe('payment-service worker: retrying a charge', () => {
   let payments: PaymentService;
@@ -37,16 +40,16 @@ describe('payment-service worker: retrying a charge', () => {
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     const [failed] = await paymentEventsOf(payments, orderId, ['payments.failed'], 20_000);
     expect(failed!.data).to.deep.include({ orderId, paymentId: payment.id, reason: 'payment_unavailable', detail: 'card gateway unavailable' });
-    expect(await paymentRow(payments, orderId)).to.include({ status: 'failed', failure_reason: 'payment_unavailable', attempts: 5 });
+    expect(await paymentRow(payments, orderId)).to.include({ status: 'failed', failure_reason: 'payment_unavailable', attempts: maxAttempts });
     const [dead] = await eventually(async () => {
       const found = await deadLetters(orderId);
       expect(found).to.have.length(1);
       return found;
     });
-    expect(dead!.headers).to.include({ 'dlq-delivery-count': '5', 'dlq-error-kind': 'transient' });
+    expect(dead!.headers).to.include({ 'dlq-delivery-count': String(maxAttempts), 'dlq-error-kind': 'transient' });
     expect(dead!.headers['dlq-error']).to.match(/^card gateway unavailable/);
     // the charge was voided at the gateway: nothing can be taken under its key any more
-    expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: 5, outcome: 'voided' });
+    expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: maxAttempts, outcome: 'voided' });
   });
 
   it('when orders.created never comes, the payment is recorded as failed and a late order charges nothing', async () => {
