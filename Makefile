@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: help install build test test-containers dev bench-relay clean
+.PHONY: help install build test test-containers dev demo dlq dlq-replay bench-relay clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,6 +27,15 @@ test-containers: build ## the same suites against throwaway Postgres and NATS co
 
 dev: build ## migrate, then run every api and worker locally with prefixed, readable logs
 	node scripts/dev.mjs
+
+demo: build ## start the system on its own ports and namespace, run every saga path, print the outcomes
+	node scripts/demo.mjs
+
+dlq: build ## list dead letters with their error and delivery count (SERVICE=… to filter)
+	node migrator/dist/src/dlq.js list $(SERVICE)
+
+dlq-replay: build ## replay dead letters to their original subject: SEQ="12 13" or ALL=1 (SERVICE=… with ALL)
+	node migrator/dist/src/dlq.js replay $(if $(ALL),--all $(SERVICE),$(SEQ))
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts

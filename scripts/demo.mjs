@@ -4,6 +4,9 @@
 // a table of outcomes (order, payment and stock), then stops everything.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, appendFileSync } from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { listDeadLetters, Topology } from '@order-platform/shared';
 import { startStack, waitReady } from './stack.mjs';
 
 const run = randomBytes(3).toString('hex');
@@ -44,6 +47,7 @@ const terminal = (id) => until(async () => {
 }, `order ${id} to finish`);
 
 let code = 0;
+const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
 try {
   await waitReady(stack.urls);
   const sku = (name) => `${name}-${run}`.toUpperCase();
@@ -94,6 +98,8 @@ try {
   for (const row of [Object.fromEntries(head.map((h) => [h, h])), ...rows]) out(head.map((h, i) => String(row[h]).padEnd(widths[i])).join('  '));
   out();
   for (const line of figures) out(line);
+  const letters = await listDeadLetters(nc, new Topology(namespace));
+  out(`dead letters: ${letters.length}${letters.map((d) => `\n  #${d.seq} ${d.consumer} ${d.eventType} ${d.subject.slice(0, 8)} after ${d.deliveryCount} deliveries: ${d.error}`).join('')}`);
   const dead = rows.filter((r) => r.ok !== 'yes');
   out(dead.length ? `${dead.length} path(s) did not end as expected` : 'every path ended as expected');
   code = dead.length ? 1 : 0;
@@ -102,5 +108,8 @@ try {
   code = 1;
 } finally {
   await stack.stop();
+  const jsm = await jetstreamManager(nc);
+  for await (const name of jsm.streams.names()) if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
+  await nc.close();
 }
 process.exit(code);
