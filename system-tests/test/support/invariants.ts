@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { eventually, readStream } from '@order-platform/shared/testing';
+import type { System } from './system.js';
+
+export interface OrderLineRecord {
+  id: string;
+  items: { sku: string; quantity: number }[];
+}
+
+/**
+ * DESIGN.md §5 after a run, read from each service's own database and the streams:
+ * 2. stock is conserved per product and nothing is oversold (no restocks happen in these runs);
+ *    sold units are exactly those of confirmed orders, and nothing stays reserved;
+ * 3. money: captured − refunded is the total of a confirmed order and 0 for a cancelled one;
+ *    no order is captured twice.
+ */
+export async function expectInvariants(system: System, initial: Record<string, number>, orders: OrderLineRecord[]): Promise<void> {
+  const ids = orders.map((o) => o.id);
+  const finals = new Map<string, { status: string; total: number }>(
+    (await system.services.order.api.resources.db('orders').whereIn('id', ids).select('id', 'status', 'total_amount')).map((r: { id: string; status: string; total_amount: number }) => [r.id, { status: r.status, total: Number(r.total_amount) }]),
+  );
+
+  const soldByConfirmed: Record<string, number> = {};
+  for (const o of orders) if (finals.get(o.id)?.status === 'confirmed') for (const l of o.items) soldByConfirmed[l.sku] = (soldByConfirmed[l.sku] ?? 0) + l.quantity;
+  await eventually(async () => {
+    const rows: { sku: string; available: number; reserved: number; sold: number }[] = await system.services.stock.api.resources.db('products').whereIn('sku', Object.keys(initial));
+    for (const row of rows) {
+      expect(row.available + row.reserved + row.sold, `${row.sku} conserved`).to.equal(initial[row.sku]);
+      expect(row.available, `${row.sku} not oversold`).to.be.at.least(0);
+      expect(row.reserved, `${row.sku} nothing left reserved`).to.equal(0);
+      expect(row.sold, `${row.sku} sold = units of confirmed orders`).to.equal(soldByConfirmed[row.sku] ?? 0);
+    }
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+
+  await eventually(async () => {
+    const rows: { order_id: string; status: string; amount: number | null }[] = await system.services.payment.api.resources.db('payments').whereIn('order_id', ids).select('order_id', 'status', 'amount');
+    const byOrder = new Map(rows.map((r) => [r.order_id, r]));
+    for (const [id, final] of finals) {
+      const p = byOrder.get(id);
+      const net = p?.status === 'captured' ? Number(p.amount) : 0;
+      expect(net, `order ${id} ${final.status}: captured - refunded (payment ${p?.status ?? 'none'})`).to.equal(final.status === 'confirmed' ? final.total : 0);
+    }
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+
+  const events = await readStream(system.services.payment.api.resources.nc, system.services.payment.topology.stream('PAYMENTS'));
+  const captures = new Map<string, number>();
+  for (const e of events) if (e.headers['ce-type'] === 'payments.captured') captures.set(e.headers['ce-subject']!, (captures.get(e.headers['ce-subject']!) ?? 0) + 1);
+  const twice = [...captures].filter(([, n]) => n > 1);
+  expect(twice, 'orders captured more than once').to.deep.equal([]);
+}

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServiceUnderTest, uniqueNamespace, type ServiceUnderTest } from '@order-platform/shared/testing';
+import * as order from 'order-service/api';
+import * as orderWorker from 'order-service/worker';
+import * as orderConfig from 'order-service/config';
+import { descriptor as orderDescriptor } from 'order-service/descriptor';
+import * as stock from 'stock-service/api';
+import * as stockWorker from 'stock-service/worker';
+import * as stockConfig from 'stock-service/config';
+import { descriptor as stockDescriptor } from 'stock-service/descriptor';
+import * as payment from 'payment-service/api';
+import * as paymentWorker from 'payment-service/worker';
+import * as paymentConfig from 'payment-service/config';
+import { descriptor as paymentDescriptor } from 'payment-service/descriptor';
+
+type Sut = ServiceUnderTest<{ url: string; resources: import('@order-platform/shared').Resources; stop(): Promise<void> }, { resources: import('@order-platform/shared').Resources; stop(): Promise<void> }>;
+export type ServiceName = 'order' | 'stock' | 'payment';
+
+const workerMain = (name: ServiceName): string => fileURLToPath(new URL(`../../../${name}-service/src/worker/main.ts`, import.meta.url));
+
+export interface System {
+  namespace: string;
+  services: Record<ServiceName, Sut>;
+  urls: Record<ServiceName, string>;
+  /** only with workers as processes */
+  kill(name: ServiceName): Promise<void>;
+  restart(name: ServiceName): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The three services in one namespace, each with its own database. Workers run in this
+ * process, or as real processes (tsx main.ts) so a test can SIGKILL them.
+ */
+export async function startSystem(options: { workers: 'in-process' | 'processes' }): Promise<System> {
+  const namespace = uniqueNamespace('sys');
+  const inProcess = options.workers === 'in-process';
+  const start = <C1, C2>(descriptor: typeof orderDescriptor, api: { startApi: never }, worker: { startWorker: never }, config: { loadApiConfig: (e: Record<string, string>) => C1; loadWorkerConfig: (e: Record<string, string>) => C2 }) =>
+    startServiceUnderTest({ descriptor, loadApiConfig: config.loadApiConfig, loadWorkerConfig: config.loadWorkerConfig, startApi: api.startApi, startWorker: worker.startWorker, namespace, worker: inProcess }) as Promise<Sut>;
+  const services = {
+    stock: await start(stockDescriptor, stock as never, stockWorker as never, stockConfig),
+    order: await start(orderDescriptor, order as never, orderWorker as never, orderConfig),
+    payment: await start(paymentDescriptor, payment as never, paymentWorker as never, paymentConfig),
+  };
+  const processes = new Map<ServiceName, ChildProcess>();
+  const spawnWorker = (name: ServiceName): void => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', workerMain(name)], {
+      env: { ...process.env, ...services[name].env, LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    processes.set(name, child);
+  };
+  if (!inProcess) for (const name of ['stock', 'order', 'payment'] as const) spawnWorker(name);
+  const stopProcess = async (name: ServiceName, signal: NodeJS.Signals) => {
+    const child = processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    namespace,
+    services,
+    urls: { order: services.order.api.url, stock: services.stock.api.url, payment: services.payment.api.url },
+    kill: (name) => stopProcess(name, 'SIGKILL'),
+    restart: spawnWorker,
+    async close() {
+      await Promise.all([...processes.keys()].map((name) => stopProcess(name, 'SIGTERM')));
+      for (const s of Object.values(services)) await s.close();
+    },
+  };
+}
