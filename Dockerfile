@@ -6,6 +6,8 @@ COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY shared/package.json shared/
 COPY stock-service/package.json stock-service/
 COPY order-service/package.json order-service/
+COPY payment-service/package.json payment-service/
+COPY system-tests/package.json system-tests/
 COPY migrator/package.json migrator/
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -23,6 +25,8 @@ COPY --from=build --chown=node:node /app/stock-service/package.json stock-servic
 COPY --from=build --chown=node:node /app/stock-service/dist stock-service/dist
 COPY --from=build --chown=node:node /app/order-service/package.json order-service/package.json
 COPY --from=build --chown=node:node /app/order-service/dist order-service/dist
+COPY --from=build --chown=node:node /app/payment-service/package.json payment-service/package.json
+COPY --from=build --chown=node:node /app/payment-service/dist payment-service/dist
 COPY --from=build --chown=node:node /app/migrator/package.json migrator/package.json
 COPY --from=build --chown=node:node /app/migrator/dist migrator/dist
 USER node
