@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: help install build test test-containers dev demo dlq dlq-replay bench-relay clean
+.PHONY: help install build test test-containers dev demo dlq dlq-replay bench bench-relay clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ dlq: build ## list dead letters with their error and delivery count (SERVICE=…
 
 dlq-replay: build ## replay dead letters to their original subject: SEQ="12 13" or ALL=1 (SERVICE=… with ALL)
 	node migrator/dist/src/dlq.js replay $(if $(ALL),--all $(SERVICE),$(SEQ))
+
+bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16); orders/s, latency, raw Postgres tx/s
+	node scripts/bench.mjs
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts
