@@ -1,23 +1,12 @@
-import { apiConfig, commonConfig, defineConfig, parseConfig, workerConfig, type ConfigOf } from '@order-platform/shared';
+import { defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'payment-service';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/payment_service';
 
-const serviceKeys = defineConfig({
-  databaseUrl: { env: 'DATABASE_URL', type: 'string', default: DEFAULT_DATABASE_URL, description: "this service's Postgres database" },
-});
-
-export const apiSpec = defineConfig({
-  ...commonConfig,
-  ...serviceKeys,
-  ...apiConfig,
-  port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3003, description: 'HTTP port' },
-});
-
+const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3003 });
+export const apiSpec = specs.api;
 export const workerSpec = defineConfig({
-  ...commonConfig,
-  ...serviceKeys,
-  ...workerConfig,
+  ...specs.worker,
   autocommitPoolMax: {
     env: 'DB_AUTOCOMMIT_POOL_MAX',
     type: 'integer',

@@ -108,3 +108,19 @@ export const streamConfigKeys = defineConfig({
   streamReplicas: { env: 'NATS_STREAM_REPLICAS', type: 'integer', minimum: 1, maximum: 5, default: 1, description: 'replicas per stream (3 on a NATS cluster)' },
   streamMaxAgeHours: { env: 'NATS_STREAM_MAX_AGE_HOURS', type: 'number', minimum: 1, default: 168, description: 'how long events stay in their stream' },
 });
+
+/** The api and worker specs of a service: the common keys, its database and its port. */
+export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number }) {
+  const serviceKeys = defineConfig({
+    databaseUrl: { env: 'DATABASE_URL', type: 'string', default: defaults.databaseUrl, description: "this service's Postgres database" },
+  });
+  return {
+    api: defineConfig({
+      ...commonConfig,
+      ...serviceKeys,
+      ...apiConfig,
+      port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: defaults.port, description: 'HTTP port' },
+    }),
+    worker: defineConfig({ ...commonConfig, ...serviceKeys, ...workerConfig }),
+  };
+}

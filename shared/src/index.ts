@@ -27,7 +27,7 @@ export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, backoff, type ConsumerRunnerOptions, type RetryPolicy } from './consumer/runner.js';
 export { subscribe, type Subscription, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
 export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';
-export { apiConfig, workerConfig, streamConfigKeys } from './config.js';
+export { apiConfig, workerConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
 export { migrationSource, type ServiceDescriptor, type Migration } from './service.js';
 export { migrate, type MigrateOptions } from './migrate.js';
 export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker } from './worker.js';

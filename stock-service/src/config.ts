@@ -1,20 +1,11 @@
-import { apiConfig, commonConfig, defineConfig, parseConfig, workerConfig, type ConfigOf } from '@order-platform/shared';
+import { parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'stock-service';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/stock_service';
 
-const serviceKeys = defineConfig({
-  databaseUrl: { env: 'DATABASE_URL', type: 'string', default: DEFAULT_DATABASE_URL, description: "this service's Postgres database" },
-});
-
-export const apiSpec = defineConfig({
-  ...commonConfig,
-  ...serviceKeys,
-  ...apiConfig,
-  port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3002, description: 'HTTP port' },
-});
-
-export const workerSpec = defineConfig({ ...commonConfig, ...serviceKeys, ...workerConfig });
+const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3002 });
+export const apiSpec = specs.api;
+export const workerSpec = specs.worker;
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;
 export type WorkerConfig = ConfigOf<typeof workerSpec>;

@@ -114,15 +114,7 @@ export interface HistoryEntry {
 }
 
 export async function listHistory(db: Knex, orderId: string): Promise<HistoryEntry[]> {
-  const rows = await db('order_history').where({ order_id: orderId }).orderBy('id');
-  return rows.map((r: { from_status: OrderStatus | null; to_status: OrderStatus; cause: string; cause_id: string | null; reason: string | null; occurred_at: Date }) => ({
-    from: r.from_status,
-    to: r.to_status,
-    cause: r.cause,
-    causeId: r.cause_id,
-    reason: r.reason,
-    at: r.occurred_at,
-  }));
+  return historySince(db, orderId, 0);
 }
 
 export async function findStatus(db: Knex, id: string): Promise<{ status: OrderStatus; cancellationReason: string | null; updatedAt: Date } | undefined> {
