@@ -96,7 +96,9 @@ export class ConsumerRunner {
       let messages: ConsumerMessages;
       try {
         const consumer = await this.js.consumers.get(stream, durable);
-        messages = await consumer.consume({ max_messages: concurrency * 2 });
+        // Short pull requests: one left behind by a stopped replica expires soon, instead of
+        // catching messages for 30 s that then wait out ack_wait before redelivery.
+        messages = await consumer.consume({ max_messages: concurrency * 2, expires: 10_000 });
       } catch (error) {
         log.error({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
         await sleep(2000);

@@ -70,15 +70,15 @@ describe('the order saga, path by path (all services, real Postgres and NATS)', 
       if (when === 'pending') await system.services.stock.stopWorker();
       const o = await placeOrder(system, token, kettle(3));
       placed.push({ id: o.id, items: kettle(3) });
-      if (when !== 'pending') await eventually(async () => expect((await order(system, o.id)).status).to.equal(when), { timeoutMs: 20_000 });
+      if (when !== 'pending') await eventually(async () => expect((await order(system, o.id)).status).to.equal(when), { timeoutMs: 60_000 });
       const cancel = await call(system.urls.order, 'POST', `/orders/${o.id}/cancel`);
       expect(cancel.status).to.equal(202);
       if (when === 'pending') await system.services.stock.startWorker();
       const history = (await call(system.urls.order, 'GET', `/orders/${o.id}/events`)).body as { from: string; to: string }[];
       expect(history.at(-1)).to.include({ from: when, to: 'cancelled' });
       expect(await order(system, o.id)).to.include({ status: 'cancelled', cancellationReason: 'customer_request' });
-      await eventually(async () => expect(await product(system, 'KETTLE')).to.deep.equal(before), { timeoutMs: 20_000 });
-      await eventually(async () => expect((await payments(system, o.id))[0]?.status).to.equal(when === 'confirmed' ? 'refunded' : 'voided'), { timeoutMs: 20_000 });
+      await eventually(async () => expect(await product(system, 'KETTLE')).to.deep.equal(before), { timeoutMs: 60_000 });
+      await eventually(async () => expect((await payments(system, o.id))[0]?.status).to.equal(when === 'confirmed' ? 'refunded' : 'voided'), { timeoutMs: 60_000 });
     });
   }
 
