@@ -10,15 +10,7 @@ export function startOrderService(options: { namespace?: string; worker?: boolea
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+export { call } from '@order-platform/shared/testing';
 
 export function orderBody(overrides: Record<string, unknown> = {}) {
   return { customerId: 'customer-1', items: [{ sku: 'KETTLE-1', quantity: 2 }], payment: { method: 'card', token: 'tok_ok' }, ...overrides };

@@ -12,11 +12,7 @@ export function startPaymentService(options: { namespace?: string; worker?: bool
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 
-export async function call(base: string, method: string, path: string) {
-  const response = await fetch(`${base}${path}`, { method });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+export { call } from '@order-platform/shared/testing';
 
 export interface PaymentRow {
   id: string;

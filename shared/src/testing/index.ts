@@ -3,3 +3,4 @@ export { readStream, type StoredMessage } from '../nats/read-stream.js';
 export { eventually, sleep } from './eventually.js';
 export { startServiceUnderTest, testLog, type ServiceUnderTest } from './service.js';
 export { publishEvent } from './publish.js';
+export { call } from './http.js';

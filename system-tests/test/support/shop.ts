@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import { eventually } from '@order-platform/shared/testing';
+import { call, eventually } from '@order-platform/shared/testing';
 import type { System } from './system.js';
 
-export async function call(base: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+export { call };
 
 export async function createProducts(system: System, products: { sku: string; onHand: number; price?: number }[]): Promise<void> {
   for (const p of products) {
