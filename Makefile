@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: help install build test test-containers dev demo dlq dlq-replay bench bench-relay clean
+.PHONY: help install build test test-containers dev demo dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,8 +37,17 @@ dlq: build ## list dead letters with their error and delivery count (SERVICE=…
 dlq-replay: build ## replay dead letters to their original subject: SEQ="12 13" or ALL=1 (SERVICE=… with ALL)
 	node migrator/dist/src/dlq.js replay $(if $(ALL),--all $(SERVICE),$(SEQ))
 
+streams: build ## messages per stream, and pending / unacked / redelivered / lag per durable consumer (NATS_URL, NATS_NAMESPACE)
+	node migrator/dist/src/streams.js
+
+autoscale: build ## scale SERVICE's compose worker on consumer lag (DRY_RUN=1 prints decisions only; ARGS="--max-replicas 8", see ARGS=--help)
+	node migrator/dist/src/autoscale.js $(SERVICE) $(if $(DRY_RUN),--dry-run) $(ARGS)
+
 bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16); orders/s, latency, raw Postgres tx/s
 	node scripts/bench.mjs
+
+asyncapi: build ## regenerate docs/asyncapi.json, the AsyncAPI 3.0 catalog of every subject, from the code's schemas
+	node migrator/dist/src/asyncapi.js docs/asyncapi.json
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts

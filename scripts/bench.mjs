@@ -10,6 +10,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { startMailSink } from './mail-sink.mjs';
 import { startStack, waitReady } from './stack.mjs';
 
 const env = process.env;
@@ -60,6 +61,8 @@ let stack;
 let urls = { order: env.BENCH_ORDER_URL, stock: env.BENCH_STOCK_URL ?? 'http://127.0.0.1:3002' };
 const nc = await connect({ servers: natsUrl });
 let code = 0;
+let sink;
+let mailed = 0;
 try {
   out(`bench run ${run}: measuring raw Postgres transactions (5 s) …`);
   const pgRate = await rawPostgresRate();
@@ -67,11 +70,17 @@ try {
   if (own) {
     writeFileSync('.bench.log', '');
     out('starting the system (logs in .bench.log) …');
-    const dbs = { 'order-service': 'order_bench', 'stock-service': 'stock_bench', 'payment-service': 'payment_bench' };
+    const dbs = { 'order-service': 'order_bench', 'stock-service': 'stock_bench', 'payment-service': 'payment_bench', 'notification-service': 'notification_bench' };
+    // notification-service mails every confirmation, as in production: to a local sink that counts them
+    sink = await startMailSink({ port: 0, onMail: () => void (mailed += 1) });
     stack = await startStack({
-      env: { NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', CONSUMER_CONCURRENCY: env.CONSUMER_CONCURRENCY ?? '32' },
+      env: {
+        NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', CONSUMER_CONCURRENCY: env.CONSUMER_CONCURRENCY ?? '32',
+        SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:5005',
+      },
       databaseUrl: (dir) => `${pgBase}/${dbs[dir]}`,
       port: (s) => s.port + 2000,
+      metricsPort: (s) => s.metricsPort + 2000,
       output: (line) => appendFileSync('.bench.log', `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
     });
     urls = stack.urls;
@@ -154,12 +163,14 @@ try {
   out(`orders finished: ${confirmed} confirmed, ${cancelled} cancelled, ${started.size} unfinished, in ${totalSeconds.toFixed(1)} s -> ${((confirmed + cancelled) / totalSeconds).toFixed(0)} orders/s reached a terminal state`);
   out(`latency POST -> orders.confirmed: p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? NaN)}`);
   out(`each order is ~8 transactions across the services: ${(((confirmed + cancelled) * 8) / totalSeconds).toFixed(0)} tx/s against the raw ${Math.round(pgRate)} tx/s`);
+  if (sink) out(`notification mails received by the SMTP sink by the end: ${mailed}`);
   code = started.size === 0 ? 0 : 1;
 } catch (error) {
   out(`\nbench failed: ${error.message}`);
   code = 1;
 } finally {
   await stack?.stop();
+  await sink?.close();
   if (own) {
     const jsm = await jetstreamManager(nc);
     for await (const name of jsm.streams.names()) if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);

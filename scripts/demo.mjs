@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // make demo: starts the system on its own ports, databases and NATS namespace, seeds a few
 // products, places orders that take every path of the saga, waits for each to end, and prints
-// a table of outcomes (order, payment and stock), then stops everything.
+// a table of outcomes (order, payment and stock) and the notifications sent to whom (through a
+// local SMTP sink), then stops everything.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { listDeadLetters, Topology } from '@order-platform/shared';
+import { startMailSink } from './mail-sink.mjs';
 import { startStack, waitReady } from './stack.mjs';
 
 const run = randomBytes(3).toString('hex');
@@ -15,13 +17,19 @@ const logFile = '.demo.log';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 writeFileSync(logFile, '');
 const base = process.env.DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const dbName = { 'order-service': 'order_demo', 'stock-service': 'stock_demo', 'payment-service': 'payment_demo' };
+const dbName = { 'order-service': 'order_demo', 'stock-service': 'stock_demo', 'payment-service': 'payment_demo', 'notification-service': 'notification_demo' };
 
 out(`demo run ${run}: starting the system (logs in ${logFile}) …`);
+const mails = [];
+const sink = await startMailSink({ port: 0, onMail: (mail) => mails.push(mail) });
 const stack = await startStack({
-  env: { NATS_NAMESPACE: namespace, LOG_LEVEL: 'info', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '2000' },
+  env: {
+    NATS_NAMESPACE: namespace, LOG_LEVEL: 'info', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '2000',
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:4005', STAFF_EMAIL: 'staff@shop.example',
+  },
   databaseUrl: (dir) => `${base}/${dbName[dir]}`,
   port: (s) => s.port + 1000,
+  metricsPort: (s) => s.metricsPort + 1000,
   output: (line) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
 });
 const { order: orders, stock, payment } = stack.urls;
@@ -51,30 +59,36 @@ const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
 try {
   await waitReady(stack.urls);
   const sku = (name) => `${name}-${run}`.toUpperCase();
-  for (const [name, onHand] of [['kettle', 50], ['teapot', 1]]) {
-    const r = await call('POST', `${stock}/products`, { sku: sku(name), name, price: { amount: name === 'kettle' ? 2599 : 4500, currency: 'EUR' }, onHand, lowStockThreshold: 2 });
+  // the kettle's threshold is high so that the demo's orders take it below: staff get an alert
+  for (const [name, onHand, threshold] of [['kettle', 50, 45], ['teapot', 1, 0]]) {
+    const r = await call('POST', `${stock}/products`, { sku: sku(name), name, price: { amount: name === 'kettle' ? 2599 : 4500, currency: 'EUR' }, onHand, lowStockThreshold: threshold });
     if (r.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(r.body)}`);
   }
   await until(async () => (await call('POST', `${orders}/orders`, { customerId: 'probe', items: [{ sku: sku('kettle'), quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } })).status === 202, 'the catalog to reach order-service');
 
-  const place = async (token, items) => (await call('POST', `${orders}/orders`, { customerId: `demo-${run}`, items, payment: { method: 'card', token } })).body;
+  // customers the stub directory knows by name
+  const customers = ['cust-ada', 'cust-grace', 'cust-alan', 'cust-katherine', 'cust-ada', 'cust-grace', 'cust-alan'];
+  let placedCount = 0;
+  const place = async (token, items) => (await call('POST', `${orders}/orders`, { customerId: customers[placedCount++ % customers.length], items, payment: { method: 'card', token } })).body;
   const kettle = (quantity = 1) => [{ sku: sku('kettle'), quantity }];
   const paths = [
-    { path: 'happy', expect: 'confirmed', start: () => place('tok_ok', kettle(2)) },
-    { path: 'out of stock', expect: 'cancelled/out_of_stock', start: () => place('tok_ok', [{ sku: sku('teapot'), quantity: 5 }]) },
-    { path: 'declined', expect: 'cancelled/payment_declined', start: () => place('tok_declined', kettle()) },
-    { path: 'flaky, then confirmed', expect: 'confirmed', start: () => place('tok_flaky', kettle()) },
-    { path: 'gateway unavailable', expect: 'cancelled/payment_unavailable', start: () => place('tok_unavailable', kettle()) },
+    { path: 'happy', expect: 'confirmed', mails: 1, start: () => place('tok_ok', kettle(2)) },
+    { path: 'out of stock', expect: 'cancelled/out_of_stock', mails: 1, start: () => place('tok_ok', [{ sku: sku('teapot'), quantity: 5 }]) },
+    { path: 'declined', expect: 'cancelled/payment_declined', mails: 1, start: () => place('tok_declined', kettle()) },
+    { path: 'flaky, then confirmed', expect: 'confirmed', mails: 1, start: () => place('tok_flaky', kettle()) },
+    { path: 'gateway unavailable', expect: 'cancelled/payment_unavailable', mails: 1, start: () => place('tok_unavailable', kettle()) },
     {
-      path: 'cancelled while pending', expect: 'cancelled/customer_request',
+      path: 'cancelled while pending', expect: 'cancelled/customer_request', mails: 1,
       start: async () => { const o = await place('tok_ok', kettle()); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
     },
     {
-      path: 'cancelled after confirmed', expect: 'cancelled/customer_request',
+      // confirmed, then cancelled, then refunded: three mails
+      path: 'cancelled after confirmed', expect: 'cancelled/customer_request', mails: 3,
       start: async () => { const o = await place('tok_ok', kettle(3)); await terminal(o.id); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
     },
   ];
-  const placed = await Promise.all(paths.map(async (p) => ({ ...p, order: await p.start() })));
+  const placed = [];
+  for (const p of paths) placed.push({ ...p, order: await p.start() }); // in order, so each path has its customer
   const rows = [];
   for (const p of placed) {
     const final = await terminal(p.order.id);
@@ -84,7 +98,15 @@ try {
       const settled = body?.[0] && !(final.status === 'cancelled' && body[0].status === 'captured') && body[0].status !== 'pending';
       return settled || final.cancellationReason === 'out_of_stock' ? body ?? [] : undefined;
     }, `payment of ${p.order.id} to settle`, 30_000).catch(() => []);
-    rows.push({ path: p.path, order: p.order.id.slice(0, 8), total: (final.total.amount / 100).toFixed(2), outcome, expected: p.expect, payment: payments[0] ? `${payments[0].status} (${payments[0].attempts} attempts)` : '-', ok: outcome === p.expect ? 'yes' : 'NO' });
+    const sent = await until(() => {
+      const found = mails.filter((m) => m.subject.includes(p.order.id));
+      return found.length >= p.mails ? found : undefined;
+    }, `${p.mails} mail(s) about ${p.order.id}`, 30_000).catch(() => mails.filter((m) => m.subject.includes(p.order.id)));
+    rows.push({
+      path: p.path, order: p.order.id.slice(0, 8), total: (final.total.amount / 100).toFixed(2), outcome, expected: p.expect,
+      payment: payments[0] ? `${payments[0].status} (${payments[0].attempts} attempts)` : '-', mails: sent.length,
+      ok: outcome === p.expect && sent.length === p.mails ? 'yes' : 'NO', sent,
+    });
   }
   await sleep(1000);
   const figures = [];
@@ -92,12 +114,17 @@ try {
     const { body } = await call('GET', `${stock}/products/${sku(name)}`);
     figures.push(`${body.sku}: onHand ${body.onHand}, available ${body.available}, reserved ${body.reserved}, sold ${body.sold}`);
   }
-  const head = ['path', 'order', 'total', 'outcome', 'expected', 'payment', 'ok'];
+  const head = ['path', 'order', 'total', 'outcome', 'expected', 'payment', 'mails', 'ok'];
   const widths = head.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   out();
   for (const row of [Object.fromEntries(head.map((h) => [h, h])), ...rows]) out(head.map((h, i) => String(row[h]).padEnd(widths[i])).join('  '));
   out();
   for (const line of figures) out(line);
+  out();
+  out('notifications (what was sent to whom):');
+  for (const row of rows) for (const m of row.sent) out(`  ${row.path.padEnd(widths[0])}  ${m.to.join(', ')}: ${m.subject}`);
+  await until(() => mails.some((m) => m.to.includes('staff@shop.example')), 'the low-stock alert', 10_000).catch(() => undefined);
+  for (const m of mails.filter((m) => m.to.includes('staff@shop.example'))) out(`  ${'(staff)'.padEnd(widths[0])}  ${m.to.join(', ')}: ${m.subject}`);
   const letters = await listDeadLetters(nc, new Topology(namespace));
   out(`dead letters: ${letters.length}${letters.map((d) => `\n  #${d.seq} ${d.consumer} ${d.eventType} ${d.subject.slice(0, 8)} after ${d.deliveryCount} deliveries: ${d.error}`).join('')}`);
   const dead = rows.filter((r) => r.ok !== 'yes');
@@ -108,6 +135,7 @@ try {
   code = 1;
 } finally {
   await stack.stop();
+  await sink.close();
   const jsm = await jetstreamManager(nc);
   for await (const name of jsm.streams.names()) if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
   await nc.close();

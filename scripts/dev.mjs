@@ -2,19 +2,32 @@
 // make dev: migrates every service, then runs each api and worker as a local process against
 // the local Postgres and NATS, with one readable, prefixed line per log record.
 // Ctrl-C sends SIGTERM to every process and waits for them to stop.
-import { services, startStack } from './stack.mjs';
+import { startMailSink } from './mail-sink.mjs';
+import { peers, services, startStack } from './stack.mjs';
 
 const write = (line) => process.stdout.write(`${line}\n`);
+// notification-service mails to smtp://127.0.0.1:1025: Mailpit's port when the compose infra
+// profile runs, else this sink, which prints each mail.
+const smtpPort = Number(process.env.MAIL_SINK_PORT ?? 1025);
+const sink = await startMailSink({
+  port: smtpPort,
+  onMail: (mail) => write(`\x1b[32m${'mail'.padEnd(16)}\x1b[0m to ${mail.to.join(', ')}: ${mail.subject}`),
+}).catch((error) => {
+  if (error.code !== 'EADDRINUSE') throw error;
+  write(`port ${smtpPort} is taken (Mailpit?): notification mails go there`);
+  return undefined;
+});
 let stack;
 try {
-  stack = await startStack();
+  stack = await startStack({ env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` } });
 } catch (error) {
   write(error.message);
   process.exit(1);
 }
-write(`running: ${services.map((s) => `${s.dir} http://127.0.0.1:${s.port}`).join(', ')}  (Ctrl-C stops all)`);
+write(`running: ${services.map((s) => `${s.dir} http://127.0.0.1:${s.port} (worker /metrics :${s.metricsPort})`).join(', ')}`);
+write(`  customer directory stub http://127.0.0.1:${peers[0].port}, mail ${sink ? `printed here (SMTP :${sink.port})` : `to :${smtpPort}`}  (Ctrl-C stops all)`);
 
-const stop = (code) => stack.stop().then(() => process.exit(code));
+const stop = (code) => stack.stop().then(() => sink?.close()).then(() => process.exit(code));
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 const failed = await stack.failed;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 results="$PWD/.test-results"
 rm -rf "$results" && mkdir -p "$results"
 export TEST_RESULTS_DIR="$results"
-workspaces=(shared stock-service order-service payment-service migrator system-tests)
+workspaces=(shared stock-service order-service payment-service notification-service migrator system-tests)
 crashed=0
 for phase in unit integration; do
   for ws in "${workspaces[@]}"; do

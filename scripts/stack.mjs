@@ -4,11 +4,15 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+// metricsPort: the worker's /metrics; distinct per worker here, since they share one host
 export const services = [
-  { name: 'stock', dir: 'stock-service', port: 3002 },
-  { name: 'order', dir: 'order-service', port: 3001 },
-  { name: 'payment', dir: 'payment-service', port: 3003 },
+  { name: 'stock', dir: 'stock-service', port: 3002, metricsPort: 9465 },
+  { name: 'order', dir: 'order-service', port: 3001, metricsPort: 9464 },
+  { name: 'payment', dir: 'payment-service', port: 3003, metricsPort: 9466 },
+  { name: 'notify', dir: 'notification-service', port: 3004, metricsPort: 9467 },
 ];
+/** Stand-ins for systems outside the platform, run as processes too (no migrator, no worker). */
+export const peers = [{ name: 'directory', main: 'notification-service/dist/src/customer-directory/main.js', port: 3005 }];
 const colours = [36, 35, 33, 32, 34, 31];
 const levelNames = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
@@ -34,7 +38,7 @@ function exited(child) {
 }
 
 /**
- * @param {{ env?: Record<string,string>, databaseUrl?: (dir: string) => string | undefined, port?: (s) => number, output?: (line: string) => void }} options
+ * @param {{ env?: Record<string,string>, databaseUrl?: (dir: string) => string | undefined, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
@@ -52,16 +56,19 @@ export async function startStack(options = {}) {
     if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (127.0.0.1:5432) and NATS (127.0.0.1:4222) up?`);
   }
   const children = [];
+  for (const p of peers) {
+    children.push({ name: p.name, child: run(p.name, colours[5], [p.main], { PORT: String(options.port?.(p) ?? p.port) }) });
+  }
   for (const [i, s] of services.entries()) {
     for (const role of ['api', 'worker']) {
-      const env = { ...envOf(s), ...(role === 'api' ? { PORT: String(options.port?.(s) ?? s.port) } : {}) };
+      const env = { ...envOf(s), ...(role === 'api' ? { PORT: String(options.port?.(s) ?? s.port) } : { METRICS_PORT: String(options.metricsPort?.(s) ?? s.metricsPort) }) };
       children.push({ name: `${s.name}-${role}`, child: run(`${s.name}-${role}`, colours[i], [`${s.dir}/dist/src/${role}/main.js`], env) });
     }
   }
   let stopping = false;
   return {
     children,
-    urls: Object.fromEntries(services.map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
+    urls: Object.fromEntries([...services, ...peers].map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
     /** resolves with the first child that exits while the stack is not stopping */
     failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
     async stop() {

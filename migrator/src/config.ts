@@ -1,4 +1,6 @@
-import { commonConfig, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
+import { parseArgs } from 'node:util';
+import { commonConfig, ConfigError, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
+import { policyProblems, type ScalingPolicy } from './autoscale/decide-replicas.js';
 
 export function migratorSpec(defaultDatabaseUrl: string) {
   return defineConfig({
@@ -18,4 +20,60 @@ export function loadConfig(defaultDatabaseUrl: string, env = process.env): Migra
 /** For the dlq tool: only where NATS is. */
 export function loadToolConfig(env = process.env) {
   return parseConfig(commonConfig, env);
+}
+
+/** The autoscaler's keys. Each can also be given as a flag: `AUTOSCALE_TARGET_LAG` is `--target-lag`. */
+export const autoscaleSpec = defineConfig({
+  ...commonConfig,
+  minReplicas: { env: 'AUTOSCALE_MIN_REPLICAS', type: 'integer', minimum: 1, default: 1, description: 'fewest worker replicas (at least 1: the worker also runs the outbox relay)' },
+  maxReplicas: { env: 'AUTOSCALE_MAX_REPLICAS', type: 'integer', minimum: 1, default: 5, description: 'most worker replicas' },
+  targetLag: {
+    env: 'AUTOSCALE_TARGET_LAG',
+    type: 'integer',
+    minimum: 1,
+    default: 100,
+    description: 'lag (pending + ack pending, summed over the worker\'s consumers) one replica is sized for; above it per replica, scale up',
+  },
+  scaleDownLag: { env: 'AUTOSCALE_SCALE_DOWN_LAG', type: 'integer', minimum: 0, default: 10, description: 'scale down only when lag per replica is below this (below the target, so the band between does not flap)' },
+  cooldownSeconds: { env: 'AUTOSCALE_COOLDOWN_SECONDS', type: 'number', minimum: 0, default: 60, description: 'no change within this long of the last one' },
+  intervalSeconds: { env: 'AUTOSCALE_INTERVAL_SECONDS', type: 'number', minimum: 0.05, default: 10, description: 'how often the lag is read' },
+  initialReplicas: { env: 'AUTOSCALE_INITIAL_REPLICAS', type: 'integer', minimum: 0, default: 0, description: 'replicas running at start; 0 = count them with `docker compose ps` (the minimum in a dry run)' },
+  composeCommand: { env: 'AUTOSCALE_COMPOSE_COMMAND', type: 'string', minLength: 1, default: 'docker compose', description: 'how to call compose (`docker-compose` for v1)' },
+  composeService: { env: 'AUTOSCALE_COMPOSE_SERVICE', type: 'string', default: '', description: 'the compose service of the worker; empty = `<service>-worker`' },
+  dryRun: { env: 'AUTOSCALE_DRY_RUN', type: 'boolean', default: false, description: 'print each decision and the command it would run, run nothing' },
+});
+
+export type AutoscaleConfig = ConfigOf<typeof autoscaleSpec>;
+
+export function flagOf(envName: string): string {
+  return envName.replace(/^AUTOSCALE_/, '').toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * `autoscale <service> [--flag value…]`: flags override the environment, then everything is
+ * validated together, the scaling policy included. Throws ConfigError listing every problem.
+ * `service` is empty unless exactly one was named.
+ */
+export function loadAutoscaleConfig(argv: string[], env = process.env): { service: string; config: AutoscaleConfig } {
+  const keys = Object.values(autoscaleSpec).filter((k) => k.env.startsWith('AUTOSCALE_'));
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: Object.fromEntries(keys.map((k) => [flagOf(k.env), { type: k.type === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
+  });
+  const overrides = Object.fromEntries(keys.filter((k) => values[flagOf(k.env)] !== undefined).map((k) => [k.env, String(values[flagOf(k.env)])]));
+  const config = parseConfig(autoscaleSpec, { ...env, ...overrides });
+  const problems = policyProblems(scalingPolicy(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { service: positionals.length === 1 ? positionals[0]! : '', config };
+}
+
+export function scalingPolicy(config: AutoscaleConfig): ScalingPolicy {
+  return {
+    minReplicas: config.minReplicas,
+    maxReplicas: config.maxReplicas,
+    targetLagPerReplica: config.targetLag,
+    scaleDownLagPerReplica: config.scaleDownLag,
+    cooldownMs: config.cooldownSeconds * 1000,
+  };
 }

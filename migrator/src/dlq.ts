@@ -3,6 +3,7 @@
 // dlq replay <seq> [<seq>…]  publish them again to their original subject, then drop them from the DLQ
 // dlq replay --all [service]
 import { closeNats, connectNats, createLogger, listDeadLetters, replayDeadLetter, Topology, type DeadLetter } from '@order-platform/shared';
+import { alignedTable } from './aligned-table.js';
 import { loadToolConfig } from './config.js';
 
 const [command, ...args] = process.argv.slice(2);
@@ -19,8 +20,7 @@ function table(letters: DeadLetter[]): void {
   }
   const rows = letters.map((d) => [String(d.seq), d.deadAt.slice(0, 19), d.consumer, d.eventType, d.subject, String(d.deliveryCount), d.errorKind, d.error.slice(0, 80)]);
   const head = ['seq', 'dead at', 'consumer', 'event', 'subject', 'deliveries', 'kind', 'error'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [head, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+  for (const line of alignedTable(head, rows)) out(line);
 }
 
 let code = 0;

@@ -1,4 +1,4 @@
-import { defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
+import { autocommitPoolConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'payment-service';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/payment_service';
@@ -7,13 +7,7 @@ const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3003
 export const apiSpec = specs.api;
 export const workerSpec = defineConfig({
   ...specs.worker,
-  autocommitPoolMax: {
-    env: 'DB_AUTOCOMMIT_POOL_MAX',
-    type: 'integer',
-    minimum: 1,
-    default: 4,
-    description: "connections for writes that must outlive a handler's transaction (charge attempts, the simulated gateway's records)",
-  },
+  ...autocommitPoolConfig,
 });
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;

@@ -101,6 +101,48 @@ export const workerConfig = defineConfig({
   consumerConcurrency: { env: 'CONSUMER_CONCURRENCY', type: 'integer', minimum: 1, maximum: 256, default: 16, description: 'messages handled at once per subscription' },
   retryBaseDelayMs: { env: 'RETRY_BASE_DELAY_MS', type: 'integer', minimum: 1, default: 500, description: 'delay before the first redelivery of a failed message; doubles each time' },
   retryMaxDelayMs: { env: 'RETRY_MAX_DELAY_MS', type: 'integer', minimum: 1, default: 30000, description: 'longest delay between redeliveries' },
+  metricsPort: { env: 'METRICS_PORT', type: 'integer', minimum: 0, maximum: 65535, default: 9464, description: "port of the worker's `GET /metrics` (Prometheus) and `/healthz`; 0 picks a free one" },
+  consumerLagIntervalMs: {
+    env: 'CONSUMER_LAG_INTERVAL_MS',
+    type: 'integer',
+    minimum: 100,
+    default: 5000,
+    description: 'how often consumer_lag and the other JetStream consumer gauges are read from the server',
+  },
+});
+
+/**
+ * For workers whose handlers write outside their own transaction (a record that must survive a
+ * rollback): a second, small pool, so handlers holding every pooled connection can never leave
+ * such a write waiting for one.
+ */
+export const autocommitPoolConfig = defineConfig({
+  autocommitPoolMax: {
+    env: 'DB_AUTOCOMMIT_POOL_MAX',
+    type: 'integer',
+    minimum: 1,
+    default: 4,
+    description: "connections for writes that must commit apart from a handler's transaction, kept apart from the handlers' pool",
+  },
+});
+
+/** Keys of api and worker processes: OpenTelemetry tracing, off unless an endpoint is set. */
+export const tracingConfig = defineConfig({
+  otelEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    type: 'string',
+    pattern: '^(https?://.+)?$',
+    default: '',
+    description: 'OTLP/HTTP collector base URL (e.g. `http://jaeger:4318`); spans go to `<url>/v1/traces`. Empty: tracing off, no SDK loaded',
+  },
+  otelSampleRatio: {
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    type: 'number',
+    minimum: 0,
+    maximum: 1,
+    default: 1,
+    description: 'fraction of new traces recorded (parent-based: an incoming sampled traceparent is always followed)',
+  },
 });
 
 /** Keys of migrator runs. */
@@ -119,8 +161,9 @@ export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number
       ...commonConfig,
       ...serviceKeys,
       ...apiConfig,
+      ...tracingConfig,
       port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: defaults.port, description: 'HTTP port' },
     }),
-    worker: defineConfig({ ...commonConfig, ...serviceKeys, ...workerConfig }),
+    worker: defineConfig({ ...commonConfig, ...serviceKeys, ...workerConfig, ...tracingConfig }),
   };
 }

@@ -10,6 +10,7 @@ import { closeNats, connectNats } from './nats/connection.js';
 import { Topology } from './nats/topology.js';
 import { Outbox } from './outbox/outbox.js';
 import { exitCodes, runProcess, type Stoppable } from './process.js';
+import { startTracing } from './tracing.js';
 
 /** The connections and helpers one process of a service holds; `close` releases them all. */
 export interface Resources {
@@ -66,9 +67,10 @@ export async function openResources(service: string, processName: string, settin
 
 /**
  * The entry point of every process: load and validate config (a bad one exits 78 with every
- * problem listed), then run `start` under signal handling (SIGTERM: finish in-flight work, exit 0).
+ * problem listed), start tracing if an OTLP endpoint is configured, then run `start` under
+ * signal handling (SIGTERM: finish in-flight work, flush spans, exit 0).
  */
-export async function runService<C extends { logLevel: string }>(options: {
+export async function runService<C extends { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }>(options: {
   service: string;
   process: string;
   loadConfig: () => C;
@@ -84,7 +86,16 @@ export async function runService<C extends { logLevel: string }>(options: {
     process.exit(exitCodes.config);
   }
   const log = createLogger({ service: options.service, process: options.process, level: config.logLevel as LevelWithSilent });
-  await runProcess(log, () => options.start(config, log));
+  const tracing = await startTracing({ service: options.service, endpoint: config.otelEndpoint, sampleRatio: config.otelSampleRatio, log });
+  await runProcess(log, async () => {
+    const running = await options.start(config, log);
+    return {
+      async stop() {
+        await running.stop();
+        await tracing.shutdown();
+      },
+    };
+  });
 }
 
 export function redact(url: string): string {

@@ -1,5 +1,6 @@
 import type { RouteDefinition } from './http/route.js';
 import { createHttpApp, listen, type RunningServer } from './http/app.js';
+import { createMetricsApp } from './http/metrics-app.js';
 import type { Logger } from './logger.js';
 import { isDbReachable } from './db/database.js';
 import { isNatsReachable } from './nats/connection.js';
@@ -14,6 +15,8 @@ export interface RunningApi extends RunningServer {
 
 export interface RunningWorkerProcess {
   resources: Resources;
+  /** where the worker serves /metrics and /healthz */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -56,25 +59,39 @@ export interface WorkerProcessConfig extends ResourceSettings {
   consumerConcurrency: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  metricsPort: number;
+  consumerLagIntervalMs: number;
 }
 
-/** A worker process: the outbox relay and the service's subscriptions. */
+/** A worker process: the outbox relay, the service's subscriptions, and /metrics on `config.metricsPort`. */
 export async function startWorkerProcess(
   definition: { service: string; subscriptions: (resources: Resources) => Subscription[] },
   config: WorkerProcessConfig,
   log: Logger,
 ): Promise<RunningWorkerProcess> {
   const resources = await openResources(definition.service, 'worker', config, log);
+  let metrics: RunningServer;
+  try {
+    // first: a port already in use stops the process before it takes any work
+    metrics = await listen(createMetricsApp(resources.registry), config.metricsPort);
+  } catch (error) {
+    await resources.close();
+    throw error;
+  }
+  const subscriptions = definition.subscriptions(resources);
   const worker = startWorker(resources, {
-    subscriptions: definition.subscriptions(resources),
+    subscriptions,
     relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, retentionMs: config.relayRetentionHours * 3600_000 },
     consumers: { concurrency: config.consumerConcurrency, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } },
+    lagIntervalMs: config.consumerLagIntervalMs,
   });
-  log.info({ subscriptions: definition.subscriptions(resources).map((s) => s.consumer.durable) }, 'worker started');
+  log.info({ subscriptions: subscriptions.map((s) => s.consumer.durable), metricsPort: metrics.port }, 'worker started');
   return {
     resources,
+    metricsUrl: metrics.url,
     async stop() {
       await worker.stop();
+      await metrics.close();
       await resources.close();
     },
   };

@@ -27,18 +27,18 @@ export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, c
       // taken after all: record the capture, then give the money back
       const captured = capture(decision.payment, now);
       await outbox.add(captured.event.type, { subject: cancel.orderId, data: captured.event.data });
-      return refund(deps, captured.payment, context);
+      return refund(deps, captured.payment, cancel.customerId, context);
     }
     case 'refund':
-      return refund(deps, decision.payment, context);
+      return refund(deps, decision.payment, cancel.customerId, context);
     case 'leave':
       return decision.payment;
   }
 }
 
-async function refund(deps: PaymentDeps, payment: CapturedPayment, { trx, outbox, now }: HandlerContext): Promise<Payment> {
+async function refund(deps: PaymentDeps, payment: CapturedPayment, customerId: string, { trx, outbox, now }: HandlerContext): Promise<Payment> {
   await deps.gateway.refund({ idempotencyKey: refundKey(payment.id), amount: payment.amount });
-  const { payment: refunded, event } = refundPayment(payment, now);
+  const { payment: refunded, event } = refundPayment(payment, customerId, now);
   await updatePayment(trx, refunded);
   await outbox.add(event.type, { subject: payment.orderId, data: event.data });
   return refunded;

@@ -114,10 +114,14 @@ export function voidPayment(payment: PendingPayment, now: Date): Payment {
   return { ...payment, status: 'voided', updatedAt: now };
 }
 
-export function refundPayment(payment: CapturedPayment, now: Date): Settled {
+/** `customerId` comes from the cancellation, so the refund can be announced to the customer. */
+export function refundPayment(payment: CapturedPayment, customerId: string, now: Date): Settled {
   return {
     payment: { ...payment, status: 'refunded', updatedAt: now },
-    event: { type: 'payments.refunded', data: { orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, refundedAt: now.toISOString() } },
+    event: {
+      type: 'payments.refunded',
+      data: { orderId: payment.orderId, customerId, paymentId: payment.id, amount: payment.amount, refundedAt: now.toISOString() },
+    },
   };
 }
 

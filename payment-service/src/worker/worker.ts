@@ -13,7 +13,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   try {
     const worker = await startWorkerProcess({ service: SERVICE, subscriptions: () => subscriptions(deps) }, config, log);
     return {
-      resources: worker.resources,
+      ...worker,
       async stop() {
         await worker.stop();
         await autocommit.destroy();

@@ -83,10 +83,10 @@ describe('deciding about a payment', () => {
     });
   });
 
-  it('a refund announces payments.refunded with the captured amount', () => {
-    expect(refundPayment(captured, now)).to.deep.equal({
+  it('a refund announces payments.refunded with the captured amount, to the customer who cancelled', () => {
+    expect(refundPayment(captured, 'customer-7', now)).to.deep.equal({
       payment: { ...captured, status: 'refunded', updatedAt: now },
-      event: { type: 'payments.refunded', data: { orderId: 'order-1', paymentId: 'pay-1', amount: total, refundedAt: now.toISOString() } },
+      event: { type: 'payments.refunded', data: { orderId: 'order-1', customerId: 'customer-7', paymentId: 'pay-1', amount: total, refundedAt: now.toISOString() } },
     });
   });
 });

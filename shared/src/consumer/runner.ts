@@ -2,11 +2,13 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { ROOT_CONTEXT, SpanKind, context, trace, type Span } from '@opentelemetry/api';
 import { parseEnvelope, type AnyEventEnvelope } from '../events/envelope.js';
 import { isAppError, isPermanent } from '../errors.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
+import { contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
 import type { HandlerContext, Subscription } from './subscription.js';
 
 export interface RetryPolicy {
@@ -122,29 +124,66 @@ export class ConsumerRunner {
     }
   }
 
+  /**
+   * Each message is a `<type> process` span, child of the publish span named by its
+   * `traceparent` header; the handler runs inside it, so the events it writes continue the trace.
+   */
   private async process(subscription: Subscription, message: JsMsg, consumerLog: Logger): Promise<void> {
     const started = performance.now();
-    const { maxAttempts, durable } = subscription.consumer;
+    const { durable } = subscription.consumer;
     const delivery = message.info.deliveryCount;
     const messageId = message.headers?.get('ce-id') || `seq-${message.seq}`;
+    const incoming = message.headers?.get('traceparent') || undefined;
+    const span = tracer(this.options.service).startSpan(
+      `${subscription.consumer.event} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.subject,
+          'messaging.consumer.group.name': durable,
+          'messaging.message.id': messageId,
+          'nats.jetstream.delivery_count': delivery,
+          'nats.jetstream.stream_sequence': message.seq,
+        },
+      },
+      contextOf(incoming),
+    );
+    const traceparent = traceparentOf(span) ?? incoming;
     const log = consumerLog.child({ eventId: messageId, delivery, streamSeq: message.seq });
-    let outcome: Outcome;
+    const logContext = { eventId: messageId, traceparent, traceId: traceparent?.split('-')[1] };
+    let outcome: Outcome = 'retried';
+    try {
+      outcome = await context.with(trace.setSpan(ROOT_CONTEXT, span), () => withLogContext(logContext, () => this.settle(subscription, message, span, log)));
+    } finally {
+      span.setAttribute('consumer.outcome', outcome);
+      span.end();
+      this.record(durable, outcome, started);
+    }
+  }
+
+  /** The error policy: handle once and ack; dead-letter poison; retry the rest until `maxAttempts`. */
+  private async settle(subscription: Subscription, message: JsMsg, span: Span, log: Logger): Promise<Outcome> {
+    const { maxAttempts } = subscription.consumer;
+    const delivery = message.info.deliveryCount;
     let event: AnyEventEnvelope;
     try {
       event = parseEnvelope(message);
       if (event.type !== subscription.consumer.event) throw new TypeError(`expected ${subscription.consumer.event}, got ${event.type}`);
     } catch (error) {
-      outcome = await this.deadLetter(subscription, message, error, log);
-      this.record(durable, outcome, started);
-      return;
+      spanFailed(span, error);
+      return this.deadLetter(subscription, message, error, log);
     }
-    outcome = await withLogContext({ eventId: messageId, correlationId: event.subject, traceparent: event.traceparent }, async () => {
+    span.setAttribute('messaging.message.conversation_id', event.subject);
+    const outcome = await withLogContext({ correlationId: event.subject }, async (): Promise<Outcome> => {
       if (delivery > maxAttempts) return this.exhausted(subscription, message, event, new Error(`delivered ${delivery} times`), log);
       try {
-        const applied = await this.handleOnce(subscription, event, `${messageId}`, log);
+        const applied = await this.handleOnce(subscription, event, event.id, log);
         message.ack();
         return applied ? 'handled' : 'duplicate';
       } catch (error) {
+        spanFailed(span, error);
         if (isPermanent(error)) return this.deadLetter(subscription, message, error, log);
         if (delivery >= maxAttempts) return this.exhausted(subscription, message, event, error, log);
         const delayMs = backoff(delivery, this.options.retry);
@@ -154,7 +193,7 @@ export class ConsumerRunner {
       }
     });
     if (outcome === 'duplicate') log.debug('duplicate delivery skipped');
-    this.record(durable, outcome, started);
+    return outcome;
   }
 
   /** Runs `fn` at most once per (consumer, key): the processed row is inserted first, in the same transaction. */

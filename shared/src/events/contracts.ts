@@ -115,6 +115,8 @@ export interface PaymentFailed {
 
 export interface PaymentRefunded {
   orderId: string;
+  /** from the orders.cancelled that caused the refund, so the customer can be told */
+  customerId: string;
   paymentId: string;
   amount: Money;
   refundedAt: string;
@@ -276,8 +278,8 @@ const schemas = {
   } satisfies JSONSchemaType<PaymentFailed>,
   'payments.refunded': {
     type: 'object',
-    properties: { orderId: id, paymentId: id, amount: moneySchema, refundedAt: timestamp },
-    required: ['orderId', 'paymentId', 'amount', 'refundedAt'],
+    properties: { orderId: id, customerId: id, paymentId: id, amount: moneySchema, refundedAt: timestamp },
+    required: ['orderId', 'customerId', 'paymentId', 'amount', 'refundedAt'],
     additionalProperties: false,
   } satisfies JSONSchemaType<PaymentRefunded>,
 } as const;

@@ -1,14 +1,18 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { withLogContext, type Logger } from '../logger.js';
+import { contextOf, newTraceparent, parseTraceparent, traceparentOf, tracer } from '../tracing.js';
 import { problemMiddleware } from './problem.js';
 import { routeMiddleware, type RouteDefinition } from './route.js';
 import { docsPage, openApiDocument } from './openapi.js';
+
+const operational = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface HttpAppOptions {
   service: string;
@@ -66,17 +70,35 @@ export function createHttpApp(options: HttpAppOptions): Koa {
 
   app.use(async (ctx, next) => {
     const requestId = validId(ctx.get('x-request-id')) ?? randomUUID();
-    const traceparent = validTraceparent(ctx.get('traceparent')) ?? newTraceparent();
+    const incoming = ctx.get('traceparent') || undefined;
+    // probes and scrapes every few seconds would bury the traces worth reading
+    const span = operational.has(ctx.path)
+      ? trace.wrapSpanContext(parseTraceparent(incoming) ?? INVALID_SPAN_CONTEXT)
+      : tracer(options.service).startSpan(
+          ctx.method,
+          { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path } },
+          contextOf(incoming),
+        );
+    // With tracing off the span only carries the caller's context (or none): keep theirs, or start one.
+    const traceparent = traceparentOf(span) ?? newTraceparent();
     const traceId = traceparent.split('-')[1];
     ctx.state['requestId'] = requestId;
     ctx.state['log'] = options.log.child({ requestId });
     ctx.set('x-request-id', requestId);
     const stop = metrics.duration.startTimer();
-    await withLogContext({ requestId, traceId, traceparent }, next);
-    const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-    const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
-    stop(labels);
-    metrics.requests.inc(labels);
+    try {
+      await context.with(trace.setSpan(context.active(), span), () => withLogContext({ requestId, traceId, traceparent }, next));
+    } finally {
+      // the route template ('/orders/:id'), never the raw path: one series per route, not per order
+      const route = String((ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched');
+      const labels = { method: ctx.method, route, status: String(ctx.status), status_class: `${String(ctx.status)[0]}xx` };
+      stop(labels);
+      metrics.requests.inc(labels);
+      span.updateName(`${ctx.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': ctx.status });
+      if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
   });
   app.use(problemMiddleware(options.log));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit ?? '64kb', encoding: 'utf-8' }));
@@ -117,18 +139,16 @@ function validId(value: string): string | undefined {
   return /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
 
-function validTraceparent(value: string): string | undefined {
-  return /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(value) ? value : undefined;
-}
-
-function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-}
-
 function httpMetrics(registry: Registry) {
-  const labelNames = ['method', 'route', 'status'] as const;
+  // status_class ('2xx', '4xx', '5xx') follows from status, so it adds no series; it makes error rates one matcher
+  const labelNames = ['method', 'route', 'status', 'status_class'] as const;
   return {
-    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] }),
-    duration: new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames, registers: [registry] }),
+    requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route template and status', labelNames, registers: [registry] }),
+    duration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration, until the handler returns (a server-sent event stream counts until it ends)',
+      labelNames,
+      registers: [registry],
+    }),
   };
 }

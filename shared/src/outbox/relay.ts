@@ -2,11 +2,13 @@ import pg from 'pg';
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { SpanKind } from '@opentelemetry/api';
 import { envelopeHeaders } from '../events/envelope.js';
 import { isEventType } from '../events/contracts.js';
 import type { Logger } from '../logger.js';
 import { AsyncPublisher } from '../nats/async-publisher.js';
 import type { Topology } from '../nats/topology.js';
+import { contextOf, isTracing, spanFailed, traceparentOf, tracer } from '../tracing.js';
 
 export interface RelayOptions {
   db: Knex;
@@ -16,6 +18,8 @@ export interface RelayOptions {
   topology: Topology;
   log: Logger;
   registry?: Registry | undefined;
+  /** names the relay's publish spans; defaults to the row's source */
+  service?: string;
   batchSize?: number;
   /** batches published at once */
   pipelineDepth?: number;
@@ -31,6 +35,15 @@ export interface RelayOptions {
 
 type SeqRange = [number, number];
 
+interface Batch {
+  range: SeqRange;
+  done: Promise<void>;
+  rows: number;
+  /** of its oldest row, when selected */
+  oldestAge: number;
+  selectedAt: number;
+}
+
 interface OutboxRow {
   id: string;
   seq: number;
@@ -40,6 +53,8 @@ interface OutboxRow {
   time: Date;
   traceparent: string | null;
   data: string;
+  /** seconds since the row was written, by the database's clock */
+  age: number;
 }
 
 // One key for every relay of a database; advisory locks are scoped to the database, and each
@@ -58,7 +73,7 @@ const LEADER_LOCK_KEY = 0x6f7574626f78; // "outbox"
  * are idempotent beyond it.
  */
 export class OutboxRelay {
-  private readonly options: Required<Omit<RelayOptions, 'registry'>>;
+  private readonly options: Required<Omit<RelayOptions, 'registry' | 'service'>> & { service?: string | undefined };
   private readonly publisher: AsyncPublisher;
   private readonly encoder = new TextEncoder();
   private readonly metrics;
@@ -68,6 +83,7 @@ export class OutboxRelay {
   private notified = false;
   private wakeUp: (() => void) | undefined;
   private leader = false;
+  private nextBacklogCount = 0;
 
   constructor(options: RelayOptions) {
     this.options = {
@@ -79,7 +95,7 @@ export class OutboxRelay {
       retentionMs: 24 * 3600 * 1000,
       pruneIntervalMs: 60_000,
       ...options,
-    } as Required<Omit<RelayOptions, 'registry'>>;
+    } as Required<Omit<RelayOptions, 'registry' | 'service'>> & { service?: string | undefined };
     this.publisher = new AsyncPublisher(options.nc, this.options.publishTimeoutMs);
     this.metrics = relayMetrics(options.registry);
   }
@@ -121,6 +137,7 @@ export class OutboxRelay {
           // instead of walking the partial index in seq order (about one ms per batch).
           await client.query('set enable_bitmapscan = off; set enable_seqscan = off; set enable_sort = off');
           this.leader = true;
+          this.metrics.active.set(1);
           log.info('outbox relay active');
           await this.publishUntilStopped(client);
         }
@@ -129,6 +146,10 @@ export class OutboxRelay {
       } finally {
         if (this.leader) log.info('outbox relay standing down');
         this.leader = false;
+        // the active relay reports the backlog; a standby's last figures would only go stale
+        this.metrics.active.set(0);
+        this.metrics.backlog.set(0);
+        this.metrics.oldestAge.set(0);
         client.removeAllListeners('end');
         await client.end().catch(() => undefined);
       }
@@ -156,7 +177,7 @@ export class OutboxRelay {
    */
   private async publishUntilStopped(client: pg.Client): Promise<void> {
     const { batchSize, pollIntervalMs, pruneIntervalMs, pipelineDepth } = this.options;
-    const inFlight = new Set<{ range: SeqRange; done: Promise<void> }>();
+    const inFlight = new Set<Batch>();
     let nextPrune = Date.now() + pruneIntervalMs;
     let failed = false;
     try {
@@ -169,6 +190,7 @@ export class OutboxRelay {
         }
         this.notified = false;
         const rows = await this.selectUnpublished(client, batchSize, [...inFlight].map((b) => b.range));
+        await this.measureBacklog(client, rows, inFlight);
         if (rows.length === 0) {
           if (inFlight.size > 0) {
             await Promise.race([...inFlight].map((b) => b.done));
@@ -181,8 +203,11 @@ export class OutboxRelay {
           await this.idle(pollIntervalMs);
           continue;
         }
-        const batch = {
-          range: [rows[0]!.seq, rows.at(-1)!.seq] as SeqRange,
+        const batch: Batch = {
+          range: [rows[0]!.seq, rows.at(-1)!.seq],
+          rows: rows.length,
+          oldestAge: oldestAge(rows),
+          selectedAt: performance.now(),
           done: this.publish(rows)
             .then(({ published, failures }) => {
               if (failures > 0) failed = true;
@@ -205,7 +230,8 @@ export class OutboxRelay {
     const params: number[] = [limit];
     const conditions = exclude.map(([from, to]) => `and not (seq between $${params.push(from)} and $${params.push(to)})`).join(' ');
     const result = await client.query<OutboxRow>(
-      `select id, seq, type, source, subject, time, traceparent, data::text as data
+      `select id, seq, type, source, subject, time, traceparent, data::text as data,
+              extract(epoch from now() - created_at)::float8 as age
          from outbox
         where published_at is null ${conditions}
         order by seq
@@ -213,6 +239,30 @@ export class OutboxRelay {
       params,
     );
     return result.rows;
+  }
+
+  /**
+   * The backlog (unpublished rows, those in flight included) and the age of the oldest, every
+   * round. While the backlog fits in one batch the round's own select tells both; a full batch
+   * means there may be more, and those are counted, at most once a second.
+   */
+  private async measureBacklog(client: pg.Client, rows: OutboxRow[], inFlight: Set<Batch>): Promise<void> {
+    const now = performance.now();
+    let pending = rows.length;
+    let oldest = oldestAge(rows);
+    for (const batch of inFlight) {
+      pending += batch.rows;
+      oldest = Math.max(oldest, batch.oldestAge + (now - batch.selectedAt) / 1000);
+    }
+    this.metrics.oldestAge.set(oldest);
+    if (rows.length < this.options.batchSize) {
+      this.metrics.backlog.set(pending);
+      return;
+    }
+    if (now < this.nextBacklogCount) return;
+    this.nextBacklogCount = now + 1000;
+    const result = await client.query<{ count: string }>('select count(*) as count from outbox where published_at is null');
+    this.metrics.backlog.set(Number(result.rows[0]?.count ?? 0));
   }
 
   private async publish(rows: OutboxRow[]): Promise<{ published: string[]; failures: number }> {
@@ -235,17 +285,37 @@ export class OutboxRelay {
     return { published, failures };
   }
 
+  /**
+   * One `<type> publish` span per row, child of the span that wrote it; the message carries the
+   * publish span's traceparent, so the consumer's span is its child. With tracing off the
+   * stored traceparent goes out unchanged.
+   */
   private publishRow(row: OutboxRow): Promise<unknown> {
     if (!isEventType(row.type)) return Promise.reject(new Error(`outbox row ${row.id} has unknown type ${row.type}`));
-    const headers = envelopeHeaders({
-      id: row.id,
-      type: row.type,
-      source: row.source,
-      subject: row.subject,
-      time: row.time.toISOString(),
-      traceparent: row.traceparent ?? undefined,
-    });
-    return this.publisher.publish(this.options.topology.subject(row.type), this.encoder.encode(row.data), headers);
+    const subject = this.options.topology.subject(row.type);
+    const envelope = { id: row.id, type: row.type, source: row.source, subject: row.subject, time: row.time.toISOString(), traceparent: row.traceparent ?? undefined };
+    // the hot path of the relay: with tracing off, not even a no-op span per row
+    if (!isTracing()) return this.publisher.publish(subject, this.encoder.encode(row.data), envelopeHeaders(envelope));
+    const span = tracer(this.options.service ?? row.source.replace(/^\//, '')).startSpan(
+      `${row.type} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject, 'messaging.message.id': row.id },
+      },
+      contextOf(row.traceparent),
+    );
+    const headers = envelopeHeaders({ ...envelope, traceparent: (span.isRecording() ? traceparentOf(span) : undefined) ?? envelope.traceparent });
+    return this.publisher.publish(subject, this.encoder.encode(row.data), headers).then(
+      (ack) => {
+        span.end();
+        return ack;
+      },
+      (error: unknown) => {
+        spanFailed(span, error);
+        span.end();
+        throw error;
+      },
+    );
   }
 
   private async markPublished(ids: string[]): Promise<void> {
@@ -266,11 +336,6 @@ export class OutboxRelay {
       if (result.rowCount < 5000 || this.stopping) break;
     }
     if (total > 0) log.info({ rows: total }, 'pruned published outbox rows');
-    const backlog = await db.raw<{ rows: { count: string; oldest: Date | null }[] }>(
-      'select count(*) as count, min(created_at) as oldest from outbox where published_at is null',
-    );
-    const row = backlog.rows[0];
-    this.metrics.backlog.set(Number(row?.count ?? 0));
   }
 
   private wake(): void {
@@ -296,6 +361,12 @@ export class OutboxRelay {
   }
 }
 
+function oldestAge(rows: OutboxRow[]): number {
+  let oldest = 0;
+  for (const row of rows) oldest = Math.max(oldest, row.age);
+  return oldest;
+}
+
 function relayMetrics(registry: Registry | undefined) {
   const registers = registry ? [registry] : [];
   return {
@@ -303,6 +374,8 @@ function relayMetrics(registry: Registry | undefined) {
     failures: new Counter({ name: 'outbox_publish_failures_total', help: 'outbox rows whose publish failed (retried)', registers }),
     batchSize: new Histogram({ name: 'outbox_batch_size', help: 'rows per relay round', buckets: [1, 10, 50, 100, 250, 500, 1000, 2000], registers }),
     batchSeconds: new Histogram({ name: 'outbox_batch_publish_seconds', help: 'time from first publish to last PubAck of a round', registers }),
-    backlog: new Gauge({ name: 'outbox_backlog', help: 'unpublished outbox rows at the last prune', registers }),
+    backlog: new Gauge({ name: 'outbox_backlog', help: 'unpublished outbox rows (0 on a standby relay)', registers }),
+    oldestAge: new Gauge({ name: 'outbox_oldest_unpublished_age_seconds', help: 'age of the oldest unpublished outbox row (0 on a standby relay)', registers }),
+    active: new Gauge({ name: 'outbox_relay_active', help: '1 while this process is the active relay of its service', registers }),
   };
 }

@@ -4,3 +4,5 @@ export { eventually, sleep } from './eventually.js';
 export { startServiceUnderTest, testLog, type ServiceUnderTest } from './service.js';
 export { publishEvent } from './publish.js';
 export { call } from './http.js';
+export { recordSpans, type RecordedSpans } from './tracing.js';
+export { scrapeMetrics, type ScrapedMetrics } from './metrics.js';

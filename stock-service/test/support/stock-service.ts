@@ -6,7 +6,7 @@ import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.
 
 export type StockService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
 
-export function startStockService(options: { namespace?: string; worker?: boolean } = {}): Promise<StockService> {
+export function startStockService(options: { namespace?: string; worker?: boolean; env?: Record<string, string> } = {}): Promise<StockService> {
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 

@@ -27,7 +27,7 @@ describe(`${ORDERS} concurrent mixed orders racing for scarce stock`, () => {
     await system.close();
   });
 
-  it('ends every order confirmed or cancelled with no oversell, stock and money conserved, nothing captured twice', async () => {
+  it('ends every order confirmed or cancelled with no oversell, stock and money conserved, nothing captured twice, one mail per transition', async () => {
     const placed: { id: string; items: { sku: string; quantity: number }[] }[] = [];
     const cancels: Promise<unknown>[] = [];
     const plans = Array.from({ length: ORDERS }, (_, i) => plan(i));

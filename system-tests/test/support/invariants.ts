@@ -12,7 +12,9 @@ export interface OrderLineRecord {
  * 2. stock is conserved per product and nothing is oversold (no restocks happen in these runs);
  *    sold units are exactly those of confirmed orders, and nothing stays reserved;
  * 3. money: captured − refunded is the total of a confirmed order and 0 for a cancelled one;
- *    no order is captured twice.
+ *    no order is captured twice;
+ * 4. one customer notification per terminal transition, never two: a mail for each
+ *    orders.confirmed, orders.cancelled and payments.refunded, as the SMTP server received them.
  */
 export async function expectInvariants(system: System, initial: Record<string, number>, orders: OrderLineRecord[]): Promise<void> {
   const ids = orders.map((o) => o.id);
@@ -47,4 +49,30 @@ export async function expectInvariants(system: System, initial: Record<string, n
   for (const e of events) if (e.headers['ce-type'] === 'payments.captured') captures.set(e.headers['ce-subject']!, (captures.get(e.headers['ce-subject']!) ?? 0) + 1);
   const twice = [...captures].filter(([, n]) => n > 1);
   expect(twice, 'orders captured more than once').to.deep.equal([]);
+
+  await expectOneMailPerTransition(system, ids, finals, events);
+}
+
+async function expectOneMailPerTransition(system: System, ids: string[], finals: Map<string, { status: string }>, paymentEvents: { headers: Record<string, string> }[]): Promise<void> {
+  const orderEvents = await readStream(system.services.order.api.resources.nc, system.services.order.topology.stream('ORDERS'));
+  const confirmed = new Set(orderEvents.filter((e) => e.headers['ce-type'] === 'orders.confirmed').map((e) => e.headers['ce-subject']));
+  const refunded = new Set(paymentEvents.filter((e) => e.headers['ce-type'] === 'payments.refunded').map((e) => e.headers['ce-subject']));
+  const expected = (id: string) => ({
+    confirmed: confirmed.has(id) ? 1 : 0,
+    cancelled: finals.get(id)?.status === 'cancelled' ? 1 : 0,
+    refunded: refunded.has(id) ? 1 : 0,
+  });
+  const counted = (id: string) => {
+    const about = system.mails.filter((m) => m.subject.includes(id));
+    return {
+      confirmed: about.filter((m) => m.subject.endsWith('is confirmed')).length,
+      cancelled: about.filter((m) => m.subject.endsWith('was cancelled')).length,
+      refunded: about.filter((m) => m.subject.startsWith('Refund of')).length,
+    };
+  };
+  const short = () => ids.filter((id) => Object.entries(expected(id)).some(([k, n]) => counted(id)[k as 'confirmed'] < n));
+  await eventually(() => expect(short(), 'orders still missing a mail').to.deep.equal([]), { timeoutMs: 60_000, intervalMs: 250 });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // a late duplicate would arrive by now
+  const wrong = ids.filter((id) => JSON.stringify(counted(id)) !== JSON.stringify(expected(id))).map((id) => ({ id, expected: expected(id), mailed: counted(id) }));
+  expect(wrong, 'orders mailed other than once per terminal transition').to.deep.equal([]);
 }

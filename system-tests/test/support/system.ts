@@ -13,9 +13,23 @@ import * as payment from 'payment-service/api';
 import * as paymentWorker from 'payment-service/worker';
 import * as paymentConfig from 'payment-service/config';
 import { descriptor as paymentDescriptor } from 'payment-service/descriptor';
+import * as notification from 'notification-service/api';
+import * as notificationWorker from 'notification-service/worker';
+import * as notificationConfig from 'notification-service/config';
+import { descriptor as notificationDescriptor } from 'notification-service/descriptor';
+import { startDirectoryStub } from 'notification-service/customer-directory';
+import { testLog } from '@order-platform/shared/testing';
+// the SMTP sink `make dev` and `make demo` use: a real SMTP server, every mail parsed
+import { startMailSink } from '../../../scripts/mail-sink.mjs';
 
 type Sut = ServiceUnderTest<{ url: string; resources: import('@order-platform/shared').Resources; stop(): Promise<void> }, { resources: import('@order-platform/shared').Resources; stop(): Promise<void> }>;
-export type ServiceName = 'order' | 'stock' | 'payment';
+export type ServiceName = 'order' | 'stock' | 'payment' | 'notification';
+
+export interface SentMail {
+  to: string[];
+  subject: string;
+  text: string;
+}
 
 const workerMain = (name: ServiceName): string => fileURLToPath(new URL(`../../../${name}-service/src/worker/main.ts`, import.meta.url));
 
@@ -23,6 +37,8 @@ export interface System {
   namespace: string;
   services: Record<ServiceName, Sut>;
   urls: Record<ServiceName, string>;
+  /** every mail notification-service sent, as the SMTP server received it */
+  mails: SentMail[];
   /** only with workers as processes */
   kill(name: ServiceName): Promise<void>;
   restart(name: ServiceName): void;
@@ -36,12 +52,19 @@ export interface System {
 export async function startSystem(options: { workers: 'in-process' | 'processes' }): Promise<System> {
   const namespace = uniqueNamespace('sys');
   const inProcess = options.workers === 'in-process';
-  const start = <C1, C2>(descriptor: typeof orderDescriptor, api: { startApi: never }, worker: { startWorker: never }, config: { loadApiConfig: (e: Record<string, string>) => C1; loadWorkerConfig: (e: Record<string, string>) => C2 }) =>
-    startServiceUnderTest({ descriptor, loadApiConfig: config.loadApiConfig, loadWorkerConfig: config.loadWorkerConfig, startApi: api.startApi, startWorker: worker.startWorker, namespace, worker: inProcess }) as Promise<Sut>;
+  const start = <C1, C2>(descriptor: typeof orderDescriptor, api: { startApi: never }, worker: { startWorker: never }, config: { loadApiConfig: (e: Record<string, string>) => C1; loadWorkerConfig: (e: Record<string, string>) => C2 }, env: Record<string, string> = {}) =>
+    startServiceUnderTest({ descriptor, loadApiConfig: config.loadApiConfig, loadWorkerConfig: config.loadWorkerConfig, startApi: api.startApi, startWorker: worker.startWorker, namespace, worker: inProcess, env }) as Promise<Sut>;
+  const mails: SentMail[] = [];
+  const sink = await startMailSink({ port: 0, onMail: (mail: SentMail) => mails.push(mail) });
+  const directory = await startDirectoryStub({ port: 0, logLevel: 'silent' }, testLog);
   const services = {
     stock: await start(stockDescriptor, stock as never, stockWorker as never, stockConfig),
     order: await start(orderDescriptor, order as never, orderWorker as never, orderConfig),
     payment: await start(paymentDescriptor, payment as never, paymentWorker as never, paymentConfig),
+    notification: await start(notificationDescriptor, notification as never, notificationWorker as never, notificationConfig, {
+      SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+      CUSTOMER_DIRECTORY_URL: directory.url,
+    }),
   };
   const processes = new Map<ServiceName, ChildProcess>();
   const spawnWorker = (name: ServiceName): void => {
@@ -51,7 +74,7 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
     });
     processes.set(name, child);
   };
-  if (!inProcess) for (const name of ['stock', 'order', 'payment'] as const) spawnWorker(name);
+  if (!inProcess) for (const name of ['stock', 'order', 'payment', 'notification'] as const) spawnWorker(name);
   const stopProcess = async (name: ServiceName, signal: NodeJS.Signals) => {
     const child = processes.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -62,12 +85,15 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
   return {
     namespace,
     services,
-    urls: { order: services.order.api.url, stock: services.stock.api.url, payment: services.payment.api.url },
+    urls: { order: services.order.api.url, stock: services.stock.api.url, payment: services.payment.api.url, notification: services.notification.api.url },
+    mails,
     kill: (name) => stopProcess(name, 'SIGKILL'),
     restart: spawnWorker,
     async close() {
       await Promise.all([...processes.keys()].map((name) => stopProcess(name, 'SIGTERM')));
       for (const s of Object.values(services)) await s.close();
+      await directory.stop();
+      await sink.close();
     },
   };
 }

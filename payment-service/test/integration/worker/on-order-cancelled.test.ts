@@ -61,7 +61,7 @@ describe('payment-service worker: orders.cancelled', () => {
     const payment = (await paymentRow(payments, created.orderId))!;
     await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
     const [, refunded] = await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
-    expect(refunded!.data).to.deep.include({ orderId: created.orderId, paymentId: payment.id, amount: { amount: 5198, currency: 'EUR' } });
+    expect(refunded!.data).to.deep.include({ orderId: created.orderId, customerId: created.customerId, paymentId: payment.id, amount: { amount: 5198, currency: 'EUR' } });
     expect(await paymentRow(payments, created.orderId)).to.include({ status: 'refunded' });
     expect(await gatewayOperation(payments, `refund:${payment.id}`)).to.include({ kind: 'refund', amount: 5198, attempts: 1, outcome: 'refunded' });
   });

@@ -32,7 +32,7 @@ describe('stock-service operational endpoints', () => {
   it('counts requests per route in Prometheus format', async () => {
     await call(stock.api.url, 'GET', '/products/NOPE');
     const metrics = await (await fetch(`${stock.api.url}/metrics`)).text();
-    expect(metrics).to.match(/http_requests_total\{method="GET",route="\/products\/:sku",status="404",service="stock-service",process="api"\} \d+/);
+    expect(metrics).to.match(/http_requests_total\{method="GET",route="\/products\/:sku",status="404",status_class="4xx",service="stock-service",process="api"\} \d+/);
   });
 
   it('echoes a request id, and answers an unknown route and a wrong method with problem+json', async () => {

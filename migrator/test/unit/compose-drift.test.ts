@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import type { ConfigSpec } from '@order-platform/shared';
+import { migratorSpec } from '../../src/config.js';
+import { services } from '../../src/services.js';
+
+// docker-compose.yml must not drift from the code: every app container runs a file the build
+// produces, with only environment variables its process reads, and every service has its
+// migrate, api and worker containers wired in the documented order.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+
+interface ComposeService {
+  image?: string;
+  profiles?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+const appContainers = Object.entries(compose.services).filter(([, s]) => s.image === 'order-platform:latest');
+
+/** The config spec of the process a command starts, from the code itself. */
+async function specOf(command: string[]): Promise<ConfigSpec> {
+  const [script, ...args] = command;
+  if (script === 'migrator/dist/src/main.js') return migratorSpec((await services[args[0]!]!()).defaultDatabaseUrl);
+  const match = /^([a-z-]+-service)\/dist\/src\/(api|worker|customer-directory)\/main\.js$/.exec(script!);
+  if (!match) throw new Error(`no known process runs ${script}`);
+  const config = (await import(`${match[1]}/config`)) as Record<string, ConfigSpec>;
+  const spec = { api: config['apiSpec'], worker: config['workerSpec'], 'customer-directory': config['directoryStubSpec'] }[match[2]!];
+  if (!spec) throw new Error(`${match[1]} has no config spec for ${match[2]}`);
+  return spec;
+}
+
+describe('docker-compose.yml against the code', () => {
+  it('has app containers at all', () => {
+    expect(appContainers.length).to.be.at.least(13);
+  });
+
+  it('runs in every app container a file the build produces from a source file that exists', () => {
+    for (const [name, service] of appContainers) {
+      const script = service.command?.[0] ?? '';
+      const source = script.replace('/dist/', '/').replace(/\.js$/, '.ts');
+      expect(existsSync(`${root}${source}`), `${name}: ${script} is built from ${source}`).to.equal(true);
+      expect(service.profiles, name).to.deep.equal(['app']);
+    }
+  });
+
+  it('sets in every app container only variables its process reads, and every variable it requires', async () => {
+    for (const [name, service] of appContainers) {
+      const spec = await specOf(service.command!);
+      const known = new Set(Object.values(spec).map((k) => k.env));
+      const set = Object.keys(service.environment ?? {});
+      expect(set.filter((v) => !known.has(v)), `${name} sets variables its process does not read`).to.deep.equal([]);
+      const required = Object.values(spec).filter((k) => !('default' in k) || k.default === undefined).map((k) => k.env);
+      expect(required.filter((v) => !set.includes(v)), `${name} leaves required variables unset`).to.deep.equal([]);
+    }
+  });
+
+  it('has, per service, a migrator for it that the api and worker wait for, and the api listens where it is published and checked', async () => {
+    for (const service of Object.keys(services)) {
+      const migrate = compose.services[`${service}-migrate`];
+      expect(migrate?.command, `${service}-migrate`).to.deep.equal(['migrator/dist/src/main.js', service]);
+      for (const role of ['api', 'worker']) {
+        const container = compose.services[`${service}-${role}`];
+        expect(container?.command, `${service}-${role}`).to.deep.equal([`${service}/dist/src/${role}/main.js`]);
+        expect(container?.depends_on?.[`${service}-migrate`], `${service}-${role} waits for the migrator`).to.deep.equal({ condition: 'service_completed_successfully' });
+        expect(container?.environment?.['DATABASE_URL'], `${service}-${role} uses its migrator's database`).to.equal(migrate?.environment?.['DATABASE_URL']);
+      }
+      const api = compose.services[`${service}-api`]!;
+      const port = api.environment!['PORT'];
+      expect(api.ports, `${service}-api`).to.deep.equal([`${port}:${port}`]);
+      expect(api.healthcheck?.test.join(' '), `${service}-api healthcheck`).to.include(`127.0.0.1:${port}/readyz`);
+      const worker = compose.services[`${service}-worker`]!;
+      expect(worker.ports, `${service}-worker can be scaled (no fixed host port)`).to.equal(undefined);
+      expect(worker.healthcheck?.test.join(' '), `${service}-worker healthcheck`).to.include(`127.0.0.1:${worker.environment!['METRICS_PORT']}/healthz`);
+    }
+  });
+
+  it('gives each service its own database and database user', () => {
+    const urls = Object.keys(services).map((s) => new URL(compose.services[`${s}-migrate`]!.environment!['DATABASE_URL']!));
+    expect(new Set(urls.map((u) => u.host)).size).to.equal(urls.length);
+    expect(new Set(urls.map((u) => u.username)).size).to.equal(urls.length);
+  });
+});

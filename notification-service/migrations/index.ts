@@ -1,0 +1,8 @@
+import type { Migration } from '@order-platform/shared';
+import * as notifications from './001-notifications.js';
+import * as seedTemplates from './002-seed-templates.js';
+
+export const migrations: Record<string, Migration> = {
+  '001-notifications': notifications,
+  '002-seed-templates': seedTemplates,
+};

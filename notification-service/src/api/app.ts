@@ -1,0 +1,18 @@
+import { startApiProcess, type Logger, type RunningApi } from '@order-platform/shared';
+import { SERVICE, type ApiConfig } from '../config.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { templateRoutes } from './routes/templates.js';
+
+export type { RunningApi };
+
+export function startApi(config: ApiConfig, log: Logger, clock: () => Date = () => new Date()): Promise<RunningApi> {
+  return startApiProcess(
+    {
+      service: SERVICE,
+      description: 'Templated customer and staff notifications, and their delivery log.',
+      routes: ({ db }) => [...notificationRoutes({ db, clock }), ...templateRoutes({ db, clock })],
+    },
+    config,
+    log,
+  );
+}

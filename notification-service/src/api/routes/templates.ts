@@ -1,0 +1,58 @@
+import { route, type RouteDefinition } from '@order-platform/shared';
+import type { QueryDeps } from '../../domain/deps.js';
+import { editTemplate, findTemplate, findTemplates } from '../../domain/manage-templates.js';
+import type { Channel, TemplateText } from '../../domain/templates.js';
+
+const text = {
+  type: 'object',
+  properties: { subject: { type: 'string', minLength: 1, maxLength: 500 }, body: { type: 'string', minLength: 1, maxLength: 20_000 } },
+  required: ['subject', 'body'],
+  additionalProperties: false,
+} as const;
+
+const templateSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    audience: { enum: ['customer', 'staff'] },
+    description: { type: 'string' },
+    variables: { type: 'object', description: 'variable → description; a list variable has `item` fields usable inside {{#name}}…{{/name}}' },
+    channels: { type: 'object', properties: { email: text, webhook: text } },
+  },
+} as const;
+
+const editBody = {
+  type: 'object',
+  properties: { email: text, webhook: text },
+  minProperties: 1,
+  additionalProperties: false,
+  description: 'mustache texts ({{variable}}, {{#list}}…{{/list}}) per channel; channels left out keep their text',
+} as const;
+
+const nameParams = { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z-]{1,64}$' } }, required: ['name'] } as const;
+
+export function templateRoutes(deps: QueryDeps): RouteDefinition[] {
+  return [
+    route({
+      method: 'get', path: '/templates', tag: 'templates', summary: 'Every template, its variables and its texts',
+      responses: { 200: { description: 'the templates', schema: { type: 'array', items: templateSchema } } },
+      handle: async () => ({ status: 200, body: await findTemplates(deps) }),
+    }),
+    route<unknown, unknown, { name: string }>({
+      method: 'get', path: '/templates/:name', tag: 'templates', summary: 'One template', params: nameParams,
+      responses: { 200: { description: 'the template', schema: templateSchema }, 404: { description: 'no such template' } },
+      handle: async ({ params }) => ({ status: 200, body: await findTemplate(deps, params.name) }),
+    }),
+    route<Partial<Record<Channel, TemplateText>>, unknown, { name: string }>({
+      method: 'put', path: '/templates/:name', tag: 'templates', summary: "Replace a template's texts; the next notification uses them",
+      params: nameParams, body: editBody,
+      responses: {
+        200: { description: 'the template as stored now', schema: templateSchema },
+        400: { description: 'malformed body' },
+        404: { description: 'no such template' },
+        422: { description: 'a text refers to an unknown variable (details list each problem and the variables there are)' },
+      },
+      handle: async ({ params, body }) => ({ status: 200, body: await editTemplate(deps, params.name, body) }),
+    }),
+  ];
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, type HandlerContext, type Knex, type Logger } from '@order-platform/shared';
+import { findNotification, finishAttempt, saveNotification, startAttempt } from '../data/notifications-repository.js';
+import { findTemplate } from '../data/templates-repository.js';
+import type { DeliveryChannel } from '../delivery/channel.js';
+import type { CustomerDirectory } from './customer.js';
+import type { NotificationRequest } from './notification-requests.js';
+import { chooseAddressee, decideDelivery, isSettled, type Addressee, type Notification } from './notification.js';
+import { renderTemplate, type Channel } from './templates.js';
+
+export interface DeliveryDeps {
+  /**
+   * A pool of its own for the delivery log: the claim commits before the send and the outcome
+   * after it, apart from the handler's transaction (which only holds the lock and the
+   * processed-message row), and apart from the handlers' pool so it can never run dry.
+   */
+  ledger: Knex;
+  directory: CustomerDirectory;
+  channels: Partial<Record<Channel, DeliveryChannel>>;
+  routing: { customer: Channel; staff: Channel; staffEmail: string };
+  clock: () => Date;
+}
+
+// Advisory locks in the two-key form, so they never meet the relay's one-key leader lock.
+const LOCK_SPACE = 4004;
+
+/**
+ * Delivers one notification at most once per dedup key, even when its event is delivered twice
+ * or a worker dies mid-way. Under a transaction-scoped lock on the key (released by Postgres
+ * when the handler's transaction ends, also when the worker dies): skip when the log says it is
+ * settled; else claim it (`sending`, committed), send, and record the outcome. A crash between
+ * the send and that record leaves `sending` behind, which the next delivery finds under the
+ * lock and resolves without a second email (see `decideDelivery`).
+ */
+export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: HandlerContext): Promise<Notification> {
+  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [LOCK_SPACE, request.dedupKey]);
+  const existing = await findNotification(deps.ledger, request.dedupKey);
+  if (existing && isSettled(existing)) return existing;
+
+  const channelName = request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;
+  const channel = deps.channels[channelName];
+  if (!channel) throw new AppError('permanent', `the ${channelName} channel is not configured`);
+  const lookup = request.customerId ? { customerId: request.customerId, result: await deps.directory.find(request.customerId) } : undefined;
+  const addressee = chooseAddressee(request.audience, channelName, lookup, deps.routing.staffEmail);
+  const step = decideDelivery(existing, addressee, channel.deduplicates);
+  const now = deps.clock();
+  const base: Notification = existing ?? newNotification(request, channelName, now);
+
+  switch (step.kind) {
+    case 'done':
+      return base;
+    case 'skip':
+      return record(deps, log, { ...base, status: 'skipped', error: step.reason, updatedAt: now }, 'notification skipped');
+    case 'unconfirm': {
+      const unconfirmed: Notification = {
+        ...base,
+        status: 'unconfirmed',
+        error: `a worker stopped during the send; not sent again so the customer never gets two (Message-ID <${base.id}@notification-service>)`,
+        updatedAt: now,
+      };
+      await deps.ledger.transaction(async (t) => {
+        await saveNotification(t, unconfirmed);
+        await finishAttempt(t, base.id, base.attempts, 'interrupted', 'worker stopped during the send', now);
+      });
+      log.warn({ notificationId: base.id, dedupKey: base.dedupKey, recipient: base.recipient }, 'notification delivery unconfirmed: check the mail server log');
+      return unconfirmed;
+    }
+    case 'send':
+      return send(deps, request, channel, addressee as Extract<Addressee, { kind: 'send' }>, { ...base, attempts: step.attempt }, step.interrupted, log);
+  }
+}
+
+async function send(
+  deps: DeliveryDeps,
+  request: NotificationRequest,
+  channel: DeliveryChannel,
+  addressee: Extract<Addressee, { kind: 'send' }>,
+  notification: Notification,
+  interrupted: boolean,
+  log: Logger,
+): Promise<Notification> {
+  const template = await findTemplate(deps.ledger, request.template, channel.name);
+  if (!template) throw new AppError('permanent', `no ${channel.name} text for template ${request.template}`);
+  const text = renderTemplate(template, { ...request.variables, customerName: addressee.name });
+  const claimedAt = deps.clock();
+  const claimed: Notification = {
+    ...notification,
+    channel: channel.name,
+    recipient: addressee.recipient,
+    subject: text.subject,
+    status: 'sending',
+    error: null,
+    fallback: addressee.fallback,
+    updatedAt: claimedAt,
+  };
+  await deps.ledger.transaction(async (t) => {
+    await saveNotification(t, claimed);
+    if (interrupted) await finishAttempt(t, claimed.id, claimed.attempts - 1, 'interrupted', 'worker stopped during the send', claimedAt);
+    await startAttempt(t, claimed.id, claimed.attempts, claimedAt);
+  });
+  try {
+    await channel.send({
+      id: claimed.id,
+      template: request.template,
+      recipient: addressee.recipient,
+      subject: text.subject,
+      body: text.body,
+      context: { orderId: request.orderId ?? null, sku: request.sku ?? null, customer: { id: request.customerId ?? null, name: addressee.name, email: addressee.email }, fallback: addressee.fallback },
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    const permanent = error instanceof AppError && error.kind === 'permanent';
+    const failed: Notification = { ...claimed, status: permanent ? 'failed' : 'retrying', error: message, updatedAt: deps.clock() };
+    await deps.ledger.transaction(async (t) => {
+      await saveNotification(t, failed);
+      await finishAttempt(t, claimed.id, claimed.attempts, 'failed', message, failed.updatedAt);
+    });
+    throw error;
+  }
+  const sentAt = deps.clock();
+  const sent: Notification = { ...claimed, status: 'sent', sentAt, updatedAt: sentAt };
+  await deps.ledger.transaction(async (t) => {
+    await saveNotification(t, sent);
+    await finishAttempt(t, sent.id, sent.attempts, 'sent', null, sentAt);
+  });
+  log.info({ notificationId: sent.id, template: sent.template, channel: sent.channel, recipient: sent.recipient, attempt: sent.attempts, fallback: sent.fallback }, 'notification sent');
+  return sent;
+}
+
+/** The retries ran out (the event is in the DLQ now): the log says `failed` until a replay sends it. */
+export async function giveUpNotification(deps: DeliveryDeps, request: NotificationRequest, error: unknown, log: Logger): Promise<void> {
+  const existing = await findNotification(deps.ledger, request.dedupKey);
+  if (!existing || isSettled(existing)) return;
+  const reason = `retries exhausted: ${(error as Error).message}`;
+  await record(deps, log, { ...existing, status: 'failed', error: reason, updatedAt: deps.clock() }, 'notification failed: its event is in the DLQ; replay it once the channel works');
+}
+
+async function record(deps: DeliveryDeps, log: Logger, notification: Notification, message: string): Promise<Notification> {
+  await deps.ledger.transaction((t) => saveNotification(t, notification));
+  const level = notification.status === 'failed' ? 'error' : 'info';
+  log[level]({ notificationId: notification.id, dedupKey: notification.dedupKey, status: notification.status, reason: notification.error }, message);
+  return notification;
+}
+
+function newNotification(request: NotificationRequest, channel: Channel, now: Date): Notification {
+  return {
+    id: randomUUID(),
+    dedupKey: request.dedupKey,
+    template: request.template,
+    channel,
+    orderId: request.orderId ?? null,
+    customerId: request.customerId ?? null,
+    sku: request.sku ?? null,
+    recipient: null,
+    subject: null,
+    status: 'sending',
+    attempts: 0,
+    error: null,
+    fallback: null,
+    eventId: request.eventId,
+    sentAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

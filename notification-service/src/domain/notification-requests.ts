@@ -1,0 +1,93 @@
+import type { CancellationReason, EventEnvelope, Money, OrderLine } from '@order-platform/shared';
+import type { Audience, TemplateName } from './templates.js';
+
+/** What an event asks the service to tell, to whom, with which template and values. */
+export interface NotificationRequest {
+  /** one notification per key, ever: the terminal transition (or alert) it announces */
+  dedupKey: string;
+  template: TemplateName;
+  audience: Audience;
+  eventId: string;
+  customerId?: string;
+  orderId?: string;
+  sku?: string;
+  /** the template's values, except the customer's name, which delivery looks up */
+  variables: Record<string, unknown>;
+}
+
+/** The events that ask for a notification. */
+export type Announced = 'orders.confirmed' | 'orders.cancelled' | 'payments.refunded' | 'stock.low';
+
+export type RequestOf<T extends Announced> = (event: EventEnvelope<T>) => NotificationRequest;
+
+export const orderConfirmedNotification: RequestOf<'orders.confirmed'> = ({ id, data }) => ({
+  dedupKey: `order-confirmed:${data.orderId}`,
+  template: 'order-confirmed',
+  audience: 'customer',
+  eventId: id,
+  customerId: data.customerId,
+  orderId: data.orderId,
+  variables: { orderId: data.orderId, items: lines(data.items), total: formatMoney(data.total), confirmedAt: data.confirmedAt },
+});
+
+export const orderCancelledNotification: RequestOf<'orders.cancelled'> = ({ id, data }) => ({
+  dedupKey: `order-cancelled:${data.orderId}`,
+  template: 'order-cancelled',
+  audience: 'customer',
+  eventId: id,
+  customerId: data.customerId,
+  orderId: data.orderId,
+  variables: {
+    orderId: data.orderId,
+    reason: reasonText[data.reason],
+    reasonCode: data.reason,
+    refundFollows: data.previousStatus === 'confirmed',
+    items: lines(data.items),
+    total: formatMoney(data.total),
+    cancelledAt: data.cancelledAt,
+  },
+});
+
+export const paymentRefundedNotification: RequestOf<'payments.refunded'> = ({ id, data }) => ({
+  dedupKey: `payment-refunded:${data.paymentId}`,
+  template: 'payment-refunded',
+  audience: 'customer',
+  eventId: id,
+  customerId: data.customerId,
+  orderId: data.orderId,
+  variables: { orderId: data.orderId, amount: formatMoney(data.amount), refundedAt: data.refundedAt },
+});
+
+// stock.low is published once per fall below the threshold, so each event is its own alert.
+export const stockLowNotification: RequestOf<'stock.low'> = ({ id, data }) => ({
+  dedupKey: `stock-low:${id}`,
+  template: 'stock-low',
+  audience: 'staff',
+  eventId: id,
+  sku: data.sku,
+  variables: { sku: data.sku, productName: data.name, available: data.available, threshold: data.threshold, detectedAt: data.detectedAt },
+});
+
+const reasonText: Record<CancellationReason, string> = {
+  out_of_stock: 'some of the items are out of stock',
+  product_unavailable: 'one of the products is no longer sold',
+  payment_declined: 'your payment was declined',
+  payment_unavailable: 'we could not reach the payment provider',
+  customer_request: 'you asked us to cancel it',
+};
+
+/** Money for people: `52.98 EUR` style amounts with the currency's own minor units (`€52.98`). */
+export function formatMoney({ amount, currency }: Money): string {
+  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amount / 10 ** digits);
+}
+
+function lines(items: OrderLine[]) {
+  return items.map((line) => ({
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPrice: formatMoney(line.unitPrice),
+    lineTotal: formatMoney({ amount: line.unitPrice.amount * line.quantity, currency: line.unitPrice.currency }),
+  }));
+}

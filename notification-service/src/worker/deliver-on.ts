@@ -1,0 +1,19 @@
+import type { EventHandler, ExhaustedHandler } from '@order-platform/shared';
+import { deliverNotification, giveUpNotification, type DeliveryDeps } from '../domain/deliver-notification.js';
+import type { Announced, RequestOf } from '../domain/notification-requests.js';
+
+/**
+ * The handler of every consumed event is the same use case: what differs per event (template,
+ * key, values, audience) is its request builder in domain/notification-requests.ts, so the
+ * subscription table pairs each event with its builder instead of four identical handler files.
+ */
+export function deliverOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): EventHandler<T> {
+  return async (event, context) => {
+    await deliverNotification(deps, requestOf(event), context);
+  };
+}
+
+/** Retries ran out: the log says `failed` (the event is in the DLQ and can be replayed). */
+export function giveUpOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): ExhaustedHandler<T> {
+  return (event, context) => giveUpNotification(deps, requestOf(event), context.error, context.log);
+}

@@ -1,0 +1,28 @@
+import { declareConsumer, subscribe, type ConsumerDeclaration, type Subscription } from '@order-platform/shared';
+import { SERVICE } from '../config.js';
+import type { DeliveryDeps } from '../domain/deliver-notification.js';
+import {
+  orderCancelledNotification,
+  orderConfirmedNotification,
+  paymentRefundedNotification,
+  stockLowNotification,
+} from '../domain/notification-requests.js';
+import { deliverOn, giveUpOn } from './deliver-on.js';
+
+const orderConfirmed = declareConsumer(SERVICE, 'orders.confirmed');
+const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
+const paymentRefunded = declareConsumer(SERVICE, 'payments.refunded');
+const stockLow = declareConsumer(SERVICE, 'stock.low');
+
+/** The durable consumers the migrator declares for this service. */
+export const consumers: ConsumerDeclaration[] = [orderConfirmed, orderCancelled, paymentRefunded, stockLow];
+
+/** The subscription table: each event with the notification it asks for. */
+export function subscriptions(deps: DeliveryDeps): Subscription[] {
+  return [
+    subscribe(orderConfirmed, deliverOn(deps, orderConfirmedNotification), giveUpOn(deps, orderConfirmedNotification)),
+    subscribe(orderCancelled, deliverOn(deps, orderCancelledNotification), giveUpOn(deps, orderCancelledNotification)),
+    subscribe(paymentRefunded, deliverOn(deps, paymentRefundedNotification), giveUpOn(deps, paymentRefundedNotification)),
+    subscribe(stockLow, deliverOn(deps, stockLowNotification), giveUpOn(deps, stockLowNotification)),
+  ];
+}

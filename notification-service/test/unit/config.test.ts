@@ -1,0 +1,20 @@
+import { expect } from 'chai';
+import { ConfigError } from '@order-platform/shared';
+import { loadWorkerConfig } from '../../src/config.js';
+
+describe('worker config', () => {
+  it('defaults to email for customers and staff, with Mailpit-style SMTP on localhost', () => {
+    expect(loadWorkerConfig({})).to.include({ customerChannel: 'email', staffChannel: 'email', smtpUrl: 'smtp://127.0.0.1:1025', directoryBreakerFailures: 5 });
+  });
+
+  it('a webhook channel without a receiver URL and a secret stops the process with both problems named', () => {
+    expect(() => loadWorkerConfig({ NOTIFY_STAFF_CHANNEL: 'webhook', WEBHOOK_SECRET: 'short' }))
+      .to.throw(ConfigError)
+      .with.property('problems')
+      .that.deep.equals(['WEBHOOK_URL must be an http(s) URL when a channel is webhook', 'WEBHOOK_SECRET must be at least 16 characters when a channel is webhook']);
+  });
+
+  it('an unknown channel is refused', () => {
+    expect(() => loadWorkerConfig({ NOTIFY_CUSTOMER_CHANNEL: 'sms' })).to.throw(ConfigError, /NOTIFY_CUSTOMER_CHANNEL/);
+  });
+});

@@ -1,0 +1,83 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { ConsumerDeclaration, Topology } from '../nats/topology.js';
+
+export interface ConsumerLagOptions {
+  nc: NatsConnection;
+  topology: Topology;
+  consumers: ConsumerDeclaration[];
+  registry?: Registry | undefined;
+  log: Logger;
+  intervalMs?: number;
+}
+
+/**
+ * Reads each durable consumer's state from JetStream every `intervalMs` and exports it:
+ * `consumer_lag` = num_pending + num_ack_pending (what the autoscaler and KEDA's
+ * nats-jetstream scaler act on), and the three numbers it is made of. The server holds one
+ * state per durable, so every replica of a worker reports the same figures: aggregate with
+ * `max by (consumer)`, never `sum`.
+ */
+export class ConsumerLagMonitor {
+  private readonly gauges;
+  private timer: NodeJS.Timeout | undefined;
+  private jsm: JetStreamManager | undefined;
+  private round: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(private readonly options: ConsumerLagOptions) {
+    this.gauges = lagGauges(options.registry);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.round;
+  }
+
+  private tick(): void {
+    this.round ??= this.measure().finally(() => (this.round = undefined));
+  }
+
+  /** One reading of every consumer; a consumer that cannot be read keeps its last figures. */
+  async measure(): Promise<void> {
+    const { topology, consumers, log } = this.options;
+    try {
+      this.jsm ??= await jetstreamManager(this.options.nc);
+      for (const consumer of consumers) {
+        const stream = topology.streamFor(consumer.event);
+        const info = await this.jsm.consumers.info(stream, consumer.durable);
+        const labels = { consumer: consumer.durable, stream };
+        this.gauges.lag.set(labels, info.num_pending + info.num_ack_pending);
+        this.gauges.pending.set(labels, info.num_pending);
+        this.gauges.ackPending.set(labels, info.num_ack_pending);
+        this.gauges.redelivered.set(labels, info.num_redelivered);
+      }
+      if (this.failing) log.info('consumer lag readable again');
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) log.warn({ err: error }, 'cannot read consumer lag from JetStream; keeping the last figures');
+      this.failing = true;
+    }
+  }
+}
+
+function lagGauges(registry: Registry | undefined) {
+  const registers = registry ? [registry] : [];
+  const labelNames = ['consumer', 'stream'] as const;
+  return {
+    lag: new Gauge({ name: 'consumer_lag', help: 'messages not yet acknowledged by a durable consumer: num_pending + num_ack_pending', labelNames, registers }),
+    pending: new Gauge({ name: 'consumer_num_pending', help: 'messages in the stream not yet delivered to the consumer', labelNames, registers }),
+    ackPending: new Gauge({ name: 'consumer_num_ack_pending', help: 'messages delivered and awaiting acknowledgement', labelNames, registers }),
+    redelivered: new Gauge({ name: 'consumer_num_redelivered', help: 'messages delivered more than once and not yet acknowledged', labelNames, registers }),
+  };
+}
