@@ -26,9 +26,10 @@ done
 node -e '
   const fs = require("fs"), path = require("path"), dir = process.argv[1];
   let passed = 0, failed = Number(process.argv[2]), skipped = 0;
-  for (const f of fs.readdirSync(dir)) {
+  for (const f of fs.readdirSync(dir).sort()) {
     const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
     passed += r.passes; failed += r.failures; skipped += r.pending;
+    for (const t of r.failed || []) console.log(`FAILED ${r.suite}: ${t.title}\n  ${t.error}`);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
