@@ -68,11 +68,13 @@ export async function updatePayment(trx: Knex.Transaction, payment: Payment): Pr
  * Counts a charge attempt of the order's pending payment, committed on its own. `skip locked`:
  * a row locked by another handler is being settled (cancelled, charged) right now, so this
  * never waits for it, and never holds an autocommit connection while a handler holds the lock.
+ * Returns whether an attempt was counted.
  */
-export async function countChargeAttempt(autocommit: Knex, orderId: string, now: Date): Promise<void> {
-  await autocommit.raw(
+export async function countChargeAttempt(autocommit: Knex, orderId: string, now: Date): Promise<boolean> {
+  const result = await autocommit.raw<{ rowCount: number }>(
     `update payments set attempts = attempts + 1, updated_at = :now
      where id = (select id from payments where order_id = :orderId and status = 'pending' for update skip locked)`,
     { orderId, now },
   );
+  return result.rowCount === 1;
 }

@@ -13,10 +13,13 @@ import { decideCharge, settleCharge, type Payment } from './payment.js';
 export async function chargePayment(deps: PaymentDeps, orderId: string, { trx, outbox, now }: HandlerContext): Promise<Payment> {
   // Counted before the lock, on a connection of its own: a transient failure rolls this
   // handler's transaction back, and the count must stay.
-  await countChargeAttempt(deps.autocommit, orderId, now);
+  const counted = await countChargeAttempt(deps.autocommit, orderId, now);
   const decision = decideCharge(await findPaymentByOrder(trx, orderId, { forUpdate: true }));
   if (decision.kind === 'wait') throw new AppError('transient', 'orders.created not seen yet', { details: { orderId } });
   if (decision.kind === 'leave') return decision.payment;
+  // The payment became chargeable after the count (orders.created committed in between, or a
+  // handler that held it rolled back): retry rather than charge an attempt nobody counted.
+  if (!counted) throw new AppError('transient', 'payment became chargeable while the attempt was being counted; retrying', { details: { orderId } });
   const { id, token, amount } = decision.payment;
   const result = await deps.gateway.charge({ idempotencyKey: chargeKey(id), token, amount });
   const { payment, event } = settleCharge(decision.payment, result, now);

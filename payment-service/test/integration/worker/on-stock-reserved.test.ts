@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
+import { eventually, sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderCreated, publish, stockReserved } from '../../support/orders.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
@@ -79,5 +79,26 @@ describe('payment-service worker: stock.reserved', () => {
     const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
     expect(captured!.data['amount']).to.deep.equal({ amount: 1234, currency: 'EUR' });
     expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
+  });
+
+  it('counts the attempt when the payment becomes chargeable between counting and locking it', async () => {
+    const { orderId } = await pendingPayment('tok_ok');
+    const db = payments.api.resources.db;
+    // another transaction holds the payment: the count skips it, the handler waits for the lock
+    const holder = await db.transaction();
+    try {
+      await holder('payments').where({ order_id: orderId }).forUpdate();
+      await publish(payments, 'stock.reserved', stockReserved(orderId));
+      await eventually(async () => {
+        const waiting = await db('pg_stat_activity').where({ wait_event_type: 'Lock' }).andWhereLike('query', '%from "payments"%for update%');
+        expect(waiting, 'a handler waiting for the payment row').to.have.length(1);
+      });
+    } finally {
+      await holder.commit();
+    }
+    const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
+    expect(captured!.data['paymentId']).to.be.a('string');
+    expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
+    expect(await gatewayOperation(payments, (await paymentRow(payments, orderId))!.id)).to.include({ attempts: 1 });
   });
 });
