@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // make dev: migrates every service, then runs each api and worker as a local process against
 // the local Postgres and NATS, with one readable, prefixed line per log record.
-// Ctrl-C sends SIGTERM to every process and waits for them to stop.
+// Ctrl-C (or SIGTERM) stops every process with one signal each and waits for them to drain.
 import { startMailSink } from './mail-sink.mjs';
 import { peers, services, startStack } from './stack.mjs';
 
@@ -27,8 +27,8 @@ try {
 write(`running: ${services.map((s) => `${s.dir} http://127.0.0.1:${s.port} (worker /metrics :${s.metricsPort})`).join(', ')}`);
 write(`  customer directory stub http://127.0.0.1:${peers[0].port}, mail ${sink ? `printed here (SMTP :${sink.port})` : `to :${smtpPort}`}  (Ctrl-C stops all)`);
 
-const stop = (code) => stack.stop().then(() => sink?.close()).then(() => process.exit(code));
-process.on('SIGINT', () => void stop(0));
+const stop = (code, interrupted = false) => stack.stop({ interrupted }).then(() => sink?.close()).then(() => process.exit(code));
+process.on('SIGINT', () => void stop(0, true));
 process.on('SIGTERM', () => void stop(0));
 const failed = await stack.failed;
 write(`${failed.name} exited (code ${failed.code}, signal ${failed.signal}); stopping everything`);

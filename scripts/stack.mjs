@@ -42,9 +42,15 @@ function exited(child) {
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
+  const stoppingOnItsOwn = new Set(); // children that logged "stopping" (had a signal already)
   const run = (prefix, colour, args, env) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => output(pretty(prefix, colour, line)));
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (line.includes('"msg":"stopping"')) stoppingOnItsOwn.add(child);
+        output(pretty(prefix, colour, line));
+      });
+    }
     return child;
   };
   const envOf = (s) => {
@@ -71,9 +77,18 @@ export async function startStack(options = {}) {
     urls: Object.fromEntries([...services, ...peers].map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
     /** resolves with the first child that exits while the stack is not stopping */
     failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
-    async stop() {
+    /**
+     * Stops every child with one SIGTERM. After a terminal's Ctrl-C (`interrupted`), the children
+     * had the SIGINT too, and a second signal would make them exit without draining: so they get
+     * a moment to say they are stopping, and only those that did not get the SIGTERM.
+     */
+    async stop({ interrupted = false } = {}) {
       stopping = true;
-      for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
+      const running = () => children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+      for (let waited = 0; interrupted && waited < 1000 && running().some(({ child }) => !stoppingOnItsOwn.has(child)); waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const { child } of running()) if (!stoppingOnItsOwn.has(child)) child.kill('SIGTERM');
       await Promise.all(children.map(({ child }) => exited(child)));
     },
   };
