@@ -8,7 +8,7 @@ results="$PWD/.test-results"
 rm -rf "$results" && mkdir -p "$results"
 export TEST_RESULTS_DIR="$results"
 workspaces=(shared stock-service order-service payment-service notification-service migrator system-tests)
-crashed=0
+crashed=()
 for phase in unit integration; do
   for ws in "${workspaces[@]}"; do
     [ -d "$ws/test/$phase" ] || continue
@@ -19,13 +19,15 @@ for phase in unit integration; do
     after=$(ls "$results" | wc -l)
     if [ "$status" -ne 0 ] && [ "$after" -eq "$before" ]; then
       echo "!!! $ws $phase crashed before reporting (exit $status)"
-      crashed=$((crashed + 1))
+      crashed+=("$ws-$phase (exit $status)")
     fi
   done
 done
 node -e '
   const fs = require("fs"), path = require("path"), dir = process.argv[1];
-  let passed = 0, failed = Number(process.argv[2]), skipped = 0;
+  const crashed = process.argv.slice(2);
+  let passed = 0, failed = crashed.length, skipped = 0;
+  for (const suite of crashed) console.log(`FAILED ${suite}: crashed before mocha reported`);
   for (const f of fs.readdirSync(dir).sort()) {
     const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
     passed += r.passes; failed += r.failures; skipped += r.pending;
@@ -33,4 +35,4 @@ node -e '
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 || passed === 0 ? 1 : 0);
-' "$results" "$crashed"
+' "$results" ${crashed[@]+"${crashed[@]}"}
