@@ -5,8 +5,13 @@ SHELL := /bin/bash
 # Tests run against these unless overridden; `make test-containers` uses testcontainers instead.
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_NATS_URL ?= nats://127.0.0.1:4222
+# The HS256 secret apis verify bearer tokens with, for make dev, demo, bench and token. A
+# development default, announced at start: never use it anywhere that matters.
+DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
+export JWT_SECRET ?= $(DEV_JWT_SECRET)
+export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers dev demo dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
+.PHONY: help install build test test-containers dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,6 +35,9 @@ dev: build ## migrate, then run every api and worker locally with prefixed, read
 
 demo: build ## start the system on its own ports and namespace, run every saga path, print the outcomes
 	node scripts/demo.mjs
+
+token: build ## print a bearer token for curl: SUB=cust-ada ROLE=customer (or ROLE=admin; TTL=seconds), signed with JWT_SECRET
+	@node migrator/dist/src/token.js --sub "$(SUB)" --role "$(ROLE)" $(if $(TTL),--ttl $(TTL))
 
 dlq: build ## list dead letters with their error and delivery count (SERVICE=… to filter)
 	node migrator/dist/src/dlq.js list $(SERVICE)

@@ -12,6 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { startMailSink } from './mail-sink.mjs';
 import { startStack, waitReady } from './stack.mjs';
+import { issueToken } from '@order-platform/shared';
 
 const env = process.env;
 const seconds = Number(env.BENCH_SECONDS ?? 20);
@@ -49,8 +50,8 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
-async function post(url, body) {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(url, body, token) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -86,14 +87,16 @@ try {
     urls = stack.urls;
     await waitReady(urls);
   }
+  const staff = await issueToken(env.JWT_SECRET, { sub: 'bench-staff', roles: ['admin'] });
+  const customer = await issueToken(env.JWT_SECRET, { sub: `bench-${run}`, roles: ['customer'] });
   // 20 products, so orders do not all queue on one product row's lock
   const skus = Array.from({ length: 20 }, (_, i) => `BENCH-${run}-${i}`.toUpperCase());
   for (const sku of skus) {
-    const created = await post(`${urls.stock}/products`, { sku, name: 'Bench kettle', price: { amount: 1000, currency: 'EUR' }, onHand: 1_000_000_000 });
+    const created = await post(`${urls.stock}/products`, { sku, name: 'Bench kettle', price: { amount: 1000, currency: 'EUR' }, onHand: 1_000_000_000 }, staff);
     if (created.status !== 201) throw new Error(`could not create a bench product: ${JSON.stringify(created.body)}`);
   }
-  const orderBody = (i) => ({ customerId: `bench-${run}`, items: [{ sku: skus[i % skus.length], quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } });
-  for (let i = 0; (await post(`${urls.order}/orders`, orderBody(skus.length - 1))).status !== 202; i++) {
+  const orderBody = (i) => ({ items: [{ sku: skus[i % skus.length], quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } });
+  for (let i = 0; (await post(`${urls.order}/orders`, orderBody(skus.length - 1), customer)).status !== 202; i++) {
     if (i > 100) throw new Error('the product never reached order-service');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -130,7 +133,7 @@ try {
   let next = 0;
   const place = async () => {
     const at = performance.now();
-    const r = await post(`${urls.order}/orders`, orderBody(next++));
+    const r = await post(`${urls.order}/orders`, orderBody(next++), customer);
     if (r.status === 202) {
       started.set(r.body.id, at);
       placed++;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { listDeadLetters, Topology } from '@order-platform/shared';
+import { issueToken, listDeadLetters, Topology } from '@order-platform/shared';
 import { startMailSink } from './mail-sink.mjs';
 import { startStack, waitReady } from './stack.mjs';
 
@@ -34,8 +34,13 @@ const stack = await startStack({
 });
 const { order: orders, stock, payment } = stack.urls;
 
-async function call(method, url, body) {
-  const response = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+// staff manage the catalog and read payments; each customer places and cancels their own orders
+const tokens = new Map();
+const tokenOf = async (sub, role) => tokens.get(sub) ?? tokens.set(sub, await issueToken(process.env.JWT_SECRET, { sub, roles: [role] })).get(sub);
+const admin = () => tokenOf('demo-staff', 'admin');
+async function call(method, url, body, token) {
+  const headers = { authorization: `Bearer ${await (token ?? admin())}`, ...(body ? { 'content-type': 'application/json' } : {}) };
+  const response = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -64,12 +69,16 @@ try {
     const r = await call('POST', `${stock}/products`, { sku: sku(name), name, price: { amount: name === 'kettle' ? 2599 : 4500, currency: 'EUR' }, onHand, lowStockThreshold: threshold });
     if (r.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(r.body)}`);
   }
-  await until(async () => (await call('POST', `${orders}/orders`, { customerId: 'probe', items: [{ sku: sku('kettle'), quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } })).status === 202, 'the catalog to reach order-service');
+  const probe = await tokenOf('probe', 'customer');
+  await until(async () => (await call('POST', `${orders}/orders`, { items: [{ sku: sku('kettle'), quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }, probe)).status === 202, 'the catalog to reach order-service');
 
   // customers the stub directory knows by name
   const customers = ['cust-ada', 'cust-grace', 'cust-alan', 'cust-katherine', 'cust-ada', 'cust-grace', 'cust-alan'];
   let placedCount = 0;
-  const place = async (token, items) => (await call('POST', `${orders}/orders`, { customerId: customers[placedCount++ % customers.length], items, payment: { method: 'card', token } })).body;
+  const place = async (token, items) => {
+    const customer = await tokenOf(customers[placedCount++ % customers.length], 'customer');
+    return { ...(await call('POST', `${orders}/orders`, { items, payment: { method: 'card', token } }, customer)).body, customer };
+  };
   const kettle = (quantity = 1) => [{ sku: sku('kettle'), quantity }];
   const paths = [
     { path: 'happy', expect: 'confirmed', mails: 1, start: () => place('tok_ok', kettle(2)) },
@@ -79,12 +88,12 @@ try {
     { path: 'gateway unavailable', expect: 'cancelled/payment_unavailable', mails: 1, start: () => place('tok_unavailable', kettle()) },
     {
       path: 'cancelled while pending', expect: 'cancelled/customer_request', mails: 1,
-      start: async () => { const o = await place('tok_ok', kettle()); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
+      start: async () => { const o = await place('tok_ok', kettle()); await call('POST', `${orders}/orders/${o.id}/cancel`, undefined, o.customer); return o; },
     },
     {
       // confirmed, then cancelled, then refunded: three mails
       path: 'cancelled after confirmed', expect: 'cancelled/customer_request', mails: 3,
-      start: async () => { const o = await place('tok_ok', kettle(3)); await terminal(o.id); await call('POST', `${orders}/orders/${o.id}/cancel`); return o; },
+      start: async () => { const o = await place('tok_ok', kettle(3)); await terminal(o.id); await call('POST', `${orders}/orders/${o.id}/cancel`, undefined, o.customer); return o; },
     },
   ];
   const placed = [];

@@ -24,6 +24,10 @@ try {
   write(error.message);
   process.exit(1);
 }
+if (process.env.JWT_SECRET === process.env.DEV_JWT_SECRET) {
+  write(`JWT_SECRET is the development default "${process.env.JWT_SECRET}": set your own anywhere that matters`);
+}
+write(`tokens for curl: make -s token SUB=cust-ada ROLE=customer   make -s token SUB=staff ROLE=admin`);
 write(`running: ${services.map((s) => `${s.dir} http://127.0.0.1:${s.port} (worker /metrics :${s.metricsPort})`).join(', ')}`);
 write(`  customer directory stub http://127.0.0.1:${peers[0].port}, mail ${sink ? `printed here (SMTP :${sink.port})` : `to :${smtpPort}`}  (Ctrl-C stops all)`);
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { commonConfig, ConfigError, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
+import { authConfig, commonConfig, ConfigError, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
 import { policyProblems, type ScalingPolicy } from './autoscale/decide-replicas.js';
 
 export function migratorSpec(defaultDatabaseUrl: string) {
@@ -20,6 +20,13 @@ export function loadConfig(defaultDatabaseUrl: string, env = process.env): Migra
 /** For the dlq tool: only where NATS is. */
 export function loadToolConfig(env = process.env) {
   return parseConfig(commonConfig, env);
+}
+
+/** For the token tool: the secret and claims the apis expect. */
+export function loadTokenConfig(env = process.env) {
+  const config = parseConfig({ jwtSecret: authConfig.jwtSecret, issuer: authConfig.issuer, audience: authConfig.audience }, env);
+  if (config.jwtSecret.length < 32) throw new ConfigError(['JWT_SECRET must be set (at least 32 characters): the secret the apis verify tokens with']);
+  return config;
 }
 
 /** The autoscaler's keys. Each can also be given as a flag: `AUTOSCALE_TARGET_LAG` is `--target-lag`. */

@@ -1,4 +1,4 @@
-import { autocommitPoolConfig, ConfigError, commonConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
+import { parseApiConfig, autocommitPoolConfig, ConfigError, commonConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'notification-service';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/notification_service';
@@ -60,7 +60,7 @@ export type WorkerConfig = ConfigOf<typeof workerSpec>;
 export type DirectoryStubConfig = ConfigOf<typeof directoryStubSpec>;
 
 // The only place this service reads the environment.
-export const loadApiConfig = (env = process.env): ApiConfig => parseConfig(apiSpec, env);
+export const loadApiConfig = (env = process.env): ApiConfig => parseApiConfig(apiSpec, env);
 export const loadDirectoryStubConfig = (env = process.env): DirectoryStubConfig => parseConfig(directoryStubSpec, env);
 
 export function loadWorkerConfig(env = process.env): WorkerConfig {

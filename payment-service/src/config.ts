@@ -1,4 +1,4 @@
-import { autocommitPoolConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
+import { parseApiConfig, autocommitPoolConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'payment-service';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/payment_service';
@@ -14,5 +14,5 @@ export type ApiConfig = ConfigOf<typeof apiSpec>;
 export type WorkerConfig = ConfigOf<typeof workerSpec>;
 
 // The only place this service reads the environment.
-export const loadApiConfig = (env = process.env): ApiConfig => parseConfig(apiSpec, env);
+export const loadApiConfig = (env = process.env): ApiConfig => parseApiConfig(apiSpec, env);
 export const loadWorkerConfig = (env = process.env): WorkerConfig => parseConfig(workerSpec, env);

@@ -92,6 +92,32 @@ export const apiConfig = defineConfig({
   dbPoolMax: { env: 'DB_POOL_MAX', type: 'integer', minimum: 1, default: 10, description: 'Postgres connections per process' },
 });
 
+/**
+ * Keys of api processes: how bearer tokens are verified. Exactly one of JWT_SECRET and
+ * AUTH_JWKS_URL is set (checked by `parseApiConfig`).
+ */
+export const authConfig = defineConfig({
+  jwtSecret: {
+    env: 'JWT_SECRET',
+    type: 'string',
+    default: '',
+    description: 'HS256 secret that signs bearer tokens, at least 32 characters (local runs; `make dev` sets a development one). A secret: unset by default',
+  },
+  jwksUrl: { env: 'AUTH_JWKS_URL', type: 'string', pattern: '^(https?://.+)?$', default: '', description: "an OIDC provider's JWKS URL; when set, tokens are verified with its keys (RS256, PS256, ES256, ES384, EdDSA) instead of JWT_SECRET" },
+  issuer: { env: 'AUTH_ISSUER', type: 'string', default: '', description: 'the `iss` every token must carry; empty: not checked' },
+  audience: { env: 'AUTH_AUDIENCE', type: 'string', default: '', description: 'the `aud` every token must carry; empty: not checked' },
+});
+
+/** parseConfig, plus the rule that exactly one way to verify tokens is configured. */
+export function parseApiConfig<S extends ConfigSpec & typeof authConfig>(spec: S, env: Record<string, string | undefined>): ConfigOf<S> {
+  const config = parseConfig(spec, env);
+  const { jwtSecret, jwksUrl } = config as unknown as ConfigOf<typeof authConfig>;
+  if (!jwtSecret && !jwksUrl) throw new ConfigError(['JWT_SECRET or AUTH_JWKS_URL must be set: api endpoints need a way to verify bearer tokens']);
+  if (jwtSecret && jwksUrl) throw new ConfigError(['set only one of JWT_SECRET and AUTH_JWKS_URL']);
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError(['JWT_SECRET must be at least 32 characters']);
+  return config;
+}
+
 /** Keys of worker processes. */
 export const workerConfig = defineConfig({
   dbPoolMax: { env: 'DB_POOL_MAX', type: 'integer', minimum: 2, default: 10, description: 'Postgres connections per process' },
@@ -161,6 +187,7 @@ export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number
       ...commonConfig,
       ...serviceKeys,
       ...apiConfig,
+      ...authConfig,
       ...tracingConfig,
       port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: defaults.port, description: 'HTTP port' },
     }),

@@ -5,11 +5,14 @@
  */
 export type ErrorKind =
   | 'bad_request' // malformed or schema-invalid input                -> 400 / dead-letter
+  | 'unauthorized' // no credentials, or bad ones                      -> 401
+  | 'forbidden' // authenticated, but not allowed                     -> 403
   | 'not_found' //                                                    -> 404 / dead-letter
   | 'conflict' // the resource is in a state that forbids the action  -> 409 / dead-letter
   | 'unprocessable' // well-formed but refused by business rules      -> 422 / dead-letter
   | 'payload_too_large' //                                            -> 413
   | 'unsupported_media_type' //                                       -> 415
+  | 'too_many_requests' // over a rate limit or a cap                 -> 429
   | 'transient' // try again later: a dependency is briefly unavailable -> 503 / nak with delay
   | 'permanent'; // will never succeed, whatever the retries           -> 500 / dead-letter
 

@@ -1,13 +1,14 @@
 export { AppError, isAppError, isPermanent, type ErrorKind } from './errors.js';
 export { createLogger, withLogContext, currentLogContext, type Logger, type LogContext } from './logger.js';
-export { parseConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
+export { parseConfig, parseApiConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
 export { ajv, validator, describeErrors, type Validator, type ValidationIssue } from './validation.js';
 export { createRegistry, Registry } from './metrics.js';
 export { createDb, isDbReachable, ensureDatabase, splitDatabaseUrl, type Knex } from './db/database.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { createMetricsApp } from './http/metrics-app.js';
-export { route, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
+export { route, anonymous, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
+export { createAuthenticator, authorize, isAdmin, issueToken, roles, principalIdPattern, type Access, type Authenticate, type AuthSettings, type Principal, type Role } from './http/auth.js';
 export { connectNats, closeNats, isNatsReachable, type NatsConnection } from './nats/connection.js';
 export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
 export {
@@ -29,7 +30,7 @@ export { ConsumerRunner, backoff, type ConsumerRunnerOptions, type RetryPolicy }
 export { ConsumerLagMonitor, type ConsumerLagOptions } from './consumer/lag.js';
 export { subscribe, type Subscription, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
 export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';
-export { apiConfig, workerConfig, tracingConfig, autocommitPoolConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
+export { apiConfig, authConfig, workerConfig, tracingConfig, autocommitPoolConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
 export { migrationSource, type ServiceDescriptor, type Migration } from './service.js';
 export { migrate, type MigrateOptions } from './migrate.js';
 export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker } from './worker.js';

@@ -7,6 +7,7 @@ import { isNatsReachable } from './nats/connection.js';
 import { openResources, type Resources, type ResourceSettings } from './platform.js';
 import type { Subscription } from './consumer/subscription.js';
 import { startWorker } from './worker.js';
+import { createAuthenticator, type AuthSettings } from './http/auth.js';
 
 export interface RunningApi extends RunningServer {
   resources: Resources;
@@ -27,7 +28,7 @@ export interface RunningWorkerProcess {
  */
 export async function startApiProcess(
   definition: { service: string; description: string; routes: (resources: Resources) => RouteDefinition[] },
-  config: ResourceSettings & { port: number; bodyLimit: string },
+  config: ResourceSettings & AuthSettings & { port: number; bodyLimit: string },
   log: Logger,
 ): Promise<RunningApi> {
   const resources = await openResources(definition.service, 'api', config, log);
@@ -39,6 +40,7 @@ export async function startApiProcess(
     routes: definition.routes(resources),
     readiness: { database: () => isDbReachable(resources.db), nats: () => isNatsReachable(resources.nc) },
     bodyLimit: config.bodyLimit,
+    authenticate: createAuthenticator(config),
   });
   const server = await listen(app, config.port);
   log.info({ port: server.port }, 'api listening');

@@ -24,11 +24,46 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Valida
 
 export type Validator<T> = (value: unknown) => T;
 
-/** Compile once; the returned function returns the value typed, or throws a `bad_request` AppError. */
+/**
+ * Compile once; the returned function returns the value typed, or throws a `bad_request`
+ * AppError, also for a string Postgres cannot store (see `assertStorable`).
+ */
 export function validator<T>(schema: JSONSchemaType<T> | SchemaObject, what: string): Validator<T> {
   const validate = ajv.compile<T>(schema);
   return (value: unknown): T => {
-    if (validate(value)) return value;
-    throw new AppError('bad_request', `${what} is invalid`, { details: { errors: describeErrors(validate.errors) } });
+    if (!validate(value)) throw new AppError('bad_request', `${what} is invalid`, { details: { errors: describeErrors(validate.errors) } });
+    assertStorable(value, what);
+    return value;
   };
+}
+
+/**
+ * Refuses input holding a string Postgres cannot store: a NUL character (text and jsonb reject
+ * it, 22021) or a lone surrogate (not Unicode; jsonb rejects its escape). Keys count too.
+ */
+export function assertStorable(value: unknown, what: string): void {
+  const path = unstorableAt(value, '');
+  if (path !== undefined) {
+    throw new AppError('bad_request', `${what} is invalid`, {
+      details: { errors: [{ path: path || '/', message: 'must not contain NUL characters or unpaired surrogates' }] },
+    });
+  }
+}
+
+function unstorableAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return storable(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${key}`;
+    if (!storable(key)) return at;
+    const found = unstorableAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function storable(text: string): boolean {
+  return !text.includes('\u0000') && !loneSurrogate.test(text);
 }

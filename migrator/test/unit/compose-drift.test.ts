@@ -61,6 +61,13 @@ describe('docker-compose.yml against the code', () => {
     }
   });
 
+  it('gives every api a way to verify bearer tokens', () => {
+    for (const service of Object.keys(services)) {
+      const env = compose.services[`${service}-api`]!.environment ?? {};
+      expect(Boolean(env['JWT_SECRET']) !== Boolean(env['AUTH_JWKS_URL']), `${service}-api sets one of JWT_SECRET and AUTH_JWKS_URL`).to.equal(true);
+    }
+  });
+
   it('has, per service, a migrator for it that the api and worker wait for, and the api listens where it is published and checked', async () => {
     for (const service of Object.keys(services)) {
       const migrate = compose.services[`${service}-migrate`];

@@ -5,7 +5,10 @@ import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
 import { descriptor } from '../../src/descriptor.js';
 import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.js';
 
-export { call } from '@order-platform/shared/testing';
+import { asAdmin, callAs } from '@order-platform/shared/testing';
+
+/** HTTP calls as staff (admin); the access tests call with other principals. */
+export const call = callAs(asAdmin());
 
 export type NotificationService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
 

@@ -117,9 +117,9 @@ export async function listHistory(db: Knex, orderId: string): Promise<HistoryEnt
   return historySince(db, orderId, 0);
 }
 
-export async function findStatus(db: Knex, id: string): Promise<{ status: OrderStatus; cancellationReason: string | null; updatedAt: Date } | undefined> {
-  const row = await db('orders').where({ id }).first('status', 'cancellation_reason', 'updated_at');
-  return row && { status: row.status as OrderStatus, cancellationReason: row.cancellation_reason as string | null, updatedAt: row.updated_at as Date };
+export async function findStatus(db: Knex | Knex.Transaction, id: string): Promise<{ customerId: string; status: OrderStatus; cancellationReason: string | null; updatedAt: Date } | undefined> {
+  const row = await db('orders').where({ id }).first('customer_id', 'status', 'cancellation_reason', 'updated_at');
+  return row && { customerId: row.customer_id as string, status: row.status as OrderStatus, cancellationReason: row.cancellation_reason as string | null, updatedAt: row.updated_at as Date };
 }
 
 /**

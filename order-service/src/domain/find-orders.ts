@@ -1,11 +1,10 @@
-import { AppError, type Knex } from '@order-platform/shared';
+import { AppError, type Knex, type Principal } from '@order-platform/shared';
 import { findOrder, listOrders } from '../data/orders-repository.js';
+import { assertVisible, customerOf } from './order-access.js';
 import { orderView, type OrderStatus, type OrderView } from './order.js';
 
-export async function getOrder(db: Knex, id: string): Promise<OrderView> {
-  const order = await findOrder(db, id);
-  if (!order) throw new AppError('not_found', `order ${id} does not exist`);
-  return orderView(order);
+export async function getOrder(db: Knex, id: string, actor: Principal): Promise<OrderView> {
+  return orderView(assertVisible(await findOrder(db, id), actor, id));
 }
 
 export interface OrderQuery {
@@ -15,9 +14,13 @@ export interface OrderQuery {
   cursor?: string | undefined;
 }
 
-/** Newest first, a page at a time; the cursor is opaque to clients (the last order's position). */
-export async function findOrders(db: Knex, query: OrderQuery): Promise<{ items: OrderView[]; nextCursor: string | null }> {
-  const orders = await listOrders(db, { ...query, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+/**
+ * Newest first, a page at a time; the cursor is opaque to clients (the last order's position).
+ * A customer lists only their own orders; an admin anyone's, or everyone's.
+ */
+export async function findOrders(db: Knex, query: OrderQuery, actor: Principal): Promise<{ items: OrderView[]; nextCursor: string | null }> {
+  const customerId = customerOf(actor, query.customerId);
+  const orders = await listOrders(db, { ...query, customerId, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
   const page = orders.slice(0, query.limit);
   const last = page.at(-1);
   return {

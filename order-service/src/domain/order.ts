@@ -23,6 +23,7 @@ export interface CatalogEntry {
 }
 
 export interface PlaceOrder {
+  /** resolved from the caller: a customer's own id, or the one an admin names */
   customerId: string;
   items: { sku: string; quantity: number }[];
   payment: { method: 'card'; token: string };

@@ -1,10 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError } from '@order-platform/shared';
+import { AppError, type Principal } from '@order-platform/shared';
 import { findCatalogEntries } from '../data/catalog-repository.js';
 import { findIdempotencyRecord, insertIdempotencyRecord, isIdempotencyKeyTaken, type IdempotencyRecord } from '../data/idempotency-repository.js';
 import { appendHistory, insertOrder } from '../data/orders-repository.js';
 import type { UseCaseDeps } from './deps.js';
+import { customerOf } from './order-access.js';
 import { decidePlaceOrder, describeRejection, orderView, type OrderView, type PlaceOrder } from './order.js';
+
+/** The body of POST /orders: `customerId` only when an admin orders for a customer. */
+export type PlaceOrderRequest = Omit<PlaceOrder, 'customerId'> & { customerId?: string };
 
 export interface PlacedOrder {
   order: OrderView;
@@ -14,13 +18,19 @@ export interface PlacedOrder {
 
 /**
  * Accepts an order: prices from the catalog read model, the order and its orders.created
- * event in one transaction. With an Idempotency-Key, a retry of the same request returns the
- * first answer and creates nothing; the same key with another request is refused.
+ * event in one transaction. With an Idempotency-Key (the caller's own, kept for
+ * `idempotencyRetentionMs`), a retry of the same request returns the first answer and creates
+ * nothing; the same key with another request is refused.
  */
-export async function placeOrder(deps: UseCaseDeps, command: PlaceOrder, idempotencyKey?: string): Promise<PlacedOrder> {
+export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
+  const customerId = customerOf(actor, request.customerId);
+  if (!customerId) throw new AppError('bad_request', 'an admin ordering for a customer must name the customerId');
+  const command: PlaceOrder = { ...request, customerId };
   const fingerprint = fingerprintOf(command);
-  if (idempotencyKey) {
-    const earlier = await findIdempotencyRecord(deps.db, idempotencyKey);
+  const scope = idempotencyKey ? { principal: actor.id, key: idempotencyKey } : undefined;
+  const notBefore = new Date(deps.clock().getTime() - deps.idempotencyRetentionMs);
+  if (scope) {
+    const earlier = await findIdempotencyRecord(deps.db, scope, notBefore);
     if (earlier) return replay(earlier, fingerprint);
   }
   try {
@@ -36,12 +46,12 @@ export async function placeOrder(deps: UseCaseDeps, command: PlaceOrder, idempot
       await appendHistory(trx, { orderId: order.id, from: null, to: 'pending', cause: 'POST /orders', at: now });
       await deps.outbox.add(trx, 'orders.created', { subject: order.id, data: event, time: now });
       const view = orderView(order);
-      if (idempotencyKey) await insertIdempotencyRecord(trx, { key: idempotencyKey, fingerprint, orderId: order.id, response: view }, now);
+      if (scope) await insertIdempotencyRecord(trx, scope, { fingerprint, orderId: order.id, response: view }, now, notBefore);
       return { order: view, replayed: false };
     });
   } catch (error) {
     // A concurrent request with the same key committed first: answer as its retry.
-    if (idempotencyKey && isIdempotencyKeyTaken(error)) return replay((await findIdempotencyRecord(deps.db, idempotencyKey))!, fingerprint);
+    if (scope && isIdempotencyKeyTaken(error)) return replay((await findIdempotencyRecord(deps.db, scope, notBefore))!, fingerprint);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { AppError, type Knex, type Logger } from '@order-platform/shared';
+import { type Knex, type Logger, type Principal } from '@order-platform/shared';
 import { findStatus, historySince } from '../data/orders-repository.js';
+import { assertVisible } from './order-access.js';
 import { isTerminal } from './order-lifecycle.js';
 
 /**
@@ -8,8 +9,8 @@ import { isTerminal } from './order-lifecycle.js';
  * history (none is skipped, however fast they come), ending after a terminal status. Polls the
  * history by primary key rather than holding a LISTEN connection per client.
  */
-export async function watchOrder(db: Knex, orderId: string, log: Logger, pollMs = 200): Promise<PassThrough> {
-  if (!(await findStatus(db, orderId))) throw new AppError('not_found', `order ${orderId} does not exist`);
+export async function watchOrder(db: Knex, orderId: string, actor: Principal, log: Logger, pollMs = 200): Promise<PassThrough> {
+  assertVisible(await findStatus(db, orderId), actor, orderId);
   const stream = new PassThrough();
   let lastId = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -10,7 +10,10 @@ export function startOrderService(options: { namespace?: string; worker?: boolea
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 
-export { call } from '@order-platform/shared/testing';
+import { asAdmin, callAs } from '@order-platform/shared/testing';
+
+/** HTTP calls as staff (admin); the access tests call with other principals. */
+export const call = callAs(asAdmin());
 
 export function orderBody(overrides: Record<string, unknown> = {}) {
   return { customerId: 'customer-1', items: [{ sku: 'KETTLE-1', quantity: 2 }], payment: { method: 'card', token: 'tok_ok' }, ...overrides };

@@ -12,7 +12,10 @@ export function startPaymentService(options: { namespace?: string; worker?: bool
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 
-export { call } from '@order-platform/shared/testing';
+import { asAdmin, callAs } from '@order-platform/shared/testing';
+
+/** HTTP calls as staff (admin); the access tests call with other principals. */
+export const call = callAs(asAdmin());
 
 export interface PaymentRow {
   id: string;

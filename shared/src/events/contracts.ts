@@ -122,8 +122,12 @@ export interface PaymentRefunded {
   refundedAt: string;
 }
 
-const sku = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
-const id = { type: 'string', minLength: 1, maxLength: 128 } as const;
+/** Ids of orders, payments and customers: safe in URLs, logs and SQL, and never a NUL. */
+export const idPattern = '^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,127}$';
+export const idSchema = { type: 'string', pattern: idPattern } as const;
+export const skuSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+const sku = skuSchema;
+const id = idSchema;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const quantity = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
 

@@ -8,11 +8,14 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { withLogContext, type Logger } from '../logger.js';
 import { contextOf, newTraceparent, parseTraceparent, traceparentOf, tracer } from '../tracing.js';
-import { problemMiddleware } from './problem.js';
+import { parserRefusal, problemMiddleware } from './problem.js';
 import { routeMiddleware, type RouteDefinition } from './route.js';
 import { docsPage, openApiDocument } from './openapi.js';
+import type { Authenticate } from './auth.js';
 
 const operational = new Set(['/healthz', '/readyz', '/metrics']);
+// open whatever the Authorization header says: probes, scrapers and docs readers
+const unauthenticated = new Set([...operational, '/openapi.json', '/docs']);
 
 export interface HttpAppOptions {
   service: string;
@@ -25,6 +28,8 @@ export interface HttpAppOptions {
   readiness: Record<string, () => Promise<boolean>>;
   /** largest accepted JSON body, e.g. '64kb' */
   bodyLimit?: string;
+  /** reads the bearer token; each route then checks the principal against its `access`. Default: tokens are ignored, so only public routes answer */
+  authenticate?: Authenticate;
 }
 
 /**
@@ -100,7 +105,15 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       span.end();
     }
   });
-  app.use(problemMiddleware(options.log));
+  app.use(problemMiddleware(options.log, options.service));
+  app.use(async (ctx, next) => {
+    if (!unauthenticated.has(ctx.path)) {
+      const principal = await options.authenticate?.(ctx.get('authorization') || undefined);
+      ctx.state['principal'] = principal;
+      if (principal) ctx.state['log'] = (ctx.state['log'] as Logger).child({ principal: principal.id });
+    }
+    await next();
+  });
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit ?? '64kb', encoding: 'utf-8' }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
@@ -118,6 +131,11 @@ export interface RunningServer {
 export async function listen(app: Koa, port: number, host = '0.0.0.0'): Promise<RunningServer> {
   const server = createServer(app.callback());
   server.keepAliveTimeout = 5000;
+  // Node answers these with a bare status line (431 for a 100 KB URL); clients get problem+json like every other error
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+    else socket.end(parserRefusal(error.code));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -13,6 +13,11 @@ const problemSchema = {
   },
 };
 
+const secured = {
+  401: { description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)' },
+  403: { description: 'the token lacks the role this endpoint needs' },
+};
+
 /** OpenAPI 3.1 (whose schemas are JSON Schema) from the same schemas the routes validate with. */
 export function openApiDocument(info: { title: string; version: string; description?: string }, routes: RouteDefinition[]): object {
   const paths: Record<string, Record<string, object>> = {};
@@ -23,8 +28,9 @@ export function openApiDocument(info: { title: string; version: string; descript
       ...parametersOf(r.query, 'query'),
       ...Object.entries(r.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
     ];
+    const documented: RouteDefinition['responses'] = r.access === 'public' ? r.responses : { ...secured, ...r.responses };
     const responses = Object.fromEntries(
-      Object.entries(r.responses).map(([status, res]) => [
+      Object.entries(documented).map(([status, res]) => [
         status,
         {
           description: res.description,
@@ -36,13 +42,24 @@ export function openApiDocument(info: { title: string; version: string; descript
     );
     (paths[path] ??= {})[r.method] = {
       summary: r.summary,
+      description: r.access === 'public' ? 'Open to anyone.' : `Needs a bearer token with the role ${r.access.map((role) => `\`${role}\``).join(' or ')}.`,
+      security: r.access === 'public' ? [] : [{ bearerAuth: [] }],
       tags: r.tag ? [r.tag] : undefined,
       parameters: parameters.length ? parameters : undefined,
       requestBody: r.body ? { required: true, content: { 'application/json': { schema: r.body } } } : undefined,
       responses,
     };
   }
-  return { openapi: '3.1.0', info, paths };
+  return {
+    openapi: '3.1.0',
+    info,
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a JWT whose `sub` is the principal and whose `roles` claim holds `customer` or `admin`' },
+      },
+    },
+    paths,
+  };
 }
 
 function parametersOf(schema: SchemaObject | undefined, location: 'path' | 'query'): object[] {

@@ -4,23 +4,30 @@ import type { Logger } from '../logger.js';
 
 const statusOfKind: Record<ErrorKind, number> = {
   bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   transient: 503,
   permanent: 500,
 };
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
@@ -42,7 +49,7 @@ export interface Problem {
  * when they are safe to expose; anything else is a 500 that reveals nothing of its internals
  * and is logged with its cause.
  */
-export function problemMiddleware(log: Logger) {
+export function problemMiddleware(log: Logger, realm = 'order-platform') {
   return async function problems(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
@@ -55,6 +62,7 @@ export function problemMiddleware(log: Logger) {
       ctx.body = problem;
       const allow = (error as { headers?: Record<string, string> }).headers?.['Allow'];
       if (allow) ctx.set('Allow', allow);
+      if (problem.status === 401) ctx.set('WWW-Authenticate', challenge(realm, problem));
     }
   };
 }
@@ -84,6 +92,23 @@ function toProblem(error: unknown, ctx: Context): Problem {
     };
   }
   return { type: '/problems/internal', title: titles[500]!, status: 500, detail: 'internal error', ...base };
+}
+
+/**
+ * A whole HTTP response for a request Node's parser refused before koa saw it (headers or URL
+ * over the limit, malformed syntax): still problem+json, then the connection closes.
+ */
+export function parserRefusal(code: string | undefined): string {
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const detail = status === 431 ? 'the request line or headers are too large' : 'the request is not valid HTTP';
+  const body = JSON.stringify({ type: `/problems/${slug(titles[status]!)}`, title: titles[status], status, detail });
+  return `HTTP/1.1 ${status} ${titles[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** RFC 6750 §3: the scheme, and why a presented token was refused. */
+function challenge(realm: string, problem: Problem): string {
+  const error = typeof problem['error'] === 'string' ? `, error="${problem['error']}", error_description="${problem.detail.replaceAll('"', "'")}"` : '';
+  return `Bearer realm="${realm}"${error}`;
 }
 
 function describeHttpError(type: string | undefined, message: string | undefined): string {

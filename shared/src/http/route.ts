@@ -4,7 +4,8 @@ import addFormatsModule from 'ajv-formats';
 import type { Context } from 'koa';
 import type { Logger } from '../logger.js';
 import { AppError } from '../errors.js';
-import { describeErrors, validator } from '../validation.js';
+import { assertStorable, describeErrors, validator } from '../validation.js';
+import { authorize, type Access, type Principal } from './auth.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
@@ -17,6 +18,8 @@ export interface RouteRequest<B, Q, P> {
   query: Q;
   params: P;
   header(name: string): string | undefined;
+  /** who is calling; on a public route without a token, `anonymous` (no id, no roles) */
+  principal: Principal;
   log: Logger;
   /** the base URL of this request, for Location headers */
   path: string;
@@ -34,6 +37,8 @@ export interface RouteDefinition<B = unknown, Q = unknown, P = unknown> {
   path: string;
   summary: string;
   tag?: string;
+  /** who may call it: 'public', or the roles of which the caller needs one */
+  access: Access;
   body?: SchemaObject;
   query?: SchemaObject;
   params?: SchemaObject;
@@ -48,18 +53,23 @@ export function route<B = unknown, Q = unknown, P = unknown>(definition: RouteDe
   return definition as unknown as RouteDefinition;
 }
 
+export const anonymous: Principal = Object.freeze({ id: '', roles: [] });
+
 /** Turns a definition into koa middleware: validate, call the handler, write the result. */
 export function routeMiddleware(definition: RouteDefinition) {
   const validateBody = definition.body ? validator<unknown>(definition.body, 'request body') : undefined;
   const validateQuery = definition.query ? coercing.compile(definition.query) : undefined;
   const validateParams = definition.params ? coercing.compile(definition.params) : undefined;
   return async (ctx: Context): Promise<void> => {
+    const principal = ctx.state['principal'] as Principal | undefined;
+    authorize(principal, definition.access);
     let body: unknown;
     if (validateBody) {
       if (!ctx.is('application/json')) throw new AppError('unsupported_media_type', 'send the body as application/json');
       body = validateBody((ctx.request as { body?: unknown }).body);
     }
     const query = { ...ctx.query };
+    assertStorable(query, 'query');
     if (validateQuery && !validateQuery(query)) {
       throw new AppError('bad_request', 'query is invalid', { details: { errors: describeErrors(validateQuery.errors) } });
     }
@@ -72,6 +82,7 @@ export function routeMiddleware(definition: RouteDefinition) {
       query,
       params,
       header: (name) => ctx.get(name) || undefined,
+      principal: principal ?? anonymous,
       log: ctx.state['log'] as Logger,
       path: ctx.path,
     });

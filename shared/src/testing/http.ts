@@ -8,3 +8,13 @@ export async function call(base: string, method: string, path: string, body?: un
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as any };
 }
+
+type Auth = { authorization: string };
+
+/**
+ * `call` on behalf of a principal: its Authorization header goes with every request (a request's
+ * own headers win). Domain tests call as staff (`callAs(asAdmin())`); access tests use `call`.
+ */
+export function callAs(auth: Auth | Promise<Auth>) {
+  return async (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => call(base, method, path, body, { ...(await auth), ...headers });
+}

@@ -4,6 +4,7 @@ import { migrate } from '../migrate.js';
 import { defaultStreamSettings, Topology } from '../nats/topology.js';
 import type { ServiceDescriptor } from '../service.js';
 import type { Resources } from '../platform.js';
+import { testJwtSecret } from './auth.js';
 import { createTestDatabase, deleteNamespaceStreams, testInfra, testNatsConnection, uniqueNamespace, type TestDatabase } from './infra.js';
 
 export const testLog: Logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
@@ -60,6 +61,7 @@ export async function startServiceUnderTest<A extends Started & { url: string },
     RETRY_BASE_DELAY_MS: '100',
     RETRY_MAX_DELAY_MS: '1000',
     RELAY_POLL_INTERVAL_MS: '200',
+    JWT_SECRET: testJwtSecret,
     ...options.env,
   };
   const api = await options.startApi(options.loadApiConfig(env), testLog);

@@ -19,6 +19,7 @@ async function echoApi(lines: Record<string, unknown>[]): Promise<RunningServer>
     method: 'get',
     path: '/echo/:id',
     summary: 'the log context',
+    access: 'public',
     responses: { 200: { description: 'the context' } },
     handle: async () => {
       log.info('echoing');

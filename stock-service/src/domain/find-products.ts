@@ -1,4 +1,4 @@
-import { AppError, type Knex } from '@order-platform/shared';
+import { AppError, skuSchema, type Knex } from '@order-platform/shared';
 import { findProduct, listProducts } from '../data/products-repository.js';
 import type { Product } from './product.js';
 
@@ -8,9 +8,17 @@ export async function getProduct(db: Knex, sku: string): Promise<Product> {
   return product;
 }
 
+const skuPattern = new RegExp(skuSchema.pattern);
+
+function decodeCursor(cursor: string): string {
+  const sku = Buffer.from(cursor, 'base64url').toString();
+  if (!skuPattern.test(sku)) throw new AppError('bad_request', 'cursor is invalid; use the nextCursor of a previous page');
+  return sku;
+}
+
 /** One page of products in sku order; the cursor is the last sku of the previous page. */
 export async function findProducts(db: Knex, page: { limit: number; cursor?: string | undefined }): Promise<{ items: Product[]; nextCursor: string | null }> {
-  const afterSku = page.cursor ? Buffer.from(page.cursor, 'base64url').toString() : undefined;
+  const afterSku = page.cursor ? decodeCursor(page.cursor) : undefined;
   const items = await listProducts(db, { limit: page.limit + 1, afterSku });
   const more = items.length > page.limit;
   const shown = items.slice(0, page.limit);

@@ -10,7 +10,10 @@ export function startStockService(options: { namespace?: string; worker?: boolea
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 
-export { call } from '@order-platform/shared/testing';
+import { asAdmin, callAs } from '@order-platform/shared/testing';
+
+/** HTTP calls as staff (admin); the access tests call with other principals. */
+export const call = callAs(asAdmin());
 
 export function kettle(overrides: Record<string, unknown> = {}) {
   return { sku: 'KETTLE-1', name: 'Kettle', price: { amount: 2599, currency: 'EUR' }, onHand: 10, lowStockThreshold: 2, ...overrides };

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { call, eventually } from '@order-platform/shared/testing';
+import { asAdmin, asCustomer, callAs, eventually } from '@order-platform/shared/testing';
 import type { System } from './system.js';
 
-export { call };
+/** Staff's calls: the catalog, payments, any order. */
+export const call = callAs(asAdmin());
+/** The customer who places the orders, as a client would. */
+const shopper = callAs(asCustomer('shopper'));
 
 export async function createProducts(system: System, products: { sku: string; onHand: number; price?: number }[]): Promise<void> {
   for (const p of products) {
@@ -23,7 +26,7 @@ export interface Placed {
 }
 
 export async function placeOrder(system: System, token: string, items: { sku: string; quantity: number }[]): Promise<Placed> {
-  const r = await call(system.urls.order, 'POST', '/orders', { customerId: 'shopper', items, payment: { method: 'card', token } });
+  const r = await shopper(system.urls.order, 'POST', '/orders', { items, payment: { method: 'card', token } });
   expect(r.status, JSON.stringify(r.body)).to.equal(202);
   return { id: r.body.id, total: r.body.total.amount, token };
 }

@@ -1,4 +1,4 @@
-import { route, type RouteDefinition } from '@order-platform/shared';
+import { idSchema, route, type RouteDefinition } from '@order-platform/shared';
 import type { QueryDeps } from '../../domain/deps.js';
 import type { NotificationFilter } from '../../data/notifications-repository.js';
 import { findNotifications } from '../../domain/find-notifications.js';
@@ -33,7 +33,7 @@ const notificationSchema = {
 const listQuery = {
   type: 'object',
   properties: {
-    orderId: { type: 'string', minLength: 1, maxLength: 128 },
+    orderId: idSchema,
     status: { enum: statuses },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
   },
@@ -43,7 +43,7 @@ const listQuery = {
 export function notificationRoutes(deps: QueryDeps): RouteDefinition[] {
   return [
     route<unknown, NotificationFilter>({
-      method: 'get', path: '/notifications', tag: 'notifications', summary: 'The delivery log, newest first', query: listQuery,
+      method: 'get', path: '/notifications', tag: 'notifications', summary: 'The delivery log, newest first', access: ['admin'], query: listQuery,
       responses: { 200: { description: 'notifications with their attempts', schema: { type: 'array', items: notificationSchema } }, 400: { description: 'bad query' } },
       handle: async ({ query }) => ({ status: 200, body: await findNotifications(deps, query) }),
     }),

@@ -34,17 +34,17 @@ const nameParams = { type: 'object', properties: { name: { type: 'string', patte
 export function templateRoutes(deps: QueryDeps): RouteDefinition[] {
   return [
     route({
-      method: 'get', path: '/templates', tag: 'templates', summary: 'Every template, its variables and its texts',
+      method: 'get', path: '/templates', tag: 'templates', summary: 'Every template, its variables and its texts', access: ['admin'],
       responses: { 200: { description: 'the templates', schema: { type: 'array', items: templateSchema } } },
       handle: async () => ({ status: 200, body: await findTemplates(deps) }),
     }),
     route<unknown, unknown, { name: string }>({
-      method: 'get', path: '/templates/:name', tag: 'templates', summary: 'One template', params: nameParams,
+      method: 'get', path: '/templates/:name', tag: 'templates', summary: 'One template', access: ['admin'], params: nameParams,
       responses: { 200: { description: 'the template', schema: templateSchema }, 404: { description: 'no such template' } },
       handle: async ({ params }) => ({ status: 200, body: await findTemplate(deps, params.name) }),
     }),
     route<Partial<Record<Channel, TemplateText>>, unknown, { name: string }>({
-      method: 'put', path: '/templates/:name', tag: 'templates', summary: "Replace a template's texts; the next notification uses them",
+      method: 'put', path: '/templates/:name', tag: 'templates', summary: "Replace a template's texts; the next notification uses them", access: ['admin'],
       params: nameParams, body: editBody,
       responses: {
         200: { description: 'the template as stored now', schema: templateSchema },

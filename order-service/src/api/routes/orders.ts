@@ -1,15 +1,15 @@
-import { moneySchema, route, type RouteDefinition } from '@order-platform/shared';
+import { moneySchema, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
 import type { UseCaseDeps } from '../../domain/deps.js';
 import { cancelOrder } from '../../domain/cancel-order.js';
 import { findOrders, getOrder, type OrderQuery } from '../../domain/find-orders.js';
 import { orderHistory } from '../../domain/order-history.js';
 import { watchOrder } from '../../domain/watch-order.js';
-import type { PlaceOrder } from '../../domain/order.js';
-import { placeOrder } from '../../domain/place-order.js';
+import { placeOrder, type PlaceOrderRequest } from '../../domain/place-order.js';
 
 const statuses = ['pending', 'stock_reserved', 'confirmed', 'cancelled'];
-const sku = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
-const customerId = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const sku = skuSchema;
+const customerId = { type: 'string', pattern: principalIdPattern, description: "the customer (a token's `sub`)" } as const;
+const customers: Role[] = ['customer', 'admin'];
 const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 
 const placeOrderBody = {
@@ -34,7 +34,8 @@ const placeOrderBody = {
       additionalProperties: false,
     },
   },
-  required: ['customerId', 'items', 'payment'],
+  // customerId: a customer's is their token's subject (naming another is 403); an admin names one
+  required: ['items', 'payment'],
   additionalProperties: false,
 } as const;
 
@@ -65,42 +66,42 @@ const listQuery = {
 
 export function orderRoutes(deps: UseCaseDeps): RouteDefinition[] {
   return [
-    route<PlaceOrder>({
-      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (prices come from the catalog)', body: placeOrderBody,
+    route<PlaceOrderRequest>({
+      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (prices come from the catalog)', access: customers, body: placeOrderBody,
       headers: { 'Idempotency-Key': 'retry-safe key: the same key and body return the first answer' },
-      responses: { 202: { description: 'accepted; the saga continues', schema: orderSchema }, 400: { description: 'invalid body' }, 422: { description: 'unknown or inactive sku, or key reused' } },
-      async handle({ body, header }) {
-        const { order, replayed } = await placeOrder(deps, body, header('idempotency-key'));
+      responses: { 202: { description: 'accepted; the saga continues', schema: orderSchema }, 400: { description: 'invalid body' }, 403: { description: "a customer naming another customer's id" }, 422: { description: 'unknown or inactive sku, or key reused' } },
+      async handle({ body, header, principal }) {
+        const { order, replayed } = await placeOrder(deps, principal, body, header('idempotency-key'));
         return { status: 202, body: order, headers: { Location: `/orders/${order.id}`, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) } };
       },
     }),
     route<unknown, unknown, { id: string }>({
-      method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One order', params: idParams,
-      responses: { 200: { description: 'the order', schema: orderSchema }, 404: { description: 'no such order' } },
-      handle: async ({ params }) => ({ status: 200, body: await getOrder(deps.db, params.id) }),
+      method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One order', access: customers, params: idParams,
+      responses: { 200: { description: 'the order', schema: orderSchema }, 404: { description: 'no such order (or not yours)' } },
+      handle: async ({ params, principal }) => ({ status: 200, body: await getOrder(deps.db, params.id, principal) }),
     }),
     route<unknown, unknown, { id: string }>({
-      method: 'post', path: '/orders/:id/cancel', tag: 'orders', summary: 'Cancel an order (pending, stock reserved or confirmed)', params: idParams,
-      responses: { 202: { description: 'cancelled; stock and money are given back', schema: orderSchema }, 404: { description: 'no such order' }, 409: { description: 'already cancelled' } },
-      handle: async ({ params }) => ({ status: 202, body: await cancelOrder(deps, params.id) }),
+      method: 'post', path: '/orders/:id/cancel', tag: 'orders', summary: 'Cancel an order (pending, stock reserved or confirmed)', access: customers, params: idParams,
+      responses: { 202: { description: 'cancelled; stock and money are given back', schema: orderSchema }, 404: { description: 'no such order (or not yours)' }, 409: { description: 'already cancelled' } },
+      handle: async ({ params, principal }) => ({ status: 202, body: await cancelOrder(deps, params.id, principal) }),
     }),
     route<unknown, unknown, { id: string }>({
-      method: 'get', path: '/orders/:id/events', tag: 'orders', summary: 'Every status change of an order, with its cause', params: idParams,
-      responses: { 200: { description: 'the history, oldest first' }, 404: { description: 'no such order' } },
-      handle: async ({ params }) => ({ status: 200, body: await orderHistory(deps.db, params.id) }),
+      method: 'get', path: '/orders/:id/events', tag: 'orders', summary: 'Every status change of an order, with its cause', access: customers, params: idParams,
+      responses: { 200: { description: 'the history, oldest first' }, 404: { description: 'no such order (or not yours)' } },
+      handle: async ({ params, principal }) => ({ status: 200, body: await orderHistory(deps.db, params.id, principal) }),
     }),
     route<unknown, unknown, { id: string }>({
-      method: 'get', path: '/orders/:id/stream', tag: 'orders', summary: 'Server-sent events of status changes, ending at confirmed or cancelled', params: idParams,
-      responses: { 200: { description: 'text/event-stream of `status` events' }, 404: { description: 'no such order' } },
-      async handle({ params, log }) {
-        const stream = await watchOrder(deps.db, params.id, log);
+      method: 'get', path: '/orders/:id/stream', tag: 'orders', summary: 'Server-sent events of status changes, ending at confirmed or cancelled', access: customers, params: idParams,
+      responses: { 200: { description: 'text/event-stream of `status` events' }, 404: { description: 'no such order (or not yours)' } },
+      async handle({ params, principal, log }) {
+        const stream = await watchOrder(deps.db, params.id, principal, log);
         return { status: 200, body: stream, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' } };
       },
     }),
     route<unknown, OrderQuery>({
-      method: 'get', path: '/orders', tag: 'orders', summary: 'Orders, newest first, filtered by customer and status', query: listQuery,
-      responses: { 200: { description: 'one page of orders and the cursor of the next' }, 400: { description: 'invalid query or cursor' } },
-      handle: async ({ query }) => ({ status: 200, body: await findOrders(deps.db, query) }),
+      method: 'get', path: '/orders', tag: 'orders', summary: "Orders, newest first, filtered by customer and status (a customer's own only)", access: customers, query: listQuery,
+      responses: { 200: { description: 'one page of orders and the cursor of the next' }, 400: { description: 'invalid query or cursor' }, 403: { description: "a customer asking for another customer's orders" } },
+      handle: async ({ query, principal }) => ({ status: 200, body: await findOrders(deps.db, query, principal) }),
     }),
   ];
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually } from '@order-platform/shared/testing';
+import { asAdmin, eventually } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
 import { becomes, facts, outcomes, placeOrder, report } from '../../support/lifecycle.js';
 import { call, startOrderService, type OrderService } from '../../support/order-service.js';
@@ -56,7 +56,7 @@ describe('cancelling an order, its history and its status stream', () => {
 
   it('streams status changes as server-sent events and ends at the terminal status', async () => {
     const order = await placeOrder(orders);
-    const response = await fetch(`${orders.api.url}/orders/${order.id}/stream`);
+    const response = await fetch(`${orders.api.url}/orders/${order.id}/stream`, { headers: await asAdmin() });
     expect(response.headers.get('content-type')).to.match(/^text\/event-stream/);
     const text = response.text();
     await report(orders, 'stock.reserved', facts.reserved(order.id));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startServiceUnderTest, eventually, readStream, sleep, uniqueNamespace } from '@order-platform/shared/testing';
+import { asCustomer, call as callAnyone, startServiceUnderTest, eventually, readStream, sleep, uniqueNamespace } from '@order-platform/shared/testing';
 import { descriptor as stockDescriptor } from 'stock-service/descriptor';
 import { startApi as startStockApi } from 'stock-service/api';
 import { startWorker as startStockWorker } from 'stock-service/worker';
@@ -155,5 +155,29 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
     expect(new Set(responses.map((r) => r.body.id)).size).to.equal(1);
     const rows = await orders.api.resources.db('orders').where({ customer_id: 'racer' });
     expect(rows).to.have.length(1);
+  });
+
+  it("scopes an Idempotency-Key to its caller: another customer's same key and body place their own order, never return the first", async () => {
+    const key = `key-shared-${Date.now()}`;
+    const body = { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } };
+    const ada = await callAnyone(orders.api.url, 'POST', '/orders', body, { ...(await asCustomer('cust-ada')), 'Idempotency-Key': key });
+    const grace = await callAnyone(orders.api.url, 'POST', '/orders', body, { ...(await asCustomer('cust-grace')), 'Idempotency-Key': key });
+    expect([ada.status, grace.status]).to.deep.equal([202, 202]);
+    expect(grace.headers.get('idempotent-replayed')).to.equal(null);
+    expect(grace.body.id).to.not.equal(ada.body.id);
+    expect(grace.body.customerId).to.equal('cust-grace');
+    // and a key one customer used is no obstacle to another's different request
+    const other = await callAnyone(orders.api.url, 'POST', '/orders', { ...body, items: [{ sku: 'MUG-1', quantity: 1 }] }, { ...(await asCustomer('cust-alan')), 'Idempotency-Key': key });
+    expect(other.status).to.equal(202);
+  });
+
+  it('forgets an Idempotency-Key after its retention: the same request then places a new order', async () => {
+    const key = `key-old-${Date.now()}`;
+    const first = await placeOrder(orderBody(), { 'Idempotency-Key': key });
+    await orders.api.resources.db('idempotency_keys').where({ key }).update({ created_at: new Date(Date.now() - 25 * 3600_000) });
+    const later = await placeOrder(orderBody(), { 'Idempotency-Key': key });
+    expect(later.status).to.equal(202);
+    expect(later.body.id).to.not.equal(first.body.id);
+    expect(await orders.api.resources.db('idempotency_keys').where({ key }).select('order_id')).to.deep.equal([{ order_id: later.body.id }]);
   });
 });

@@ -1,9 +1,9 @@
-import { moneySchema, route, type RouteDefinition } from '@order-platform/shared';
+import { idSchema, moneySchema, route, type RouteDefinition } from '@order-platform/shared';
 import type { QueryDeps } from '../../domain/deps.js';
 import { findPayments } from '../../domain/find-payments.js';
 
 const statuses = ['pending', 'captured', 'failed', 'voided', 'refunded'];
-const orderId = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const orderId = idSchema;
 
 const paymentSchema = {
   type: 'object',
@@ -23,7 +23,7 @@ const listQuery = { type: 'object', properties: { orderId }, required: ['orderId
 export function paymentRoutes(deps: QueryDeps): RouteDefinition[] {
   return [
     route<unknown, { orderId: string }>({
-      method: 'get', path: '/payments', tag: 'payments', summary: "An order's payments", query: listQuery,
+      method: 'get', path: '/payments', tag: 'payments', summary: "An order's payments", access: ['admin'], query: listQuery,
       responses: { 200: { description: 'the payments of the order (none or one)', schema: { type: 'array', items: paymentSchema } }, 400: { description: 'orderId missing' } },
       handle: async ({ query }) => ({ status: 200, body: await findPayments(deps, query.orderId) }),
     }),

@@ -1,4 +1,4 @@
-import { moneySchema, route, type Money, type RouteDefinition } from '@order-platform/shared';
+import { moneySchema, route, skuSchema, type Money, type RouteDefinition } from '@order-platform/shared';
 import { changeProduct } from '../../domain/change-product.js';
 import { createProduct } from '../../domain/create-product.js';
 import type { UseCaseDeps } from '../../domain/deps.js';
@@ -6,7 +6,7 @@ import { findProducts, getProduct } from '../../domain/find-products.js';
 import { productView } from '../../domain/product.js';
 import { restockProduct } from '../../domain/restock-product.js';
 
-const sku = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'stock keeping unit' } as const;
+const sku = { ...skuSchema, description: 'stock keeping unit' } as const;
 const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const count = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
 const skuParams = { type: 'object', properties: { sku }, required: ['sku'] } as const;
@@ -49,7 +49,7 @@ type Patch = { name?: string; price?: Money; active?: boolean };
 export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
   return [
     route<Create>({
-      method: 'post', path: '/products', tag: 'products', summary: 'Add a product to the catalog', body: createBody,
+      method: 'post', path: '/products', tag: 'products', summary: 'Add a product to the catalog', access: ['admin'], body: createBody,
       responses: { 201: { description: 'created', schema: productSchema }, 400: { description: 'invalid body' }, 409: { description: 'sku exists' } },
       async handle({ body }) {
         const product = await createProduct(deps, { ...body, lowStockThreshold: body.lowStockThreshold ?? 0 });
@@ -57,7 +57,7 @@ export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
       },
     }),
     route<unknown, { limit: number; cursor?: string }>({
-      method: 'get', path: '/products', tag: 'products', summary: 'List products in sku order', query: listQuery,
+      method: 'get', path: '/products', tag: 'products', summary: 'List products in sku order', access: 'public', query: listQuery,
       responses: { 200: { description: 'one page of products and the cursor of the next' } },
       async handle({ query }) {
         const page = await findProducts(deps.db, query);
@@ -65,17 +65,17 @@ export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
       },
     }),
     route<unknown, unknown, { sku: string }>({
-      method: 'get', path: '/products/:sku', tag: 'products', summary: 'A product with its stock figures', params: skuParams,
+      method: 'get', path: '/products/:sku', tag: 'products', summary: 'A product with its stock figures', access: 'public', params: skuParams,
       responses: { 200: { description: 'the product', schema: productSchema }, 404: { description: 'no such product' } },
       handle: async ({ params }) => ({ status: 200, body: productView(await getProduct(deps.db, params.sku)) }),
     }),
     route<Patch, unknown, { sku: string }>({
-      method: 'patch', path: '/products/:sku', tag: 'products', summary: 'Change name, price or active flag', params: skuParams, body: patchBody,
+      method: 'patch', path: '/products/:sku', tag: 'products', summary: 'Change name, price or active flag', access: ['admin'], params: skuParams, body: patchBody,
       responses: { 200: { description: 'the changed product', schema: productSchema }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await changeProduct(deps, params.sku, body)) }),
     }),
     route<{ quantity: number }, unknown, { sku: string }>({
-      method: 'post', path: '/products/:sku/restock', tag: 'products', summary: 'Add received units', params: skuParams, body: restockBody,
+      method: 'post', path: '/products/:sku/restock', tag: 'products', summary: 'Add received units', access: ['admin'], params: skuParams, body: restockBody,
       responses: { 200: { description: 'the restocked product', schema: productSchema }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await restockProduct(deps, params.sku, body.quantity)) }),
     }),
