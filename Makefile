@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
+.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ test: build ## unit, then integration suites against local Postgres + NATS; ends
 
 test-containers: build ## the same suites against throwaway Postgres and NATS containers (needs Docker)
 	TEST_DATABASE_URL= TEST_NATS_URL= scripts/run-tests.sh
+
+fuzz: build ## hostile requests against every route and role of the running system (FUZZ_REQUESTS=10000, FUZZ_SEED=…); fails on any 5xx or rule broken
+	cd system-tests && FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} npx --no-install mocha test/integration/fuzz.test.ts
 
 dev: build ## migrate, then run every api and worker locally with prefixed, readable logs
 	node scripts/dev.mjs
