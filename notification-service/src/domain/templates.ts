@@ -74,23 +74,45 @@ export interface TemplateText {
   body: string;
 }
 
-/** What is wrong with a text of a template: unknown variables, unsupported tags, syntax. Empty when it is fine. */
+/**
+ * How long a text may be (in characters, as the API's schema counts them) and how deep its
+ * sections may nest. The seeded texts nest one deep; a flag around the list with a flag inside
+ * it is three. Deeper nesting says nothing a logic-less text needs, and the cap also bounds
+ * the work of checking and rendering whatever text is stored.
+ */
+export const MAX_TEXT_LENGTH = { subject: 500, body: 20_000 } as const satisfies Record<keyof TemplateText, number>;
+export const MAX_SECTION_DEPTH = 3;
+
+/**
+ * What is wrong with a text of a template: too long, unknown variables, unsupported tags,
+ * syntax, and nesting that multiplies the output (a section inside one of the same name, a
+ * list inside a list, more than MAX_SECTION_DEPTH deep). Empty when it is fine. A refused
+ * section is reported once and its content is not looked at.
+ */
 export function templateProblems(name: TemplateName, text: TemplateText): string[] {
   const variables: Record<string, VariableSpec> = templateCatalog[name].variables;
+  const isList = (variable: string) => typeof variables[variable] === 'object';
   const problems: string[] = [];
-  for (const [field, source] of Object.entries(text)) {
-    let tokens: Token[];
-    try {
-      tokens = Mustache.parse(source) as Token[];
-    } catch (error) {
-      problems.push(`${field}: ${(error as Error).message}`);
+  for (const field of ['subject', 'body'] as const) {
+    const report = (problem: string) => problems.push(`${field}: ${problem}`);
+    if (longerThan(text[field], MAX_TEXT_LENGTH[field])) {
+      report(`longer than ${MAX_TEXT_LENGTH[field]} characters`);
       continue;
     }
-    walk(tokens, new Set(Object.keys(variables)), (problem) => problems.push(`${field}: ${problem}`));
+    let tokens: Token[];
+    try {
+      // a writer of its own: the default one caches every text it ever parsed
+      tokens = new Mustache.Writer().parse(text[field]) as Token[];
+    } catch (error) {
+      report((error as Error).message);
+      continue;
+    }
+    walk(tokens, new Set(Object.keys(variables)), [], report);
   }
   return problems;
 
-  function walk(tokens: Token[], scope: Set<string>, report: (problem: string) => void): void {
+  /** `open`: the sections around these tokens, outermost first, and whether each repeats (a list). */
+  function walk(tokens: Token[], scope: Set<string>, open: { name: string; list: boolean }[], report: (problem: string) => void): void {
     for (const [type, value, , , children] of tokens) {
       if (type === 'text' || type === '!') continue;
       if (type === '>' || type === '=') {
@@ -101,16 +123,30 @@ export function templateProblems(name: TemplateName, text: TemplateText): string
         report(`unknown variable "${value}"`);
         continue;
       }
-      if ((type === '#' || type === '^') && children) {
+      if (type !== '#' && type !== '^') continue;
+      const list = type === '#' && isList(value);
+      const outerList = open.find((section) => section.list);
+      if (open.some((section) => section.name === value)) report(`section "${value}" is opened inside a section "${value}"`);
+      else if (list && outerList) report(`list section "${value}" is inside list section "${outerList.name}"`);
+      else if (open.length >= MAX_SECTION_DEPTH) report(`sections nest more than ${MAX_SECTION_DEPTH} deep ("${value}")`);
+      else {
         const spec = variables[value];
-        const inner = typeof spec === 'object' && type === '#' ? new Set([...scope, '.', ...Object.keys(spec.item)]) : scope;
-        walk(children, inner, report);
+        const inner = list && typeof spec === 'object' ? new Set([...scope, '.', ...Object.keys(spec.item)]) : scope;
+        walk(children ?? [], inner, [...open, { name: value, list }], report);
       }
     }
   }
 }
 
 type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
+
+/** Counts code points, as JSON Schema's maxLength does, and stops counting past `max`. */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
 
 /** Renders a text as plain text: values are inserted as they are (no HTML escaping). */
 export function renderTemplate(text: TemplateText, view: Record<string, unknown>): TemplateText {
