@@ -148,10 +148,46 @@ function longerThan(text: string, max: number): boolean {
   return false;
 }
 
-/** Renders a text as plain text: values are inserted as they are (no HTML escaping). */
-export function renderTemplate(text: TemplateText, view: Record<string, unknown>): TemplateText {
+/** A rendered text (subject and body together) is at most this long: over 50 times the seeded order email with 100 lines. */
+export const MAX_RENDERED_LENGTH = 256 * 1024;
+
+export class OutputTooLarge extends Error {
+  override readonly name = 'OutputTooLarge';
+}
+
+// Parsed texts, shared by every render: a few texts are rendered over and over. Bounded, as
+// each edit of a template is a new text (mustache's own cache keeps every text forever).
+const parsedTexts = new Map<string, string>();
+const parseCache: Mustache.TemplateCache = {
+  get: (key) => parsedTexts.get(key),
+  set: (key, tokens) => {
+    if (parsedTexts.size >= 64) parsedTexts.clear();
+    parsedTexts.set(key, tokens);
+  },
+  clear: () => parsedTexts.clear(),
+};
+
+/** Checks the output as each run of tokens finishes, so a runaway render stops soon after the cap, not at its end. */
+class CappedWriter extends Mustache.Writer {
+  constructor(private readonly maxLength: number) {
+    super();
+    (this as unknown as { templateCache: Mustache.TemplateCache }).templateCache = parseCache;
+  }
+
+  override renderTokens(...args: Parameters<Mustache.Writer['renderTokens']>): string {
+    const output = super.renderTokens(...args);
+    if (output.length > this.maxLength) throw new OutputTooLarge(`the rendered text is longer than ${this.maxLength} characters`);
+    return output;
+  }
+}
+
+/** Renders a text as plain text: values are inserted as they are (no HTML escaping). Throws OutputTooLarge past `maxLength`. */
+export function renderTemplate(text: TemplateText, view: Record<string, unknown>, maxLength = Number.POSITIVE_INFINITY): TemplateText {
+  const writer = new CappedWriter(maxLength);
   const options = { escape: (value: unknown) => String(value) };
-  return { subject: Mustache.render(text.subject, view, undefined, options).trim(), body: Mustache.render(text.body, view, undefined, options) };
+  const rendered = { subject: writer.render(text.subject, view, undefined, options).trim(), body: writer.render(text.body, view, undefined, options) };
+  if (rendered.subject.length + rendered.body.length > maxLength) throw new OutputTooLarge(`the rendered text is longer than ${maxLength} characters`);
+  return rendered;
 }
 
 /** The variables of a template as the API shows them. */
