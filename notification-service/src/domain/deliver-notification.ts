@@ -87,9 +87,11 @@ async function send(
   try {
     text = await renderStored(deps.render, request.template, channel.name, template, { ...request.variables, customerName: addressee.name });
   } catch (error) {
-    // nothing was sent, so no attempt is counted; a replay after the text is fixed sends it
-    const failed: Notification = { ...notification, attempts: notification.attempts - 1, channel: channel.name, status: 'failed', error: (error as Error).message, updatedAt: deps.clock() };
-    if (isPermanent(error)) await record(deps, log, failed, 'notification failed: its template cannot be rendered');
+    if (isPermanent(error)) {
+      // nothing was sent, so no attempt is counted; a replay after the text is fixed sends it
+      const failed: Notification = { ...notification, attempts: notification.attempts - 1, channel: channel.name, status: 'failed', error: (error as Error).message, updatedAt: deps.clock() };
+      await record(deps, log, failed, 'notification failed: its template cannot be rendered');
+    }
     throw error;
   }
   const claimedAt = deps.clock();

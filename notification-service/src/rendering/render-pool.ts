@@ -132,6 +132,7 @@ export class RenderPool {
 
   private replace(): void {
     this.spawn().catch((error: unknown) => {
+      if (this.closed) return;
       this.log.error({ err: error }, 'a render thread could not start');
       if (this.threads.size > 0) return;
       // no thread left to wait for: fail what waits (not permanent: a later try may start one)
