@@ -48,6 +48,15 @@ export const workerSpec = defineConfig({
     default: 10_000,
     description: 'how long the circuit stays open before one trial lookup',
   },
+  renderTimeoutMs: {
+    env: 'TEMPLATE_RENDER_TIMEOUT_MS',
+    type: 'integer',
+    minimum: 10,
+    maximum: 10_000,
+    default: 250,
+    description: 'longest one render of a template may take (a seeded one takes well under 1 ms); past it the notification fails for good',
+  },
+  renderThreads: { env: 'TEMPLATE_RENDER_THREADS', type: 'integer', minimum: 1, maximum: 16, default: 2, description: 'worker threads that render templates' },
 });
 
 export const directoryStubSpec = defineConfig({

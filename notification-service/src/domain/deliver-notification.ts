@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type HandlerContext, type Knex, type Logger } from '@order-platform/shared';
+import { AppError, isPermanent, type HandlerContext, type Knex, type Logger } from '@order-platform/shared';
 import { findNotification, finishAttempt, saveNotification, startAttempt } from '../data/notifications-repository.js';
 import { findTemplate } from '../data/templates-repository.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
 import type { NotificationRequest } from './notification-requests.js';
 import { chooseAddressee, decideDelivery, isSettled, type Addressee, type Notification } from './notification.js';
-import { renderTemplate, type Channel } from './templates.js';
+import { renderStored, type Renderer } from './render-stored.js';
+import type { Channel, TemplateText } from './templates.js';
 
 export interface DeliveryDeps {
   /**
@@ -18,6 +19,7 @@ export interface DeliveryDeps {
   directory: CustomerDirectory;
   channels: Partial<Record<Channel, DeliveryChannel>>;
   routing: { customer: Channel; staff: Channel; staffEmail: string };
+  render: Renderer;
   clock: () => Date;
 }
 
@@ -81,7 +83,17 @@ async function send(
 ): Promise<Notification> {
   const template = await findTemplate(deps.ledger, request.template, channel.name);
   if (!template) throw new AppError('permanent', `no ${channel.name} text for template ${request.template}`);
-  const text = renderTemplate(template, { ...request.variables, customerName: addressee.name });
+  let text: TemplateText;
+  try {
+    text = await renderStored(deps.render, request.template, channel.name, template, { ...request.variables, customerName: addressee.name });
+  } catch (error) {
+    if (isPermanent(error)) {
+      // nothing was sent, so no attempt is counted; a replay after the text is fixed sends it
+      const failed: Notification = { ...notification, attempts: notification.attempts - 1, channel: channel.name, status: 'failed', error: (error as Error).message, updatedAt: deps.clock() };
+      await record(deps, log, failed, 'notification failed: its template cannot be rendered');
+    }
+    throw error;
+  }
   const claimedAt = deps.clock();
   const claimed: Notification = {
     ...notification,
@@ -138,7 +150,7 @@ export async function giveUpNotification(deps: DeliveryDeps, request: Notificati
 async function record(deps: DeliveryDeps, log: Logger, notification: Notification, message: string): Promise<Notification> {
   await deps.ledger.transaction((t) => saveNotification(t, notification));
   const level = notification.status === 'failed' ? 'error' : 'info';
-  log[level]({ notificationId: notification.id, dedupKey: notification.dedupKey, status: notification.status, reason: notification.error }, message);
+  log[level]({ notificationId: notification.id, dedupKey: notification.dedupKey, template: notification.template, status: notification.status, reason: notification.error }, message);
   return notification;
 }
 

@@ -23,13 +23,14 @@ export async function findTemplate(deps: QueryDeps, name: string): Promise<Templ
 
 /**
  * PUT /templates/:name: replaces the texts of the channels given (the others keep theirs).
- * A text naming a variable the template does not have is refused whole, with every problem.
+ * A text that breaks a rule of `templateProblems` (an unknown variable, nesting that multiplies
+ * the output, …) is refused whole, with every problem.
  */
 export async function editTemplate(deps: QueryDeps, name: string, texts: Partial<Record<Channel, TemplateText>>): Promise<TemplateView> {
   const template = known(name);
   const problems = channels.flatMap((channel) => (texts[channel] ? templateProblems(template, texts[channel]).map((p) => `${channel}.${p}`) : []));
   if (problems.length > 0) {
-    throw new AppError('unprocessable', `template ${template} refers to what it cannot render`, {
+    throw new AppError('unprocessable', `template ${template} has texts it cannot render`, {
       details: { problems, variables: Object.keys(templateCatalog[template].variables) },
     });
   }

@@ -74,23 +74,45 @@ export interface TemplateText {
   body: string;
 }
 
-/** What is wrong with a text of a template: unknown variables, unsupported tags, syntax. Empty when it is fine. */
+/**
+ * How long a text may be (in characters, as the API's schema counts them) and how deep its
+ * sections may nest. The seeded texts nest one deep; a flag around the list with a flag inside
+ * it is three. Deeper nesting says nothing a logic-less text needs, and the cap also bounds
+ * the work of checking and rendering whatever text is stored.
+ */
+export const MAX_TEXT_LENGTH = { subject: 500, body: 20_000 } as const satisfies Record<keyof TemplateText, number>;
+export const MAX_SECTION_DEPTH = 3;
+
+/**
+ * What is wrong with a text of a template: too long, unknown variables, unsupported tags,
+ * syntax, and nesting that multiplies the output (a section inside one of the same name, a
+ * list inside a list, more than MAX_SECTION_DEPTH deep). Empty when it is fine. A refused
+ * section is reported once and its content is not looked at.
+ */
 export function templateProblems(name: TemplateName, text: TemplateText): string[] {
   const variables: Record<string, VariableSpec> = templateCatalog[name].variables;
+  const isList = (variable: string) => typeof variables[variable] === 'object';
   const problems: string[] = [];
-  for (const [field, source] of Object.entries(text)) {
-    let tokens: Token[];
-    try {
-      tokens = Mustache.parse(source) as Token[];
-    } catch (error) {
-      problems.push(`${field}: ${(error as Error).message}`);
+  for (const field of ['subject', 'body'] as const) {
+    const report = (problem: string) => problems.push(`${field}: ${problem}`);
+    if (longerThan(text[field], MAX_TEXT_LENGTH[field])) {
+      report(`longer than ${MAX_TEXT_LENGTH[field]} characters`);
       continue;
     }
-    walk(tokens, new Set(Object.keys(variables)), (problem) => problems.push(`${field}: ${problem}`));
+    let tokens: Token[];
+    try {
+      // a writer of its own: the default one caches every text it ever parsed
+      tokens = new Mustache.Writer().parse(text[field]) as Token[];
+    } catch (error) {
+      report((error as Error).message);
+      continue;
+    }
+    walk(tokens, new Set(Object.keys(variables)), [], report);
   }
   return problems;
 
-  function walk(tokens: Token[], scope: Set<string>, report: (problem: string) => void): void {
+  /** `open`: the sections around these tokens, outermost first, and whether each repeats (a list). */
+  function walk(tokens: Token[], scope: Set<string>, open: { name: string; list: boolean }[], report: (problem: string) => void): void {
     for (const [type, value, , , children] of tokens) {
       if (type === 'text' || type === '!') continue;
       if (type === '>' || type === '=') {
@@ -101,10 +123,16 @@ export function templateProblems(name: TemplateName, text: TemplateText): string
         report(`unknown variable "${value}"`);
         continue;
       }
-      if ((type === '#' || type === '^') && children) {
+      if (type !== '#' && type !== '^') continue;
+      const list = type === '#' && isList(value);
+      const outerList = open.find((section) => section.list);
+      if (open.some((section) => section.name === value)) report(`section "${value}" is opened inside a section "${value}"`);
+      else if (list && outerList) report(`list section "${value}" is inside list section "${outerList.name}"`);
+      else if (open.length >= MAX_SECTION_DEPTH) report(`sections nest more than ${MAX_SECTION_DEPTH} deep ("${value}")`);
+      else {
         const spec = variables[value];
-        const inner = typeof spec === 'object' && type === '#' ? new Set([...scope, '.', ...Object.keys(spec.item)]) : scope;
-        walk(children, inner, report);
+        const inner = list && typeof spec === 'object' ? new Set([...scope, '.', ...Object.keys(spec.item)]) : scope;
+        walk(children ?? [], inner, [...open, { name: value, list }], report);
       }
     }
   }
@@ -112,10 +140,54 @@ export function templateProblems(name: TemplateName, text: TemplateText): string
 
 type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
 
-/** Renders a text as plain text: values are inserted as they are (no HTML escaping). */
-export function renderTemplate(text: TemplateText, view: Record<string, unknown>): TemplateText {
+/** Counts code points, as JSON Schema's maxLength does, and stops counting past `max`. */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
+/** A rendered text (subject and body together) is at most this long: over 50 times the seeded order email with 100 lines. */
+export const MAX_RENDERED_LENGTH = 256 * 1024;
+
+export class OutputTooLarge extends Error {
+  override readonly name = 'OutputTooLarge';
+}
+
+// Parsed texts, shared by every render: a few texts are rendered over and over. Bounded, as
+// each edit of a template is a new text (mustache's own cache keeps every text forever).
+const parsedTexts = new Map<string, string>();
+const parseCache: Mustache.TemplateCache = {
+  get: (key) => parsedTexts.get(key),
+  set: (key, tokens) => {
+    if (parsedTexts.size >= 64) parsedTexts.clear();
+    parsedTexts.set(key, tokens);
+  },
+  clear: () => parsedTexts.clear(),
+};
+
+/** Checks the output as each run of tokens finishes, so a runaway render stops soon after the cap, not at its end. */
+class CappedWriter extends Mustache.Writer {
+  constructor(private readonly maxLength: number) {
+    super();
+    (this as unknown as { templateCache: Mustache.TemplateCache }).templateCache = parseCache;
+  }
+
+  override renderTokens(...args: Parameters<Mustache.Writer['renderTokens']>): string {
+    const output = super.renderTokens(...args);
+    if (output.length > this.maxLength) throw new OutputTooLarge(`the rendered text is longer than ${this.maxLength} characters`);
+    return output;
+  }
+}
+
+/** Renders a text as plain text: values are inserted as they are (no HTML escaping). Throws OutputTooLarge past `maxLength`. */
+export function renderTemplate(text: TemplateText, view: Record<string, unknown>, maxLength = Number.POSITIVE_INFINITY): TemplateText {
+  const writer = new CappedWriter(maxLength);
   const options = { escape: (value: unknown) => String(value) };
-  return { subject: Mustache.render(text.subject, view, undefined, options).trim(), body: Mustache.render(text.body, view, undefined, options) };
+  const rendered = { subject: writer.render(text.subject, view, undefined, options).trim(), body: writer.render(text.body, view, undefined, options) };
+  if (rendered.subject.length + rendered.body.length > maxLength) throw new OutputTooLarge(`the rendered text is longer than ${maxLength} characters`);
+  return rendered;
 }
 
 /** The variables of a template as the API shows them. */

@@ -5,6 +5,8 @@ import type { DeliveryChannel } from '../delivery/channel.js';
 import { emailChannel } from '../delivery/email-channel.js';
 import { webhookChannel } from '../delivery/webhook-channel.js';
 import type { DeliveryDeps } from '../domain/deliver-notification.js';
+import { MAX_RENDERED_LENGTH } from '../domain/templates.js';
+import { RenderPool } from '../rendering/render-pool.js';
 import { subscriptions } from './subscriptions.js';
 
 export type { RunningWorkerProcess };
@@ -13,11 +15,16 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
   const ledger = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-ledger` });
   const channels: DeliveryChannel[] = [emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs })];
   if (config.webhookUrl) channels.push(webhookChannel({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs }, clock));
+  let renderer: RenderPool | undefined;
   const release = async () => {
     for (const channel of channels) await channel.close();
+    await renderer?.close();
     await ledger.destroy();
   };
   try {
+    const limits = { timeoutMs: config.renderTimeoutMs, maxLength: MAX_RENDERED_LENGTH, threads: config.renderThreads };
+    renderer = await RenderPool.start(limits, log.child({ component: 'render-pool' }));
+    const render = renderer.render;
     const worker = await startWorkerProcess(
       {
         service: SERVICE,
@@ -37,6 +44,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
             ),
             channels: Object.fromEntries(channels.map((c) => [c.name, c])),
             routing: { customer: config.customerChannel, staff: config.staffChannel, staffEmail: config.staffEmail },
+            render,
             clock,
           };
           return subscriptions(deps);
@@ -45,7 +53,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
       config,
       log,
     );
-    log.info({ customerChannel: config.customerChannel, staffChannel: config.staffChannel, directory: config.directoryUrl }, 'notification routing');
+    log.info({ customerChannel: config.customerChannel, staffChannel: config.staffChannel, directory: config.directoryUrl, render: limits }, 'notification routing');
     return {
       ...worker,
       async stop() {

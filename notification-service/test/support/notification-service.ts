@@ -56,6 +56,8 @@ export interface NotificationBody {
   error: string | null;
   fallback: string | null;
   attemptLog: { attempt: number; outcome: string; error: string | null }[];
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** Polls `probe` until `accept` holds for its value, and returns that value. */

@@ -14,6 +14,12 @@ describe('worker config', () => {
       .that.deep.equals(['WEBHOOK_URL must be an http(s) URL when a channel is webhook', 'WEBHOOK_SECRET must be at least 16 characters when a channel is webhook']);
   });
 
+  it('renders templates in 2 threads within 250 ms by default; a limit under 10 ms is refused', () => {
+    expect(loadWorkerConfig({})).to.include({ renderTimeoutMs: 250, renderThreads: 2 });
+    expect(loadWorkerConfig({ TEMPLATE_RENDER_TIMEOUT_MS: '1000', TEMPLATE_RENDER_THREADS: '1' })).to.include({ renderTimeoutMs: 1000, renderThreads: 1 });
+    expect(() => loadWorkerConfig({ TEMPLATE_RENDER_TIMEOUT_MS: '5' })).to.throw(ConfigError, /TEMPLATE_RENDER_TIMEOUT_MS/);
+  });
+
   it('an unknown channel is refused', () => {
     expect(() => loadWorkerConfig({ NOTIFY_CUSTOMER_CHANNEL: 'sms' })).to.throw(ConfigError, /NOTIFY_CUSTOMER_CHANNEL/);
   });

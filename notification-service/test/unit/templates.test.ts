@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { formatMoney } from '../../src/domain/notification-requests.js';
-import { renderTemplate, templateProblems } from '../../src/domain/templates.js';
+import { MAX_TEXT_LENGTH, renderTemplate, templateProblems } from '../../src/domain/templates.js';
+import { selfNested24 } from '../support/hostile-templates.js';
 
 describe('templates', () => {
   it('a text that uses only its variables has no problems, list item fields included', () => {
@@ -25,6 +26,35 @@ describe('templates', () => {
     expect(problems).to.have.length(2);
     expect(problems[0]).to.match(/^subject: .*partials/);
     expect(problems[1]).to.match(/^body: Unclosed section "sku"/);
+  });
+
+  it('a section opened inside a section of the same name is refused, however deep, once per text', () => {
+    expect(selfNested24).to.have.length(481);
+    expect(templateProblems('order-confirmed', { subject: 'Order', body: selfNested24 })).to.deep.equal(['body: section "items" is opened inside a section "items"']);
+    const deeper = { subject: '{{#refundFollows}}{{^reason}}{{^refundFollows}}x{{/refundFollows}}{{/reason}}{{/refundFollows}}', body: '{{#items}}{{#sku}}{{#items}}{{/items}}{{/sku}}{{/items}}' };
+    expect(templateProblems('order-cancelled', deeper)).to.deep.equal([
+      'subject: section "refundFollows" is opened inside a section "refundFollows"',
+      'body: section "items" is opened inside a section "items"',
+    ]);
+  });
+
+  it('sections nest at most 3 deep, and a repeated item field or flag inside the list is fine', () => {
+    const three = '{{#refundFollows}}{{#items}}{{#sku}}{{sku}} refunded{{/sku}}{{/items}}{{/refundFollows}}';
+    expect(templateProblems('order-cancelled', { subject: 'x', body: three })).to.deep.equal([]);
+    const four = '{{#refundFollows}}{{#items}}{{#sku}}{{^quantity}}none{{/quantity}}{{/sku}}{{/items}}{{/refundFollows}}';
+    expect(templateProblems('order-cancelled', { subject: 'x', body: four })).to.deep.equal(['body: sections nest more than 3 deep ("quantity")']);
+  });
+
+  it('a text longer than the limit is refused without parsing it, counting characters as the API does', () => {
+    const long = `{{#sku}}${'x'.repeat(MAX_TEXT_LENGTH.body)}`;
+    expect(templateProblems('stock-low', { subject: 'x', body: long })).to.deep.equal([`body: longer than ${MAX_TEXT_LENGTH.body} characters`]);
+    expect(templateProblems('stock-low', { subject: '😀'.repeat(MAX_TEXT_LENGTH.subject), body: 'x' })).to.deep.equal([]);
+    expect(templateProblems('stock-low', { subject: '😀'.repeat(MAX_TEXT_LENGTH.subject + 1), body: 'x' })).to.have.length(1);
+  });
+
+  it('only the subject and the body of a stored template are texts', () => {
+    const stored = { name: 'stock-low', channel: 'email', subject: '{{sku}}', body: '{{available}}', version: 3 };
+    expect(templateProblems('stock-low', stored)).to.deep.equal([]);
   });
 
   it('renders plain text: values are not HTML-escaped, lists repeat, flags choose wording', () => {

@@ -1,11 +1,18 @@
 import { route, type RouteDefinition } from '@order-platform/shared';
 import type { QueryDeps } from '../../domain/deps.js';
 import { editTemplate, findTemplate, findTemplates } from '../../domain/manage-templates.js';
-import type { Channel, TemplateText } from '../../domain/templates.js';
+import { MAX_TEXT_LENGTH, type Channel, type TemplateText } from '../../domain/templates.js';
+
+// Postgres text cannot hold NUL, and a lone UTF-16 surrogate has no UTF-8 form (it would be
+// stored as U+FFFD): both are malformed input, refused with the other schema errors (400).
+const storable = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 const text = {
   type: 'object',
-  properties: { subject: { type: 'string', minLength: 1, maxLength: 500 }, body: { type: 'string', minLength: 1, maxLength: 20_000 } },
+  properties: {
+    subject: { type: 'string', minLength: 1, maxLength: MAX_TEXT_LENGTH.subject, pattern: storable },
+    body: { type: 'string', minLength: 1, maxLength: MAX_TEXT_LENGTH.body, pattern: storable },
+  },
   required: ['subject', 'body'],
   additionalProperties: false,
 } as const;
@@ -48,9 +55,11 @@ export function templateRoutes(deps: QueryDeps): RouteDefinition[] {
       params: nameParams, body: editBody,
       responses: {
         200: { description: 'the template as stored now', schema: templateSchema },
-        400: { description: 'malformed body' },
+        400: { description: 'malformed body, a text too long, or a character Postgres cannot store (NUL, a lone surrogate)' },
         404: { description: 'no such template' },
-        422: { description: 'a text refers to an unknown variable (details list each problem and the variables there are)' },
+        422: {
+          description: 'a text refers to an unknown variable, or nests sections in a way that multiplies its output (details list each problem and the variables there are)',
+        },
       },
       handle: async ({ params, body }) => ({ status: 200, body: await editTemplate(deps, params.name, body) }),
     }),
