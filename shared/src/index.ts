@@ -8,7 +8,7 @@ export { createMessagingTables, dropMessagingTables } from './db/messaging-table
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { createMetricsApp } from './http/metrics-app.js';
 export { route, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
-export { connectNats, closeNats, isNatsReachable, type NatsConnection } from './nats/connection.js';
+export { connectNats, closeNats, isNatsReachable, inboxPrefixOf, type NatsConnection } from './nats/connection.js';
 export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
 export {
   Topology,
