@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: help install build test test-containers dev demo dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
+.PHONY: help install build test test-containers dev demo dlq dlq-replay streams autoscale bench bench-relay asyncapi nats-auth clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, 
 
 asyncapi: build ## regenerate docs/asyncapi.json, the AsyncAPI 3.0 catalog of every subject, from the code's schemas
 	node migrator/dist/src/asyncapi.js docs/asyncapi.json
+
+nats-auth: build ## regenerate deploy/nats/auth.conf, each service's NATS user and permissions, from the streams and consumers it declares
+	node migrator/dist/src/nats-auth.js deploy/nats/auth.conf
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts
