@@ -50,13 +50,16 @@ export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): 
   };
 }
 
-/** Declares streams and consumers, reads and deletes dead letters, and replays them to their original subject. */
+/**
+ * Declares streams and consumers; for operators (make dlq / streams / autoscale, the nats CLI)
+ * reads streams and advisories, deletes dead letters and replays them to their original subject.
+ */
 export function migratorUser(topology: Topology): NatsUser {
   return {
     user: MIGRATOR_USER,
     passwordVariable: passwordVariableOf(MIGRATOR_USER),
     publish: ['$JS.API.>', ...Object.values(domainStreams).flatMap((stream) => topology.streamSubjects(stream))],
-    subscribe: [`${inboxPrefixOf(MIGRATOR_USER)}.>`],
+    subscribe: [`${inboxPrefixOf(MIGRATOR_USER)}.>`, '$JS.EVENT.ADVISORY.>'],
   };
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { closeNats, connectNats, listDeadLetters, replayDeadLetter, Topology, type EventPayloads, type EventType, type NatsConnection, type ServiceDescriptor } from '@order-platform/shared';
@@ -31,6 +32,18 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error(`expected a rejection, got ${String(outcome)}`);
+}
+
+function runTool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const path = fileURLToPath(new URL(`../../src/${script}`, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', path, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
+  });
 }
 
 const hasNatsServer = spawnSync(process.env['NATS_SERVER_BIN'] ?? 'nats-server', ['--version']).status === 0;
@@ -152,5 +165,19 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     const report = await buildStreamReport(migrator, topology);
     expect(report.streams.every((s) => s.found)).to.equal(true);
     expect(report.consumers).to.have.length(descriptors.flatMap((d) => d.consumers).length);
+    const advisories = migrator.subscribe('$JS.EVENT.ADVISORY.>');
+    await migrator.flush();
+    expect(advisories.isClosed(), 'the migrator may watch advisories').to.equal(false);
+  });
+
+  it('lets the dlq and streams tools connect as the user in NATS_USER / NATS_PASSWORD, and refuses them without', async () => {
+    const env = { NATS_URL: server!.url, NATS_NAMESPACE: namespace, NATS_USER: MIGRATOR_USER, NATS_PASSWORD: passwords[MIGRATOR_USER]! };
+    const [dlq, streams, anonymous] = await Promise.all([runTool('dlq.ts', ['list'], env), runTool('streams.ts', [], env), runTool('streams.ts', [], { ...env, NATS_USER: '' })]);
+    expect(dlq.code, dlq.output).to.equal(0);
+    expect(dlq.output).to.include('ce-source /notification-service is not the owner of orders.confirmed');
+    expect(streams.code, streams.output).to.equal(0);
+    expect(streams.output).to.include(topology.stream('DLQ'));
+    expect(anonymous.code).to.not.equal(0);
+    expect(anonymous.output).to.match(/authorization violation/i);
   });
 });
