@@ -38,6 +38,9 @@ export async function connectNats(options: NatsOptions): Promise<NatsConnection>
     reconnectTimeWait: 1000,
     pingInterval: 10_000,
     ...(options.user ? { user: options.user, pass: options.password ?? '', inboxPrefix: inboxPrefixOf(options.user) } : {}),
+    // nats.js stops reconnecting after two auth errors in a row; a server restarting with its
+    // users not loaded yet must not leave a worker disconnected for good
+    ignoreAuthErrorAbort: true,
   });
   void watchStatus(nc, options.log);
   options.log.info({ server: nc.getServer(), user: options.user || undefined }, 'connected to NATS');
