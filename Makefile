@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi clean
+.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi nats-auth clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, 
 
 asyncapi: build ## regenerate docs/asyncapi.json, the AsyncAPI 3.0 catalog of every subject, from the code's schemas
 	node migrator/dist/src/asyncapi.js docs/asyncapi.json
+
+nats-auth: build ## regenerate deploy/nats/auth.conf, each service's NATS user and permissions, from the streams and consumers it declares
+	node migrator/dist/src/nats-auth.js deploy/nats/auth.conf
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts

@@ -57,7 +57,7 @@ let nc: NatsConnection | undefined;
 let jsm: JetStreamManager | undefined;
 async function readLag() {
   try {
-    nc ??= await connectNats({ url: config.natsUrl, name: `${target}-autoscaler`, log, connectTimeoutMs: 2000 });
+    nc ??= await connectNats({ url: config.natsUrl, name: `${target}-autoscaler`, log, connectTimeoutMs: 2000, user: config.natsUser, password: config.natsPassword });
     jsm ??= await jetstreamManager(nc, { timeout: 3000, checkAPI: false });
     return await readServiceLag(jsm, topology, consumers);
   } catch (error) {

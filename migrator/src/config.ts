@@ -17,7 +17,7 @@ export function loadConfig(defaultDatabaseUrl: string, env = process.env): Migra
   return parseConfig(migratorSpec(defaultDatabaseUrl), env);
 }
 
-/** For the dlq tool: only where NATS is. */
+/** For the dlq, streams and autoscale tools: only where NATS is, and as whom (the `migrator` user when NATS has auth). */
 export function loadToolConfig(env = process.env) {
   return parseConfig(commonConfig, env);
 }

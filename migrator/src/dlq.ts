@@ -10,7 +10,7 @@ const [command, ...args] = process.argv.slice(2);
 const config = loadToolConfig();
 const log = createLogger({ service: 'dlq', process: 'tool', level: 'warn' });
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const nc = await connectNats({ url: config.natsUrl, name: 'dlq-tool', log });
+const nc = await connectNats({ url: config.natsUrl, name: 'dlq-tool', log, user: config.natsUser, password: config.natsPassword });
 const topology = new Topology(config.natsNamespace);
 
 function table(letters: DeadLetter[]): void {

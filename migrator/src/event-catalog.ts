@@ -1,11 +1,4 @@
-import { domainStreams, eventSchemas, eventTypes, type EventType, type ServiceDescriptor } from '@order-platform/shared';
-
-/** Who publishes each domain's events (DESIGN.md §3): the service that owns the stream. */
-const producers: Record<keyof typeof domainStreams, string> = {
-  orders: 'order-service',
-  stock: 'stock-service',
-  payments: 'payment-service',
-};
+import { domainOwners, domainStreams, eventSchemas, eventTypes, type EventType, type ServiceDescriptor } from '@order-platform/shared';
 
 const cloudEventHeaders = {
   type: 'object',
@@ -42,7 +35,7 @@ const dlqHeaders = {
 
 const channelId = (type: string) => type.replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase());
 const messageId = (type: string) => channelId(type).replace(/^\w/, (c) => c.toUpperCase());
-const producerOf = (type: EventType) => producers[type.slice(0, type.indexOf('.')) as keyof typeof producers];
+const producerOf = (type: EventType) => domainOwners[type.slice(0, type.indexOf('.')) as keyof typeof domainOwners];
 
 /**
  * The AsyncAPI 3.0 document of every subject, built from the JSON Schemas the code validates

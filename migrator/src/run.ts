@@ -3,7 +3,7 @@ import type { MigratorConfig } from './config.js';
 
 /** Migrates one service's database and declares its streams and consumers. Throws with an operator-readable message. */
 export async function runMigrator(descriptor: ServiceDescriptor, config: MigratorConfig, log: Logger): Promise<void> {
-  const nc = await connectNats({ url: config.natsUrl, name: `${descriptor.service}-migrator`, log, connectTimeoutMs: 5000 }).catch((error: unknown) => {
+  const nc = await connectNats({ url: config.natsUrl, name: `${descriptor.service}-migrator`, log, connectTimeoutMs: 5000, user: config.natsUser, password: config.natsPassword }).catch((error: unknown) => {
     throw Object.assign(new Error(`cannot reach NATS at ${config.natsUrl}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED' });
   });
   try {

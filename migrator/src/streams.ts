@@ -18,7 +18,7 @@ const log = createLogger({ service: 'streams', process: 'tool', level: 'warn' })
 
 let nc: NatsConnection;
 try {
-  nc = await connectNats({ url: config.natsUrl, name: 'streams-tool', log });
+  nc = await connectNats({ url: config.natsUrl, name: 'streams-tool', log, user: config.natsUser, password: config.natsPassword });
 } catch (error) {
   out(`streams: cannot reach NATS at ${config.natsUrl}: ${(error as Error).message}`);
   process.exit(exitCodes.unavailable);

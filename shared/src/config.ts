@@ -84,6 +84,8 @@ export const commonConfig = defineConfig({
     default: '',
     description: 'optional prefix for every subject and stream name, to run several isolated copies on one NATS (tests use it)',
   },
+  natsUser: { env: 'NATS_USER', type: 'string', default: '', description: "NATS user this process connects as: its service's name, or `migrator` (deploy/nats/auth.conf); empty: no authentication" },
+  natsPassword: { env: 'NATS_PASSWORD', type: 'string', default: '', description: "that user's password (a secret: set it from a secret store; never logged)" },
 });
 
 /** Keys of api processes. */

@@ -9,7 +9,7 @@ export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from '
 export { createMetricsApp } from './http/metrics-app.js';
 export { route, anonymous, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
 export { createAuthenticator, authorize, isAdmin, issueToken, roles, principalIdPattern, type Access, type Authenticate, type AuthSettings, type Principal, type Role } from './http/auth.js';
-export { connectNats, closeNats, isNatsReachable, type NatsConnection } from './nats/connection.js';
+export { connectNats, closeNats, isNatsReachable, inboxPrefixOf, type NatsConnection } from './nats/connection.js';
 export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
 export {
   Topology,

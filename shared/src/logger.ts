@@ -34,6 +34,8 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => contextStore.getStore() ?? {},
       serializers: { err: pino.stdSerializers.errWithCause },
+      // secrets never reach a log line, even if a config object is logged by mistake
+      redact: { paths: ['natsPassword', '*.natsPassword', 'password', '*.password', 'pass', '*.pass'], censor: '[redacted]' },
     },
     options.destination,
   );

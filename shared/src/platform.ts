@@ -30,6 +30,9 @@ export interface ResourceSettings {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace: string;
+  /** the service's NATS user and password; empty or absent: no authentication */
+  natsUser?: string;
+  natsPassword?: string;
   dbPoolMax: number;
 }
 
@@ -43,7 +46,7 @@ export async function openResources(service: string, processName: string, settin
   }
   let nc: NatsConnection;
   try {
-    nc = await connectNats({ url: settings.natsUrl, name: `${service}-${processName}`, log });
+    nc = await connectNats({ url: settings.natsUrl, name: `${service}-${processName}`, log, user: settings.natsUser ?? '', password: settings.natsPassword ?? '' });
   } catch (error) {
     await db.destroy();
     throw Object.assign(new Error(`cannot reach NATS at ${settings.natsUrl}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED', cause: error });

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import type { ConfigSpec } from '@order-platform/shared';
 import { migratorSpec } from '../../src/config.js';
+import { MIGRATOR_USER, natsUsers, passwordVariableOf } from '../../src/nats-authorization.js';
 import { services } from '../../src/services.js';
 
 // docker-compose.yml must not drift from the code: every app container runs a file the build
@@ -18,6 +19,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
@@ -85,6 +87,23 @@ describe('docker-compose.yml against the code', () => {
       const worker = compose.services[`${service}-worker`]!;
       expect(worker.ports, `${service}-worker can be scaled (no fixed host port)`).to.equal(undefined);
       expect(worker.healthcheck?.test.join(' '), `${service}-worker healthcheck`).to.include(`127.0.0.1:${worker.environment!['METRICS_PORT']}/healthz`);
+    }
+  });
+
+  it('connects every app container to NATS as its own user (migrators as migrator), with the password the nats service has for that user', async () => {
+    const nats = compose.services['nats']!;
+    const users = natsUsers(await Promise.all(Object.values(services).map((load) => load())), { namespace: '' });
+    expect(Object.keys(nats.environment ?? {}).sort()).to.deep.equal(users.map((u) => u.passwordVariable).sort());
+    expect(nats.volumes).to.include.members(['./deploy/nats/nats.conf:/etc/nats/nats.conf:ro', './deploy/nats/auth.conf:/etc/nats/auth.conf:ro']);
+    for (const [name, service] of appContainers) {
+      const spec = await specOf(service.command!);
+      if (!Object.values(spec).some((k) => k.env === 'NATS_USER')) continue;
+      const user = name.endsWith('-migrate') ? MIGRATOR_USER : name.replace(/-(api|worker)$/, '');
+      const variable = passwordVariableOf(user);
+      expect(service.environment?.['NATS_USER'], name).to.equal(user);
+      expect(service.environment?.['NATS_PASSWORD'], name).to.equal(nats.environment![variable]);
+      // a dev-only default at most; nats-server parses the value, so letters and digits from a letter
+      expect(service.environment?.['NATS_PASSWORD'], name).to.match(new RegExp(`^\\$\\{${variable}(:-[A-Za-z][A-Za-z0-9]*)?\\}$`));
     }
   });
 

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse } from 'yaml';
 import { domainStreams, Topology } from '@order-platform/shared';
+import { MIGRATOR_USER, passwordVariableOf } from '../../src/nats-authorization.js';
 import { services } from '../../src/services.js';
 
 // The manifests in deploy/k8s must not drift from the code: every worker the code has is scaled
@@ -77,6 +78,21 @@ describe('Kubernetes manifests (deploy/k8s) match the code', () => {
       for (const m of [api, worker, migrate]) {
         expect(container(m).env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef).to.deep.equal({ name: `${service}-database`, key: 'DATABASE_URL' });
         expect(container(m).envFrom).to.deep.equal([{ configMapRef: { name: 'order-platform' } }]);
+      }
+    });
+  }
+
+  for (const service of registered) {
+    it(`${service}: api and worker connect to NATS as ${service}, the migrate Job as ${MIGRATOR_USER}, each with its own key of the nats-users Secret`, () => {
+      const users: [Manifest | undefined, string][] = [
+        [find('Deployment', `${service}-api`), service],
+        [find('Deployment', `${service}-worker`), service],
+        [find('Job', `${service}-migrate`), MIGRATOR_USER],
+      ];
+      for (const [m, user] of users) {
+        const env = container(m).env as { name: string; value?: string; valueFrom?: unknown }[];
+        expect(env.find((e) => e.name === 'NATS_USER')?.value, m!.metadata.name).to.equal(user);
+        expect(env.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom, m!.metadata.name).to.deep.equal({ secretKeyRef: { name: 'nats-users', key: passwordVariableOf(user) } });
       }
     });
   }

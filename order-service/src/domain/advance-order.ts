@@ -1,6 +1,6 @@
-import type { HandlerContext, Knex, OrderCancelled, OrderConfirmed } from '@order-platform/shared';
+import { AppError, type HandlerContext, type Knex, type OrderCancelled, type OrderConfirmed } from '@order-platform/shared';
 import { appendHistory, lockOrder, saveStatus } from '../data/orders-repository.js';
-import { applyTransition, decideTransition, type OrderFact } from './order-lifecycle.js';
+import { applyTransition, contradiction, decideTransition, type OrderFact } from './order-lifecycle.js';
 import { orderView, type Order, type OrderView } from './order.js';
 
 export interface Cause {
@@ -14,7 +14,9 @@ export type AdvanceResult = { outcome: 'unknown_order' } | { outcome: 'unchanged
 
 /**
  * Moves an order along its lifecycle in the caller's transaction: lock, decide (pure), save
- * the new status with a history entry, and emit orders.confirmed or orders.cancelled.
+ * the new status with a history entry, and emit orders.confirmed or orders.cancelled. A fact
+ * that contradicts the order is a permanent error: the consumer dead-letters it, nothing is
+ * written, and the order waits for a fact that holds.
  */
 export async function advanceOrder(
   trx: Knex.Transaction,
@@ -26,6 +28,8 @@ export async function advanceOrder(
 ): Promise<AdvanceResult> {
   const order = await lockOrder(trx, orderId);
   if (!order) return { outcome: 'unknown_order' };
+  const refused = contradiction(order, fact);
+  if (refused) throw new AppError('permanent', `${cause.name} contradicts order ${orderId}: ${refused}`, { details: { orderId, status: order.status } });
   const transition = decideTransition(order.status, fact);
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);

@@ -1,11 +1,11 @@
-import type { CancellationReason } from '@order-platform/shared';
+import type { CancellationReason, Money } from '@order-platform/shared';
 import type { Order, OrderStatus } from './order.js';
 
 /** What can happen to an order after it is placed (DESIGN.md §4). */
 export type OrderFact =
   | { kind: 'stock_reserved' }
   | { kind: 'stock_rejected'; reason: 'out_of_stock' | 'product_unavailable' }
-  | { kind: 'payment_captured' }
+  | { kind: 'payment_captured'; amount: Money }
   | { kind: 'payment_failed'; reason: 'payment_declined' | 'payment_unavailable' }
   | { kind: 'cancel_requested' };
 
@@ -37,6 +37,17 @@ export function decideTransition(status: OrderStatus, fact: OrderFact): Transiti
       throw new Error(`unhandled fact ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+/**
+ * Why a fact cannot be true of this order, or null. payment-service charges an order's total,
+ * so a capture of any other amount is a bug or a forgery, never a reason to confirm.
+ */
+export function contradiction(order: Order, fact: OrderFact): string | null {
+  if (fact.kind !== 'payment_captured') return null;
+  const { amount, currency } = fact.amount;
+  if (amount === order.total.amount && currency === order.total.currency) return null;
+  return `captured ${amount} ${currency}, but the order's total is ${order.total.amount} ${order.total.currency}`;
 }
 
 export function applyTransition(order: Order, transition: Transition, now: Date): Order {

@@ -11,7 +11,7 @@ export async function placeOrder(orders: OrderService, token = 'tok_ok'): Promis
 
 type Incoming = 'stock.reserved' | 'stock.rejected' | 'payments.captured' | 'payments.failed';
 
-export function report<T extends Incoming>(orders: OrderService, type: T, data: EventPayloads[T], options: { id?: string; msgId?: string } = {}) {
+export function report<T extends Incoming>(orders: OrderService, type: T, data: EventPayloads[T], options: { id?: string; msgId?: string; subject?: string } = {}) {
   return publishEvent(orders.api.resources.nc, orders.topology, type, data, { subject: data.orderId, ...options });
 }
 

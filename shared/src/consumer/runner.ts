@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ROOT_CONTEXT, SpanKind, context, trace, type Span } from '@opentelemetry/api';
 import { parseEnvelope, type AnyEventEnvelope } from '../events/envelope.js';
-import { isAppError, isPermanent } from '../errors.js';
+import { AppError, isAppError, isPermanent } from '../errors.js';
+import { ownerSourceOf } from '../events/contracts.js';
 import { withLogContext, type Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
@@ -39,9 +40,10 @@ type Outcome = 'handled' | 'duplicate' | 'retried' | 'dead_lettered';
 /**
  * The one generic consumer loop. For every message: validate, then in one transaction insert
  * (consumer, message id) into processed_messages first and run the handler; ack after commit.
- * Error policy, in one place: poison (schema-invalid, permanent AppError) is dead-lettered and
- * terminated at once; anything else is retried with growing delay until `maxAttempts`, then
- * dead-lettered, with the subscription's `onExhausted` hook run once.
+ * Error policy, in one place: poison (schema-invalid, a `ce-source` other than the event's
+ * owner, permanent AppError) is dead-lettered and terminated at once; anything else is retried
+ * with growing delay until `maxAttempts`, then dead-lettered, with the subscription's
+ * `onExhausted` hook run once.
  */
 export class ConsumerRunner {
   private readonly options: Required<Omit<ConsumerRunnerOptions, 'registry'>>;
@@ -171,6 +173,8 @@ export class ConsumerRunner {
     try {
       event = parseEnvelope(message);
       if (event.type !== subscription.consumer.event) throw new TypeError(`expected ${subscription.consumer.event}, got ${event.type}`);
+      // NATS permissions keep other services off a domain's subjects; this catches what slips past them
+      if (event.source !== ownerSourceOf(event.type)) throw new AppError('bad_request', `ce-source ${event.source} is not the owner of ${event.type}`);
     } catch (error) {
       spanFailed(span, error);
       return this.deadLetter(subscription, message, error, log);

@@ -321,3 +321,11 @@ export function streamOf(type: EventType): StreamName {
 
 export const domainStreams = { orders: 'ORDERS', stock: 'STOCK', payments: 'PAYMENTS' } as const;
 export type StreamName = (typeof domainStreams)[keyof typeof domainStreams] | 'DLQ';
+
+/** The one service that publishes each domain's events (DESIGN.md §3, §8). */
+export const domainOwners = { orders: 'order-service', stock: 'stock-service', payments: 'payment-service' } as const satisfies Record<keyof typeof domainStreams, string>;
+
+/** The `ce-source` an event must carry: its domain owner's, as that service's Outbox sets it (`/<service>`). */
+export function ownerSourceOf(type: EventType): string {
+  return `/${domainOwners[type.slice(0, type.indexOf('.')) as keyof typeof domainOwners]}`;
+}

@@ -1,4 +1,5 @@
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connectionInboxPrefix } from './connection.js';
 
 export interface PubAck {
   stream: string;
@@ -19,7 +20,7 @@ interface Pending {
  * see `make bench-relay`, which measures both.
  */
 export class AsyncPublisher {
-  private readonly prefix = createInbox();
+  private readonly prefix: string;
   private readonly pending = new Map<string, Pending>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
@@ -29,6 +30,8 @@ export class AsyncPublisher {
     private readonly nc: NatsConnection,
     private readonly timeoutMs = 5000,
   ) {
+    // under the connection's inbox prefix: the only replies a NATS user may subscribe to
+    this.prefix = createInbox(connectionInboxPrefix(nc));
     this.subscription = nc.subscribe(`${this.prefix}.*`, { callback: (_error, msg) => this.settle(msg.subject, msg.headers, msg.data) });
     this.sweeper = setInterval(() => this.expire(), Math.max(50, Math.min(1000, timeoutMs / 4)));
     this.sweeper.unref();

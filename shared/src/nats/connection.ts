@@ -9,6 +9,19 @@ export interface NatsOptions {
   log: Logger;
   /** how long the first connection may take before giving up; reconnects afterwards never give up */
   connectTimeoutMs?: number;
+  /** empty or absent: connect without authentication */
+  user?: string;
+  password?: string;
+}
+
+/** Where a user's request replies arrive: the only subjects deploy/nats/auth.conf lets it subscribe to. */
+export function inboxPrefixOf(user: string): string {
+  return `_INBOX_${user}`;
+}
+
+/** The inbox prefix a connection was opened with (nats.js keeps it in the connection's options). */
+export function connectionInboxPrefix(nc: NatsConnection): string | undefined {
+  return (nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix || undefined;
 }
 
 /**
@@ -24,9 +37,13 @@ export async function connectNats(options: NatsOptions): Promise<NatsConnection>
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     pingInterval: 10_000,
+    ...(options.user ? { user: options.user, pass: options.password ?? '', inboxPrefix: inboxPrefixOf(options.user) } : {}),
+    // nats.js stops reconnecting after two auth errors in a row; a server restarting with its
+    // users not loaded yet must not leave a worker disconnected for good
+    ignoreAuthErrorAbort: true,
   });
   void watchStatus(nc, options.log);
-  options.log.info({ server: nc.getServer() }, 'connected to NATS');
+  options.log.info({ server: nc.getServer(), user: options.user || undefined }, 'connected to NATS');
   return nc;
 }
 

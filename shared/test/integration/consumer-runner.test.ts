@@ -50,9 +50,9 @@ describe('idempotent consumer runner', () => {
   };
 
   /** Publishes an event as the relay would; `msgId` lets a test bypass JetStream's dedup to simulate a redelivery. */
-  async function publish(data: unknown, options: { id?: string; msgId?: string } = {}): Promise<string> {
+  async function publish(data: unknown, options: { id?: string; msgId?: string; source?: string } = {}): Promise<string> {
     const id = options.id ?? crypto.randomUUID();
-    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: '/test', subject: 'sku', time: new Date().toISOString() });
+    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: options.source ?? '/stock-service', subject: 'sku', time: new Date().toISOString() });
     if (options.msgId) headers.set('Nats-Msg-Id', options.msgId);
     await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
     return id;
@@ -116,6 +116,26 @@ describe('idempotent consumer runner', () => {
     expect(info.num_redelivered, 'redeliveries').to.equal(0);
     expect(info.num_ack_pending).to.equal(0);
     expect(calls).to.deep.equal([]);
+  });
+
+  it('dead-letters an event whose ce-source is not its owner, without calling the handler or retrying', async () => {
+    run(applySku);
+    const id = await publish(productChanged('G'), { source: '/payment-service' });
+    const dlq = await eventually(async () => {
+      const messages = await readStream(f.nc, f.topology.stream('DLQ'));
+      expect(messages).to.have.length(1);
+      return messages[0]!;
+    });
+    expect(dlq.headers['ce-id']).to.equal(id);
+    expect(dlq.headers['dlq-error']).to.equal('ce-source /payment-service is not the owner of stock.product-changed');
+    expect(dlq.headers['dlq-error-kind']).to.equal('bad_request');
+    expect(dlq.headers['dlq-delivery-count']).to.equal('1');
+    await publish(productChanged('H'));
+    await eventually(async () => expect(await applied()).to.deep.equal(['H']));
+    const info = await consumerInfo();
+    expect(info.num_redelivered, 'redeliveries').to.equal(0);
+    expect(calls).to.deep.equal(['H']);
+    expect(await f.db('processed_messages').where({ message_id: id })).to.deep.equal([]);
   });
 
   it('dead-letters a permanent error at once', async () => {

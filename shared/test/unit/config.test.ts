@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError, defineConfig, parseConfig } from '../../src/index.js';
+import { Writable } from 'node:stream';
+import { commonConfig, ConfigError, createLogger, defineConfig, parseConfig } from '../../src/index.js';
 
 const spec = defineConfig({
   port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port' },
@@ -29,5 +30,15 @@ describe('config', () => {
       expect(problems).to.include('LOG_LEVEL must be equal to one of the allowed values (got "loud")');
       expect(problems).to.include('DATABASE_URL');
     }
+  });
+
+  it('connects to NATS without a user unless NATS_USER and NATS_PASSWORD are set, and never logs the password', () => {
+    expect(parseConfig(commonConfig, {})).to.include({ natsUser: '', natsPassword: '' });
+    const config = parseConfig(commonConfig, { NATS_USER: 'order-service', NATS_PASSWORD: 'hunter2hunter2' });
+    expect(config).to.include({ natsUser: 'order-service', natsPassword: 'hunter2hunter2' });
+    let written = '';
+    const destination = new Writable({ write: (chunk, _encoding, done) => ((written += String(chunk)), done()) });
+    createLogger({ service: 's', process: 'p', destination }).info({ config }, 'starting');
+    expect(written).to.include('order-service').and.not.include('hunter2');
   });
 });

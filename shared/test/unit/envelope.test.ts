@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AppError, backoff, envelopeHeaders, newEvent, parseEnvelope, Topology } from '../../src/index.js';
+import { AppError, backoff, envelopeHeaders, newEvent, ownerSourceOf, parseEnvelope, Topology } from '../../src/index.js';
 
 const data = { sku: 'SKU-1', name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version: 1, changedAt: '2026-01-01T00:00:00.000Z' };
 
@@ -48,6 +48,12 @@ describe('event envelope', () => {
     expect(new Topology('t1').streamFor('payments.failed')).to.equal('t1_PAYMENTS');
     expect(new Topology('t1').dlqSubject('order-service', 'c')).to.equal('t1.dlq.order-service.c');
     expect(() => new Topology('Bad.Name')).to.throw(/invalid NATS namespace/);
+  });
+
+  it('names as the only valid ce-source of an event the service owning its domain', () => {
+    expect(ownerSourceOf('orders.cancelled')).to.equal('/order-service');
+    expect(ownerSourceOf('stock.product-changed')).to.equal('/stock-service');
+    expect(ownerSourceOf('payments.captured')).to.equal('/payment-service');
   });
 
   it('backs off exponentially up to the cap, with jitter', () => {

@@ -1,0 +1,184 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { closeNats, connectNats, listDeadLetters, replayDeadLetter, Topology, type EventPayloads, type EventType, type NatsConnection, type ServiceDescriptor } from '@order-platform/shared';
+import { asAdmin, asCustomer, callAs, eventually, publishEvent, readStream, testLog, uniqueNamespace } from '@order-platform/shared/testing';
+import { startDirectoryStub } from 'notification-service/customer-directory';
+import { MIGRATOR_USER, natsAuthorization, passwordVariableOf } from '../../src/nats-authorization.js';
+import { services } from '../../src/services.js';
+import { buildStreamReport } from '../../src/stream-report.js';
+import { startOwnNatsServer, type OwnNatsServer } from '../support/nats-server.js';
+import { startSecuredService, type SecuredService } from '../support/secured-system.js';
+// the SMTP sink `make dev` and the system tests use
+import { startMailSink } from '../../../scripts/mail-sink.mjs';
+
+const now = () => new Date().toISOString();
+const line = { sku: 'PERM-1', quantity: 2, unitPrice: { amount: 180, currency: 'EUR' } };
+const forged: { [T in EventType]?: (orderId: string) => EventPayloads[T] } = {
+  'payments.captured': (orderId) => ({ orderId, paymentId: 'pay-forged', amount: { amount: 1, currency: 'EUR' }, capturedAt: now() }),
+  'orders.created': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, payment: { method: 'card', token: 'tok_ok' }, createdAt: now() }),
+  'orders.confirmed': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, confirmedAt: now() }),
+  'stock.reserved': (orderId) => ({ orderId, items: [{ sku: 'PERM-1', quantity: 2 }], reservedAt: now() }),
+};
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  let outcome: unknown;
+  try {
+    outcome = await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`expected a rejection, got ${String(outcome)}`);
+}
+
+function runTool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const path = fileURLToPath(new URL(`../../src/${script}`, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', path, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
+  });
+}
+
+const hasNatsServer = spawnSync(process.env['NATS_SERVER_BIN'] ?? 'nats-server', ['--version']).status === 0;
+
+describe('NATS users and permissions generated from the code, on a nats-server of its own', function () {
+  this.timeout(120_000);
+  const namespace = uniqueNamespace('perm');
+  const topology = new Topology(namespace);
+  const users = [...Object.keys(services), MIGRATOR_USER];
+  // nats-server parses a variable's value as a config value: one starting with a digit breaks it
+  const passwords = Object.fromEntries(users.map((user) => [user, `p${randomBytes(18).toString('hex')}`]));
+  const running: SecuredService[] = [];
+  const connections: NatsConnection[] = [];
+  const mails: { to: string[]; text: string }[] = [];
+  let server: OwnNatsServer | undefined;
+  let sink: { close(): Promise<unknown> } | undefined;
+  let directory: { url: string; stop(): Promise<void> } | undefined;
+  let descriptors: ServiceDescriptor[];
+
+  const as = async (user: string) => {
+    const nc = await connectNats({ url: server!.url, name: `test-${user}`, log: testLog, user, password: passwords[user]!, connectTimeoutMs: 2000 });
+    connections.push(nc);
+    return nc;
+  };
+
+  before(async function () {
+    // without a local nats-server binary (make test-containers), there is no server to configure
+    if (!hasNatsServer && !process.env['TEST_NATS_URL']) this.skip();
+    descriptors = await Promise.all(Object.values(services).map((load) => load()));
+    const env = Object.fromEntries(users.map((user) => [passwordVariableOf(user), passwords[user]!]));
+    server = await startOwnNatsServer(natsAuthorization(descriptors, { namespace }), env);
+    const mailSink = await startMailSink({ port: 0, onMail: (mail: { to: string[]; text: string }) => void mails.push(mail) });
+    sink = mailSink;
+    directory = await startDirectoryStub({ port: 0, logLevel: 'silent' }, testLog);
+    const nats = { url: server.url, namespace, passwords };
+    for (const service of ['stock-service', 'order-service', 'payment-service']) running.push(await startSecuredService(service, nats));
+    running.push(await startSecuredService('notification-service', nats, { SMTP_URL: `smtp://127.0.0.1:${mailSink.port}`, CUSTOMER_DIRECTORY_URL: directory.url }));
+  });
+
+  after(async () => {
+    for (const nc of connections) await closeNats(nc);
+    for (const service of running.reverse()) await service.stop();
+    await directory?.stop();
+    await sink?.close();
+    await server?.stop();
+  });
+
+  it('runs an order through stock, order, payment and notification, each as its own user, without one permissions violation', async () => {
+    const sku = line.sku;
+    const [stock, order, payment] = running.map((s) => s.url);
+    const call = callAs(asAdmin());
+    const created = await call(stock!, 'POST', '/products', { sku, name: 'Kettle', price: { amount: 180, currency: 'EUR' }, onHand: 5 });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    // accepted once stock.product-changed has reached order-service's catalog
+    const placed = await eventually(async () => {
+      const r = await callAs(asCustomer('cust-ada'))(order!, 'POST', '/orders', { items: [{ sku, quantity: 2 }], payment: { method: 'card', token: 'tok_ok' } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(202);
+      return r.body as { id: string };
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    await eventually(async () => expect((await call(order!, 'GET', `/orders/${placed.id}`)).body.status).to.equal('confirmed'), { timeoutMs: 30_000, intervalMs: 200 });
+    expect((await call(payment!, 'GET', `/payments?orderId=${placed.id}`)).body[0]).to.deep.include({ status: 'captured', amount: { amount: 360, currency: 'EUR' } });
+    await eventually(() => expect(mails.filter((m) => m.to.includes('ada@customers.example') && m.text.includes(placed.id))).to.have.length(1), { timeoutMs: 20_000 });
+    expect(server!.output().split('\n').filter((l) => /violation/i.test(l))).to.deep.equal([]);
+  });
+
+  it('refuses a client without credentials, and one with a wrong password', async () => {
+    expect((await rejection(connect({ servers: server!.url, reconnect: false }))).message).to.match(/authorization violation/i);
+    const wrong = rejection(connectNats({ url: server!.url, name: 'test-wrong', log: testLog, user: 'payment-service', password: 'guess', connectTimeoutMs: 2000 }));
+    expect((await wrong).message).to.match(/authorization violation/i);
+  });
+
+  it('stops stock-service and notification-service from publishing the events of other domains', async () => {
+    const cases: [string, EventType[]][] = [
+      ['stock-service', ['payments.captured', 'orders.created', 'orders.confirmed']],
+      ['notification-service', ['payments.captured', 'orders.created', 'stock.reserved', 'orders.confirmed']],
+    ];
+    const orderId = randomUUID();
+    for (const [user, types] of cases) {
+      const nc = await as(user);
+      for (const type of types) {
+        const error = await rejection(publishEvent(nc, topology, type, forged[type]!(orderId) as never, { subject: orderId }));
+        expect(error.message, `${user} publishing ${type}`).to.match(/permissions violation for publish/i);
+      }
+    }
+    // its own domain, for contrast
+    const ack = await jetstream(await as('stock-service')).publish(topology.subject('stock.released'), JSON.stringify({}));
+    expect(ack.stream).to.equal(topology.stream('STOCK'));
+    const migrator = await as(MIGRATOR_USER);
+    for (const stream of ['ORDERS', 'STOCK', 'PAYMENTS'] as const) {
+      expect((await readStream(migrator, topology.stream(stream))).filter((m) => m.headers['ce-subject'] === orderId), stream).to.deep.equal([]);
+    }
+  });
+
+  it("stops a service from reading another service's durable consumer or another domain's subjects", async () => {
+    const nc = await as('stock-service');
+    const js = jetstream(nc);
+    const payments = topology.stream('PAYMENTS');
+    expect((await rejection(js.consumers.get(payments, 'order-service-payments-captured'))).message).to.match(/permissions violation for publish/i);
+    const pull = nc.request(`$JS.API.CONSUMER.MSG.NEXT.${payments}.order-service-payments-captured`, JSON.stringify({ batch: 1, no_wait: true }), { timeout: 2000 });
+    expect((await rejection(pull)).message).to.match(/permissions violation for publish/i);
+    const sniff = nc.subscribe(topology.subject('payments.captured'));
+    expect(String(await sniff.closed)).to.match(/permissions violation for subscription/i);
+    // its own durable, for contrast
+    expect((await (await js.consumers.get(topology.stream('ORDERS'), 'stock-service-orders-created')).info(true)).name).to.equal('stock-service-orders-created');
+  });
+
+  it('lets each worker dead-letter under its own user, and the operator tools, as migrator, read the streams and replay', async () => {
+    const orderId = randomUUID();
+    // a subject order-service may publish to, with a source that is not its own
+    const id = await publishEvent(await as('order-service'), topology, 'orders.confirmed', forged['orders.confirmed']!(orderId), { subject: orderId, source: '/notification-service' });
+    const migrator = await as(MIGRATOR_USER);
+    const letters = await eventually(async () => {
+      const found = (await listDeadLetters(migrator, topology)).filter((d) => d.eventId === id);
+      expect(found.map((d) => d.service).sort()).to.deep.equal(['notification-service', 'stock-service']);
+      return found;
+    });
+    for (const d of letters) expect(d.error).to.equal('ce-source /notification-service is not the owner of orders.confirmed');
+    const replayed = await replayDeadLetter(migrator, topology, letters[0]!.seq);
+    expect(replayed.subject).to.equal(topology.subject('orders.confirmed'));
+    const report = await buildStreamReport(migrator, topology);
+    expect(report.streams.every((s) => s.found)).to.equal(true);
+    expect(report.consumers).to.have.length(descriptors.flatMap((d) => d.consumers).length);
+    const advisories = migrator.subscribe('$JS.EVENT.ADVISORY.>');
+    await migrator.flush();
+    expect(advisories.isClosed(), 'the migrator may watch advisories').to.equal(false);
+  });
+
+  it('lets the dlq and streams tools connect as the user in NATS_USER / NATS_PASSWORD, and refuses them without', async () => {
+    const env = { NATS_URL: server!.url, NATS_NAMESPACE: namespace, NATS_USER: MIGRATOR_USER, NATS_PASSWORD: passwords[MIGRATOR_USER]! };
+    const [dlq, streams, anonymous] = await Promise.all([runTool('dlq.ts', ['list'], env), runTool('streams.ts', [], env), runTool('streams.ts', [], { ...env, NATS_USER: '' })]);
+    expect(dlq.code, dlq.output).to.equal(0);
+    expect(dlq.output).to.include('ce-source /notification-service is not the owner of orders.confirmed');
+    expect(streams.code, streams.output).to.equal(0);
+    expect(streams.output).to.include(topology.stream('DLQ'));
+    expect(anonymous.code).to.not.equal(0);
+    expect(anonymous.output).to.match(/authorization violation/i);
+  });
+});
