@@ -1,6 +1,13 @@
 # One image for every process: api, worker and migrator of each service differ only in command.
-# syntax=docker/dockerfile:1
-FROM node:20-bookworm-slim AS build
+# No `# syntax=` line: everything here is in the Dockerfile frontend built into every builder, so a
+# build needs no frontend image (with BuildKit, `docker/dockerfile:1` would be pulled first).
+#
+# Node: a supported LTS (24; Node 20 reached its end of life in April 2026, and dependencies such as
+# @nats-io/nuid 3 declare node >= 22). Local runs and CI still use Node >= 20.19.
+# NODE_IMAGE may name another Node image on Debian bookworm with npm and a `node` user;
+# `make compose-smoke` sets it to a locally built one.
+ARG NODE_IMAGE=node:24-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.build.json ./
 COPY shared/package.json shared/
@@ -14,7 +21,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app

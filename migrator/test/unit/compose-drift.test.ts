@@ -17,6 +17,7 @@ interface ComposeService {
   image?: string;
   profiles?: string[];
   command?: string[];
+  build?: unknown;
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
@@ -82,7 +83,7 @@ describe('docker-compose.yml against the code', () => {
       }
       const api = compose.services[`${service}-api`]!;
       const port = api.environment!['PORT'];
-      expect(api.ports, `${service}-api`).to.deep.equal([`${port}:${port}`]);
+      expect(api.ports, `${service}-api`).to.deep.equal([`127.0.0.1:${port}:${port}`]);
       expect(api.healthcheck?.test.join(' '), `${service}-api healthcheck`).to.include(`127.0.0.1:${port}/readyz`);
       const worker = compose.services[`${service}-worker`]!;
       expect(worker.ports, `${service}-worker can be scaled (no fixed host port)`).to.equal(undefined);
@@ -105,6 +106,41 @@ describe('docker-compose.yml against the code', () => {
       // a dev-only default at most; nats-server parses the value, so letters and digits from a letter
       expect(service.environment?.['NATS_PASSWORD'], name).to.match(new RegExp(`^\\$\\{${variable}(:-[A-Za-z][A-Za-z0-9]*)?\\}$`));
     }
+  });
+
+  it('has services in every profile the README and the compose file name', () => {
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const header = readFileSync(`${root}docker-compose.yml`, 'utf8');
+    const named = new Set([...`${readme}\n${header}`.matchAll(/--profile[ =]([a-z][\w-]*)/g)].map((m) => m[1]!));
+    expect([...named]).to.include.members(['infra', 'app', 'observability']);
+    for (const profile of named) {
+      const members = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes(profile)).map(([n]) => n);
+      expect(members, `profile ${profile} (named in README.md or docker-compose.yml) has no services`).to.not.be.empty;
+    }
+  });
+
+  it('publishes every port on 127.0.0.1 only, and not NATS\'s client port', () => {
+    const files = { 'docker-compose.yml': compose, 'deploy/compose/nats-client-port.yml': parse(readFileSync(`${root}deploy/compose/nats-client-port.yml`, 'utf8')) as typeof compose };
+    for (const [file, { services: all }] of Object.entries(files)) {
+      for (const [name, service] of Object.entries(all)) {
+        for (const port of service.ports ?? []) {
+          // "127.0.0.1:HOST:CONTAINER"; "HOST:CONTAINER" or a bare port binds to every interface
+          expect(String(port), `${file}: ${name} publishes ${port} on every interface`).to.match(/^127\.0\.0\.1:(\d+|\$\{\w+:-\d+\}):\d+(\/(tcp|udp))?$/);
+        }
+      }
+    }
+    expect((compose.services['nats']!.ports ?? []).filter((p) => p.endsWith(':4222')), 'nats publishes 4222 (use deploy/compose/nats-client-port.yml)').to.deep.equal([]);
+  });
+
+  it('runs the observability profile: Prometheus, Grafana and Jaeger on pinned images, with the configs of deploy/', () => {
+    const observability = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('observability'));
+    expect(observability.map(([n]) => n).sort()).to.deep.equal(['grafana', 'jaeger', 'prometheus']);
+    for (const [name, service] of observability) expect(service.image, name).to.match(/:[^:]*\d[^:]*$/).and.not.match(/:latest$/);
+    expect(compose.services['prometheus']!.volumes).to.include('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(compose.services['grafana']!.volumes).to.include.members(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro']);
+    // the endpoint the README gives the apps for traces: Jaeger's OTLP/HTTP port, listening beyond localhost
+    expect(readFileSync(`${root}README.md`, 'utf8')).to.include('OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318');
+    expect((compose.services['jaeger']!.command ?? []).join(' ')).to.include('receivers.otlp.protocols.http.endpoint=0.0.0.0:4318');
   });
 
   it('gives each service its own database and database user', () => {
