@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi nats-auth clean
+.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,3 +68,6 @@ bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BEN
 
 clean: ## remove build output
 	rm -rf */dist */tsconfig.tsbuildinfo .test-results
+
+compose-smoke: build ## bring docker-compose.yml up for real (every profile, stand-in images; installs and starts Docker if needed), check it, tear it down
+	deploy/compose-smoke/run.sh
