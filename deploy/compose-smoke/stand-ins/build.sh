@@ -36,7 +36,8 @@ have() { docker image inspect "$1" >/dev/null 2>&1; }
 dir_files() { find "$1" -type f | LC_ALL=C sort; }
 
 # --- base: debootstrap --variant=minbase, with ca-certificates and the host's CAs --------------
-base_tag="$PREFIX/bookworm:$(hash_of "$SUITE" minbase ca-certificates,wget "$here/build.sh.base-v1" $(ca_files))"
+# (bump base-recipe-vN when the recipe below changes: its text is not part of the hash)
+base_tag="$PREFIX/bookworm:$(hash_of "$SUITE" minbase ca-certificates,wget base-recipe-v1 $(ca_files))"
 if ! have "$base_tag"; then
   command -v debootstrap >/dev/null || { log "installing debootstrap"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   work="$(mktemp -d /var/tmp/compose-smoke-rootfs.XXXXXX)"
