@@ -49,12 +49,20 @@ cleanup() {
     if [ -f "$work/docker-compose.yml" ]; then
       echo "--- containers"
       docker ps -a --filter "label=com.docker.compose.project=$project" --format '{{.Names}}\t{{.Status}}' | sort
+      # the logs of what failed: containers that exited non-zero, else those not (yet) healthy
+      failed=(); unhealthy=()
       for c in $(docker ps -a --filter "label=com.docker.compose.project=$project" --format '{{.Names}}'); do
         state="$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$c")"
         case "$state" in
           "exited 0"*|"running 0 healthy"|"running 0 ") ;;
-          *) echo "--- logs of $c ($state), last 25 lines"; docker logs --tail 25 "$c" 2>&1 ;;
+          "exited "*|*restarting*) failed+=("$c") ;;
+          *) unhealthy+=("$c") ;;
         esac
+      done
+      [ "${#failed[@]}" -gt 0 ] || failed=("${unhealthy[@]}")
+      for c in "${failed[@]}"; do
+        echo "--- logs of $c ($(docker inspect -f '{{.State.Status}}, exit {{.State.ExitCode}}{{if .State.Health}}, {{.State.Health.Status}}{{end}}' "$c")), last 25 lines"
+        docker logs --tail 25 "$c" 2>&1
       done
     fi
   fi
@@ -103,9 +111,12 @@ ensure_docker() {
   fi
   echo "    $(docker version -f 'engine {{.Server.Version}}, client {{.Client.Version}}'), $(docker-compose version --short | sed 's/^/docker-compose /')"
   # anything of an earlier run of this project that was interrupted before its cleanup
-  if [ -n "$(docker ps -aq --filter "label=com.docker.compose.project=$project")" ]; then
-    echo "    removing the containers of an interrupted earlier run of $project"
-    docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs docker rm -f -v >/dev/null
+  local label="label=com.docker.compose.project=$project"
+  if [ -n "$(docker ps -aq --filter "$label"; docker volume ls -q --filter "$label"; docker network ls -q --filter "$label")" ]; then
+    echo "    removing what an interrupted earlier run of $project left (containers, volumes, network)"
+    docker ps -aq --filter "$label" | xargs -r docker rm -f -v >/dev/null
+    docker volume ls -q --filter "$label" | xargs -r docker volume rm >/dev/null
+    docker network ls -q --filter "$label" | xargs -r docker network rm >/dev/null
   fi
   docker volume ls -q | sort >"$volumes_before"
 }
