@@ -145,7 +145,7 @@ up() { # up TIMEOUT compose-args...
   local t="$1"; shift
   timeout "$t" "${dc[@]}" "$@" >"$work/up.log" 2>&1 || { cat "$work/up.log"; return 1; }
   # one line per container and what compose did to it
-  sed -n 's/^\(Creating\|Starting\|Recreating\) \([^ ]*\) *\.\.\. done$/\1 \2/p' "$work/up.log" | sort -u \
+  tr -d '\r' <"$work/up.log" | sed -n 's/^\(Creating\|Starting\|Recreating\) \([^ ]*\) *\.\.\. done$/\1 \2/p' | sort -u \
     | awk '{ sub("^'"$project"'_", "", $2); by[$1] = by[$1] (by[$1] ? ", " : "") $2 } END { for (k in by) printf "    %s: %s\n", k, by[k] }' || true
 }
 
