@@ -122,7 +122,7 @@ ensure_docker() {
 }
 
 standins() {
-  "$here/stand-ins/build.sh" >"$work/stand-ins"
+  timeout 1800 "$here/stand-ins/build.sh" >"$work/stand-ins"
 }
 
 app_image() {
