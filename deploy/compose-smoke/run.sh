@@ -131,6 +131,8 @@ app_image() {
   timeout 900 docker build --build-arg "NODE_IMAGE=$node_image" -t "$app_image" . >"$work/app-build.log" 2>&1 \
     || { tail -40 "$work/app-build.log"; return 1; }
   grep -E '^Step [0-9]+/[0-9]+ : RUN' "$work/app-build.log" | sed 's/^/    /' | head -5 || true
+  # a dependency that does not support the image's Node says so during npm ci
+  if grep -q EBADENGINE "$work/app-build.log"; then grep -A4 EBADENGINE "$work/app-build.log" | head -20; echo "    npm ci in the image: EBADENGINE"; return 1; fi
   echo "    node in the image: $(docker run --rm --entrypoint node "$app_image" --version)"
 }
 
