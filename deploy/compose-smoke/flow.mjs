@@ -70,18 +70,26 @@ async function published(service, port) {
   }
   return hostPorts.get(key);
 }
-async function http(method, url, { token, body, expect } = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let parsed;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
-  if (expect && !expect.includes(response.status)) fail(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
-  return { status: response.status, body: parsed };
+/** one HTTP call; a 429 (rate limited) is waited out as its Retry-After says, for up to 30 s */
+async function http(method, url, { token, body, expect, headers = {} } = {}) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(url, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    if (response.status === 429 && Date.now() < deadline) {
+      await sleep(Math.min(5, Number(response.headers.get('retry-after')) || 1) * 1000);
+      continue;
+    }
+    let parsed;
+    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+    if (expect && !expect.includes(response.status)) fail(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
+    return { status: response.status, body: parsed };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -328,16 +336,13 @@ async function product(api, name, onHand) {
 async function placeOrder(api, token, sku, quantity, card) {
   const key = `smoke-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   return until(`order-service to accept an order for ${sku}`, async () => {
-    const response = await fetch(`${api.order}/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-      body: JSON.stringify({ items: [{ sku, quantity }], payment: { method: 'card', token: card } }),
-      signal: AbortSignal.timeout(15_000),
+    const { status, body } = await http('POST', `${api.order}/orders`, {
+      token, headers: { 'idempotency-key': key },
+      body: { items: [{ sku, quantity }], payment: { method: 'card', token: card } },
     });
-    const body = await response.json().catch(() => undefined);
-    if (response.status === 202 || response.status === 201) return body;
-    if (response.status >= 500 || response.status === 401 || response.status === 403) fail(`POST /orders: ${response.status} ${JSON.stringify(body)}`);
-    return new Error(`POST /orders: ${response.status} ${body?.detail ?? body?.title ?? ''}`);
+    if (status === 202 || status === 201) return body;
+    if (status >= 500 || status === 401 || status === 403) fail(`POST /orders: ${status} ${JSON.stringify(body)}`);
+    return new Error(`POST /orders: ${status} ${body?.detail ?? body?.title ?? ''}`);
   }, 15_000, 200);
 }
 
@@ -345,7 +350,7 @@ async function terminal(api, id, token, timeoutMs = 30_000) {
   return until(`order ${id} to be confirmed or cancelled`, async () => {
     const { body } = await http('GET', `${api.order}/orders/${id}`, { token, expect: [200] });
     return ['confirmed', 'cancelled'].includes(body.status) ? body : new Error(`still ${body.status}`);
-  }, timeoutMs, 100);
+  }, timeoutMs, 150);
 }
 
 /** what one payment-service-worker replica says it charged: its own /metrics, read inside it */
