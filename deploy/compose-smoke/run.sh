@@ -41,6 +41,7 @@ step() { # step "name" command...: runs it, timed
 }
 
 volumes_before="$work/volumes-before"
+dockerd_pid=""; forward_policy=""; ip_forward=""
 cleanup() {
   local code=$?
   set +e
@@ -78,6 +79,14 @@ cleanup() {
       echo "    no container, volume or network of $project left"
     fi
   fi
+  if [ -n "$dockerd_pid" ] && [ "${COMPOSE_SMOKE_KEEP:-}" != 1 ]; then
+    # leave the machine as it was: the engine this run started goes, and so do its firewall settings
+    kill "$dockerd_pid" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
+    [ -z "$forward_policy" ] || iptables -P FORWARD "$forward_policy" 2>/dev/null
+    echo "$ip_forward" >/proc/sys/net/ipv4/ip_forward 2>/dev/null
+    echo "    stopped the dockerd this run started (FORWARD policy ${forward_policy:-?}, ip_forward $ip_forward again)"
+  fi
   if [ "${COMPOSE_SMOKE_KEEP:-}" = 1 ] && [ -f "$work/docker-compose.yml" ]; then
     printf '\n==> kept running (COMPOSE_SMOKE_KEEP=1); remove it with:\n    %s %s down -v --remove-orphans && rm -rf %s\n' "${dc[*]}" "${all_profiles[*]}" "$work"
   else
@@ -104,8 +113,12 @@ ensure_docker() {
     }
   fi
   if ! docker info >/dev/null 2>&1; then
-    echo "    starting dockerd (log: /var/log/dockerd-compose-smoke.log)"
+    echo "    starting dockerd (log: /var/log/dockerd-compose-smoke.log; stopped again at the end)"
+    # dockerd sets the FORWARD policy to DROP and turns on ip_forward: both are put back at the end
+    forward_policy="$(iptables -S FORWARD 2>/dev/null | sed -n 's/^-P FORWARD //p')"
+    ip_forward="$(cat /proc/sys/net/ipv4/ip_forward)"
     setsid dockerd >>/var/log/dockerd-compose-smoke.log 2>&1 </dev/null &
+    dockerd_pid=$!
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
     docker info >/dev/null 2>&1 || { tail -20 /var/log/dockerd-compose-smoke.log; echo "dockerd did not come up in 60 s"; return 1; }
   fi
