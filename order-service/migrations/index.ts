@@ -1,8 +1,10 @@
 import type { Migration } from '@order-platform/shared';
 import * as orders from './001-orders.js';
 import * as idempotencyScope from './002-idempotency-scope.js';
+import * as rateLimits from './003-rate-limits.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
   '002-idempotency-scope': idempotencyScope,
+  '003-rate-limits': rateLimits,
 };
