@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { asAdmin, asCustomer, eventually } from '@order-platform/shared/testing';
+import { asAdmin, asCustomer, eventually, testLog } from '@order-platform/shared/testing';
+import { startApi } from '../../../src/api/app.js';
+import { loadApiConfig } from '../../../src/config.js';
 import { seedCatalog } from '../../support/catalog.js';
 import { call, orderBody, startOrderService, type OrderService } from '../../support/order-service.js';
 import { openStream, type OpenedStream } from '../../support/sse.js';
@@ -108,6 +110,16 @@ describe('order status streams: a cap per caller, and one change feed per proces
     });
     await call(orders.api.url, 'POST', `/orders/${id}/cancel`);
     await eventually(() => expect(statuses(stream)).to.deep.equal(['pending', 'cancelled']), { timeoutMs: 5000 });
+  });
+
+  it('ends its open streams when the process stops, so stopping does not wait for them', async () => {
+    const replica = await startApi(loadApiConfig(orders.env), testLog);
+    const stream = await openStream(replica.url, await placeFor(orders, 'cust-stop'), await asAdmin());
+    await eventually(() => expect(statuses(stream)).to.deep.equal(['pending']));
+    const started = Date.now();
+    await replica.stop();
+    expect(Date.now() - started).to.be.below(5000);
+    expect(await stream.ended).to.include(': server stopping: reconnect with Last-Event-ID');
   });
 });
 
