@@ -13,6 +13,27 @@ export const apiSpec = defineConfig({
     default: 24,
     description: "how long a caller's Idempotency-Key is remembered; a retry after that places a new order",
   },
+  sseMaxStreamsPerPrincipal: {
+    env: 'SSE_MAX_STREAMS_PER_PRINCIPAL',
+    type: 'integer',
+    minimum: 1,
+    default: 5,
+    description: 'open `GET /orders/:id/stream` connections one principal may hold on one api process; the next is 429',
+  },
+  sseMaxLifetimeSeconds: {
+    env: 'SSE_MAX_LIFETIME_SECONDS',
+    type: 'integer',
+    minimum: 1,
+    default: 300,
+    description: 'a status stream ends after this long; the client reconnects with Last-Event-ID and misses nothing',
+  },
+  sseResyncIntervalMs: {
+    env: 'SSE_RESYNC_INTERVAL_MS',
+    type: 'integer',
+    minimum: 100,
+    default: 5000,
+    description: 'how often each watched order is read again without a notification (one read per order, not per stream): covers a lost NOTIFY',
+  },
 });
 export const workerSpec = specs.worker;
 

@@ -92,6 +92,38 @@ export const commonConfig = defineConfig({
 export const apiConfig = defineConfig({
   bodyLimit: { env: 'HTTP_BODY_LIMIT', type: 'string', pattern: '^[0-9]+(b|kb|mb)$', default: '64kb', description: 'largest accepted JSON body' },
   dbPoolMax: { env: 'DB_POOL_MAX', type: 'integer', minimum: 1, default: 10, description: 'Postgres connections per process' },
+  // Budgets per 60 s window, counted in the service's Postgres so every replica shares them. A
+  // customer's are what a person or their app needs with room to spare; staff and internal
+  // services (role admin) get a class of their own, high enough for `make bench` (500 orders/s).
+  rateLimitReadsPerMinute: {
+    env: 'RATE_LIMIT_READS_PER_MINUTE',
+    type: 'integer',
+    minimum: 1,
+    default: 600,
+    description: 'GET/HEAD requests per minute of one principal (token `sub`) or, without a token, one client address; admins have RATE_LIMIT_ADMIN_PER_MINUTE',
+  },
+  rateLimitWritesPerMinute: {
+    env: 'RATE_LIMIT_WRITES_PER_MINUTE',
+    type: 'integer',
+    minimum: 1,
+    default: 120,
+    description: 'POST/PUT/PATCH/DELETE requests per minute of one principal or, without a token, one client address; admins have RATE_LIMIT_ADMIN_PER_MINUTE',
+  },
+  rateLimitAdminPerMinute: {
+    env: 'RATE_LIMIT_ADMIN_PER_MINUTE',
+    type: 'integer',
+    minimum: 1,
+    default: 120_000,
+    description: 'requests of any method per minute of one principal with role admin (staff, internal services, `make bench`)',
+  },
+  trustedProxyHops: {
+    env: 'TRUSTED_PROXY_HOPS',
+    type: 'integer',
+    minimum: 0,
+    maximum: 10,
+    default: 0,
+    description: 'reverse proxies in front of the api that append to X-Forwarded-For; an anonymous client is rate-limited by the address the outermost of them saw. 0: by the peer address (X-Forwarded-For ignored)',
+  },
 });
 
 /**

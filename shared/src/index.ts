@@ -5,10 +5,12 @@ export { ajv, validator, describeErrors, type Validator, type ValidationIssue } 
 export { createRegistry, Registry } from './metrics.js';
 export { createDb, isDbReachable, ensureDatabase, splitDatabaseUrl, type Knex } from './db/database.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
+export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { createMetricsApp } from './http/metrics-app.js';
 export { route, anonymous, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
 export { createAuthenticator, authorize, isAdmin, issueToken, roles, principalIdPattern, type Access, type Authenticate, type AuthSettings, type Principal, type Role } from './http/auth.js';
+export { rateLimitMiddleware, rateLimitHeaders, clientAddress, type RateLimitSettings, type RatePolicy } from './http/rate-limit.js';
 export { connectNats, closeNats, isNatsReachable, inboxPrefixOf, type NatsConnection } from './nats/connection.js';
 export { AsyncPublisher, type PubAck } from './nats/async-publisher.js';
 export {

@@ -8,6 +8,7 @@ import { openResources, type Resources, type ResourceSettings } from './platform
 import type { Subscription } from './consumer/subscription.js';
 import { startWorker } from './worker.js';
 import { createAuthenticator, type AuthSettings } from './http/auth.js';
+import { rateLimitMiddleware, type RateLimitSettings } from './http/rate-limit.js';
 
 export interface RunningApi extends RunningServer {
   resources: Resources;
@@ -28,7 +29,7 @@ export interface RunningWorkerProcess {
  */
 export async function startApiProcess(
   definition: { service: string; description: string; routes: (resources: Resources) => RouteDefinition[] },
-  config: ResourceSettings & AuthSettings & { port: number; bodyLimit: string },
+  config: ResourceSettings & AuthSettings & RateLimitSettings & { port: number; bodyLimit: string },
   log: Logger,
 ): Promise<RunningApi> {
   const resources = await openResources(definition.service, 'api', config, log);
@@ -41,6 +42,7 @@ export async function startApiProcess(
     readiness: { database: () => isDbReachable(resources.db), nats: () => isNatsReachable(resources.nc) },
     bodyLimit: config.bodyLimit,
     authenticate: createAuthenticator(config),
+    rateLimit: rateLimitMiddleware({ db: resources.db, settings: config, log, registry: resources.registry }),
   });
   const server = await listen(app, config.port);
   log.info({ port: server.port }, 'api listening');

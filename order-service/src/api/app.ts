@@ -1,17 +1,23 @@
-import { startApiProcess, type Logger, type RunningApi } from '@order-platform/shared';
+import { startApiProcess, type Logger, type Resources, type RunningApi } from '@order-platform/shared';
 import { SERVICE, type ApiConfig } from '../config.js';
+import { HistoryFeed } from '../data/history-feed.js';
 import { pruneIdempotencyRecords } from '../data/idempotency-repository.js';
+import { StreamSlots } from '../domain/stream-slots.js';
 import { orderRoutes } from './routes/orders.js';
 
 export type { RunningApi };
 
 export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
   const idempotencyRetentionMs = config.idempotencyRetentionHours * 3600_000;
-  const api = await startApiProcess(
-    { service: SERVICE, description: 'Orders, their history, and a read model of the catalog.', routes: (resources) => orderRoutes({ ...resources, idempotencyRetentionMs }) },
-    config,
-    log,
-  );
+  let feed: HistoryFeed | undefined;
+  const routes = (resources: Resources) => {
+    feed = new HistoryFeed({ db: resources.db, databaseUrl: resources.databaseUrl, log, resyncMs: config.sseResyncIntervalMs });
+    const streams = { db: resources.db, feed, slots: new StreamSlots(config.sseMaxStreamsPerPrincipal), lifetimeMs: config.sseMaxLifetimeSeconds * 1000 };
+    return orderRoutes({ ...resources, idempotencyRetentionMs }, streams);
+  };
+  const api = await startApiProcess({ service: SERVICE, description: 'Orders, their history, and a read model of the catalog.', routes }, config, log);
+  const history = feed!;
+  await history.start();
   // every replica prunes: deleting expired keys twice is harmless, and no replica is special
   const prune = setInterval(() => {
     pruneIdempotencyRecords(api.resources.db, new Date(Date.now() - idempotencyRetentionMs)).catch((error: unknown) => log.warn({ err: error }, 'could not prune idempotency keys'));
@@ -21,6 +27,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     ...api,
     async stop() {
       clearInterval(prune);
+      // open streams end first (clients resume elsewhere with Last-Event-ID): the server waits for them
+      await history.close();
       await api.stop();
     },
   };

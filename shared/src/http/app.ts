@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -30,6 +30,8 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** reads the bearer token; each route then checks the principal against its `access`. Default: tokens are ignored, so only public routes answer */
   authenticate?: Authenticate;
+  /** counts each request but the operational ones, after authentication (see rate-limit.ts). Default: no limits */
+  rateLimit?: Middleware;
 }
 
 /**
@@ -114,6 +116,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     }
     await next();
   });
+  const { rateLimit } = options;
+  if (rateLimit) app.use((ctx, next) => (unauthenticated.has(ctx.path) ? next() : rateLimit(ctx, next)));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit ?? '64kb', encoding: 'utf-8' }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -13,6 +13,9 @@ const problemSchema = {
   },
 };
 
+// every route of an api started by startApiProcess is rate-limited (rate-limit.ts)
+const limited = { 429: { description: 'over a rate limit or a cap (`Retry-After`; `RateLimit` and `RateLimit-Policy` are on every answer)' } };
+
 const secured = {
   401: { description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)' },
   403: { description: 'the token lacks the role this endpoint needs' },
@@ -28,7 +31,7 @@ export function openApiDocument(info: { title: string; version: string; descript
       ...parametersOf(r.query, 'query'),
       ...Object.entries(r.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
     ];
-    const documented: RouteDefinition['responses'] = r.access === 'public' ? r.responses : { ...secured, ...r.responses };
+    const documented: RouteDefinition['responses'] = r.access === 'public' ? { ...limited, ...r.responses } : { ...limited, ...secured, ...r.responses };
     const responses = Object.fromEntries(
       Object.entries(documented).map(([status, res]) => [
         status,

@@ -1,9 +1,9 @@
-import { moneySchema, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
+import { AppError, moneySchema, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
 import type { UseCaseDeps } from '../../domain/deps.js';
 import { cancelOrder } from '../../domain/cancel-order.js';
 import { findOrders, getOrder, type OrderQuery } from '../../domain/find-orders.js';
 import { orderHistory } from '../../domain/order-history.js';
-import { watchOrder } from '../../domain/watch-order.js';
+import { watchOrder, type StreamDeps } from '../../domain/watch-order.js';
 import { placeOrder, type PlaceOrderRequest } from '../../domain/place-order.js';
 
 const statuses = ['pending', 'stock_reserved', 'confirmed', 'cancelled'];
@@ -64,7 +64,7 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 
-export function orderRoutes(deps: UseCaseDeps): RouteDefinition[] {
+export function orderRoutes(deps: UseCaseDeps, streams: StreamDeps): RouteDefinition[] {
   return [
     route<PlaceOrderRequest>({
       method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (prices come from the catalog)', access: customers, body: placeOrderBody,
@@ -91,10 +91,18 @@ export function orderRoutes(deps: UseCaseDeps): RouteDefinition[] {
       handle: async ({ params, principal }) => ({ status: 200, body: await orderHistory(deps.db, params.id, principal) }),
     }),
     route<unknown, unknown, { id: string }>({
-      method: 'get', path: '/orders/:id/stream', tag: 'orders', summary: 'Server-sent events of status changes, ending at confirmed or cancelled', access: customers, params: idParams,
-      responses: { 200: { description: 'text/event-stream of `status` events' }, 404: { description: 'no such order (or not yours)' } },
-      async handle({ params, principal, log }) {
-        const stream = await watchOrder(deps.db, params.id, principal, log);
+      method: 'get', path: '/orders/:id/stream', tag: 'orders', summary: 'Server-sent events of status changes, ending at confirmed or cancelled (or after SSE_MAX_LIFETIME_SECONDS: reconnect with Last-Event-ID)', access: customers, params: idParams,
+      headers: { 'Last-Event-ID': 'resume after this event id (EventSource sends the last one it saw when it reconnects)' },
+      responses: {
+        200: { description: 'text/event-stream of `status` events, each with its history id as event id' },
+        204: { description: 'nothing left to send: the order ended at or before Last-Event-ID' },
+        400: { description: 'Last-Event-ID is not an event id' },
+        404: { description: 'no such order (or not yours)' },
+        429: { description: 'the caller already holds SSE_MAX_STREAMS_PER_PRINCIPAL streams' },
+      },
+      async handle({ params, principal, header }) {
+        const stream = await watchOrder(streams, params.id, principal, eventIdOf(header('last-event-id')));
+        if (!stream) return { status: 204 };
         return { status: 200, body: stream, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' } };
       },
     }),
@@ -104,4 +112,11 @@ export function orderRoutes(deps: UseCaseDeps): RouteDefinition[] {
       handle: async ({ query, principal }) => ({ status: 200, body: await findOrders(deps.db, query, principal) }),
     }),
   ];
+}
+
+/** A history id, as sent in each event's `id:` field; none: from the start. */
+function eventIdOf(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  if (!/^[0-9]{1,15}$/.test(value)) throw new AppError('bad_request', 'Last-Event-ID must be an event id from this stream');
+  return Number(value);
 }

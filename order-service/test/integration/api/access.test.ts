@@ -94,13 +94,13 @@ describe('order-service: who may call which route', () => {
     }
   });
 
-  it('declares the bearer scheme on every order route in its OpenAPI document', async () => {
+  it('declares the bearer scheme, and the 429 of the rate limits, on every order route in its OpenAPI document', async () => {
     const doc = (await call(orders.api.url, 'GET', '/openapi.json')).body;
     expect(doc.components.securitySchemes.bearerAuth).to.include({ type: 'http', scheme: 'bearer' });
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { security: unknown; responses: Record<string, unknown> }>>)) {
       for (const [method, operation] of Object.entries(operations)) {
         expect(operation.security, `${method} ${path}`).to.deep.equal([{ bearerAuth: [] }]);
-        expect(operation.responses, `${method} ${path}`).to.include.keys('401', '403');
+        expect(operation.responses, `${method} ${path}`).to.include.keys('401', '403', '429');
       }
     }
   });

@@ -1,0 +1,171 @@
+import pg from 'pg';
+import type { Knex, Logger } from '@order-platform/shared';
+import { historySince, type HistoryEntry } from './orders-repository.js';
+
+export const HISTORY_CHANNEL = 'order_history';
+
+export type FeedEntry = HistoryEntry & { id: number };
+
+export interface FeedSubscriber {
+  /** new entries of the order, oldest first, each delivered once */
+  deliver(entries: FeedEntry[]): void;
+  /** the feed is closing (the process stops): end the stream, the client resumes elsewhere */
+  end(): void;
+}
+
+interface Subscription extends FeedSubscriber {
+  after: number;
+}
+
+interface WatchedOrder {
+  subscribers: Set<Subscription>;
+  reading: boolean;
+  /** a notification came while a read was running: read once more after it */
+  again: boolean;
+}
+
+export interface HistoryFeedOptions {
+  db: Knex;
+  /** for the feed's own connection, which LISTENs */
+  databaseUrl: string;
+  log: Logger;
+  /** how often every watched order is read even without a notification */
+  resyncMs: number;
+  reconnectMs?: number;
+}
+
+/**
+ * The order history as it grows, for every open stream of one api process. One connection
+ * LISTENs on `order_history` (a trigger NOTIFYs the order id at each insert's commit); a
+ * notification for a watched order reads its new entries once, from the oldest cursor of its
+ * subscribers, and hands each subscriber those after its own cursor. So the database sees one
+ * read per transition per watched order, however many streams watch it, and nothing while idle
+ * but one safety read per watched order every `resyncMs`, which also covers a notification lost
+ * while the connection was down (it reconnects, LISTENs again and reads every watched order).
+ */
+export class HistoryFeed {
+  private readonly watched = new Map<string, WatchedOrder>();
+  private client: pg.Client | undefined;
+  private closed = false;
+  private resync: NodeJS.Timeout | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: HistoryFeedOptions) {}
+
+  /** Connects and LISTENs; when that fails it logs and keeps retrying in the background. */
+  async start(): Promise<void> {
+    this.resync = setInterval(() => this.readAll(), this.options.resyncMs);
+    this.resync.unref();
+    await this.connect();
+  }
+
+  /** Delivers the order's entries after `after` (a history id), then every new one. Returns the unsubscribe. */
+  subscribe(orderId: string, after: number, subscriber: FeedSubscriber): () => void {
+    if (this.closed) {
+      subscriber.end();
+      return () => undefined;
+    }
+    let watched = this.watched.get(orderId);
+    if (!watched) {
+      watched = { subscribers: new Set(), reading: false, again: false };
+      this.watched.set(orderId, watched);
+    }
+    const subscription: Subscription = { ...subscriber, after };
+    watched.subscribers.add(subscription);
+    this.read(orderId, watched);
+    const order = watched;
+    return () => {
+      order.subscribers.delete(subscription);
+      if (order.subscribers.size === 0 && this.watched.get(orderId) === order) this.watched.delete(orderId);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.resync);
+    clearTimeout(this.reconnect);
+    for (const watched of this.watched.values()) for (const subscription of [...watched.subscribers]) subscription.end();
+    this.watched.clear();
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private readAll(): void {
+    for (const [orderId, watched] of this.watched) this.read(orderId, watched);
+  }
+
+  private read(orderId: string, watched: WatchedOrder): void {
+    if (watched.reading) {
+      watched.again = true;
+      return;
+    }
+    watched.reading = true;
+    void this.readUntilCurrent(orderId, watched);
+  }
+
+  private async readUntilCurrent(orderId: string, watched: WatchedOrder): Promise<void> {
+    try {
+      do {
+        watched.again = false;
+        if (watched.subscribers.size === 0) return;
+        const from = Math.min(...[...watched.subscribers].map((s) => s.after));
+        const entries = await historySince(this.options.db, orderId, from);
+        for (const subscription of [...watched.subscribers]) {
+          const fresh = entries.filter((entry) => entry.id > subscription.after);
+          if (fresh.length === 0) continue;
+          subscription.after = fresh[fresh.length - 1]!.id;
+          subscription.deliver(fresh);
+        }
+      } while (watched.again && !this.closed);
+    } catch (error) {
+      this.options.log.warn({ err: error, orderId }, 'could not read the order history for its streams; the next notification or resync reads it again');
+    } finally {
+      watched.reading = false;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'order-history-feed', keepAlive: true });
+    client.on('notification', (message) => {
+      const watched = message.payload ? this.watched.get(message.payload) : undefined;
+      if (watched) this.read(message.payload!, watched);
+    });
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`listen ${HISTORY_CHANNEL}`);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'order history feed cannot LISTEN; retrying');
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    // whatever was written while nothing listened
+    this.readAll();
+  }
+
+  private lost(client: pg.Client, error?: Error): void {
+    if (this.client !== client) return; // still connecting (connect handles it), or handled already
+    this.client = undefined;
+    if (this.closed) return;
+    this.options.log.warn({ err: error }, 'order history feed lost its connection; reconnecting');
+    client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    this.reconnect = setTimeout(() => void this.connect(), this.options.reconnectMs ?? 1000);
+    this.reconnect.unref();
+  }
+}
