@@ -1,6 +1,8 @@
 import type { Migration } from '@order-platform/shared';
 import * as payments from './001-payments.js';
+import * as paymentMethods from './002-payment-methods.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
+  '002-payment-methods': paymentMethods,
 };
