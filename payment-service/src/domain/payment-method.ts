@@ -23,8 +23,6 @@ export type PaymentMethod = PaymentMethodFields &
 export type PaymentMethodStatus = PaymentMethod['status'];
 export type UsedPaymentMethod = Extract<PaymentMethod, { status: 'used' }>;
 
-export const paymentMethodIdPattern = '^pm_[0-9a-f-]{36}$';
-
 export function newPaymentMethod(customerId: string, token: string, now: Date, uuid: string, ttlMs: number): PaymentMethod {
   return { id: `pm_${uuid}`, customerId, status: 'active', token, orderId: null, createdAt: now, expiresAt: new Date(now.getTime() + ttlMs), updatedAt: now };
 }

@@ -1,6 +1,5 @@
-import { principalIdPattern, route, type RouteDefinition } from '@order-platform/shared';
+import { paymentMethodIdPattern, principalIdPattern, route, type RouteDefinition } from '@order-platform/shared';
 import type { ApiDeps } from '../../domain/deps.js';
-import { paymentMethodIdPattern } from '../../domain/payment-method.js';
 import { registerPaymentMethod, type RegisterPaymentMethod } from '../../domain/register-payment-method.js';
 
 const customerId = { type: 'string', pattern: principalIdPattern, description: "the customer (a token's `sub`)" } as const;
