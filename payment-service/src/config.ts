@@ -17,6 +17,13 @@ export const apiSpec = defineConfig({
 export const workerSpec = defineConfig({
   ...specs.worker,
   ...autocommitPoolConfig,
+  paymentMethodSweepIntervalMs: {
+    env: 'PAYMENT_METHOD_SWEEP_INTERVAL_MS',
+    type: 'integer',
+    minimum: 100,
+    default: 60_000,
+    description: 'how often the worker erases the card tokens of payment methods that expired unused',
+  },
 });
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;
