@@ -25,8 +25,22 @@ function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
   } as PaymentMethod; // the table's checks keep each status's fields as the union says
 }
 
+/**
+ * Postgres describes a constraint violation with the whole failing row ("Failing row contains
+ * (…)"), the token included, and error serializers log it: that part is withheld.
+ */
+async function withheld<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const detail = (error as { detail?: unknown }).detail;
+    if (typeof detail === 'string' && detail.startsWith('Failing row contains')) (error as { detail: string }).detail = 'Failing row withheld: it may hold a card token';
+    throw error;
+  }
+}
+
 export async function insertPaymentMethod(db: Knex, method: PaymentMethod): Promise<void> {
-  await db('payment_methods').insert({
+  await withheld(db('payment_methods').insert({
     id: method.id,
     customer_id: method.customerId,
     token: method.token,
@@ -35,7 +49,7 @@ export async function insertPaymentMethod(db: Knex, method: PaymentMethod): Prom
     created_at: method.createdAt,
     expires_at: method.expiresAt,
     updated_at: method.updatedAt,
-  });
+  }));
 }
 
 export async function findPaymentMethod(trx: Knex.Transaction, id: string, options: { forUpdate?: boolean } = {}): Promise<PaymentMethod | undefined> {
@@ -46,7 +60,7 @@ export async function findPaymentMethod(trx: Knex.Transaction, id: string, optio
 
 /** Writes a claim or an erasure. */
 export async function updatePaymentMethod(trx: Knex.Transaction, method: PaymentMethod): Promise<void> {
-  await trx('payment_methods').where({ id: method.id }).update({ status: method.status, token: method.token, order_id: method.orderId, updated_at: method.updatedAt });
+  await withheld(trx('payment_methods').where({ id: method.id }).update({ status: method.status, token: method.token, order_id: method.orderId, updated_at: method.updatedAt }));
 }
 
 /** The card token to charge, while the method still holds one. */
