@@ -46,7 +46,8 @@ const stack = await startStack({
     DB_POOL_MAX: '4', DB_AUTOCOMMIT_POOL_MAX: '2',
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:4005', STAFF_EMAIL: 'staff@shop.example',
   },
-  databaseUrl: (dir) => databaseUrls[dir],
+  adminUrl: `${base}/postgres`,
+  database: (dir) => dbName[dir],
   port: (s) => s.port + 1000,
   metricsPort: (s) => s.metricsPort + 1000,
   output: (line) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
@@ -186,7 +187,11 @@ try {
   try {
     const admin = await connectPg(`${base}/postgres`);
     try {
-      for (const name of Object.values(dbName)) await admin.query(`drop database if exists "${name}" with (force)`);
+      for (const name of Object.values(dbName)) {
+        await admin.query(`drop database if exists "${name}" with (force)`);
+        // the run's own roles (make dev keeps its databases, and their roles, from run to run)
+        for (const role of ['owner', 'app']) await admin.query(`drop role if exists "${name}_${role}"`);
+      }
     } finally {
       await admin.end();
     }

@@ -1,7 +1,7 @@
 import { parseApiConfig, autocommitPoolConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'payment-service';
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/payment_service';
+export const DEFAULT_DATABASE_URL = 'postgres://payment_service_app@127.0.0.1:5432/payment_service';
 
 const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3003 });
 export const apiSpec = defineConfig({
