@@ -2,22 +2,39 @@
 // make demo: starts the system on its own ports, databases and NATS namespace, seeds a few
 // products, places orders that take every path of the saga, waits for each to end, and prints
 // a table of outcomes (order, payment and stock) and the notifications sent to whom (through a
-// local SMTP sink), then stops everything.
+// local SMTP sink). Then it checks that no card token is left in any stream, table or log line
+// (exit 1 if one is), and stops and removes everything.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { issueToken, listDeadLetters, Topology } from '@order-platform/shared';
+import { connectPg, scanForCardTokens, waitUntilNoCardHeld } from './card-token-scan.mjs';
 import { startMailSink } from './mail-sink.mjs';
-import { startStack, waitReady } from './stack.mjs';
+import { peers, services, startStack, waitReady } from './stack.mjs';
 
 const run = randomBytes(3).toString('hex');
 const namespace = `demo${run}`;
-const logFile = '.demo.log';
+const logFile = process.env.DEMO_LOG ?? '.demo.log';
 const out = (line = '') => process.stdout.write(`${line}\n`);
-writeFileSync(logFile, '');
 const base = process.env.DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const dbName = { 'order-service': 'order_demo', 'stock-service': 'stock_demo', 'payment-service': 'payment_demo', 'notification-service': 'notification_demo' };
+// databases of this run only, dropped at the end: what the token check reads is this run's
+const dbName = Object.fromEntries(services.map((s) => [s.dir, `${s.name === 'notify' ? 'notification' : s.name}_demo_${run}`]));
+const databaseUrls = Object.fromEntries(Object.entries(dbName).map(([dir, name]) => [dir, `${base}/${name}`]));
+
+// the demo's ports are fixed: a second demo would talk to the first one's services
+const ports = [...services, ...peers].map((s) => s.port + 1000).concat(services.map((s) => s.metricsPort + 1000));
+const isBusy = (port) => new Promise((resolve) => {
+  const server = createServer().once('error', () => resolve(true)).listen(port, () => server.close(() => resolve(false)));
+});
+const busy = [];
+for (const port of ports) if (await isBusy(port)) busy.push(port);
+if (busy.length) {
+  out(`ports ${busy.join(', ')} are in use: is another demo running? try again when it is done`);
+  process.exit(75);
+}
+writeFileSync(logFile, '');
 
 out(`demo run ${run}: starting the system (logs in ${logFile}) …`);
 const mails = [];
@@ -25,9 +42,12 @@ const sink = await startMailSink({ port: 0, onMail: (mail) => mails.push(mail) }
 const stack = await startStack({
   env: {
     NATS_NAMESPACE: namespace, LOG_LEVEL: 'info', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '2000',
+    // a handful of orders: small pools, so the demo fits on a Postgres other work shares
+    DB_POOL_MAX: '4', DB_AUTOCOMMIT_POOL_MAX: '2',
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:4005', STAFF_EMAIL: 'staff@shop.example',
   },
-  databaseUrl: (dir) => `${base}/${dbName[dir]}`,
+  adminUrl: `${base}/postgres`,
+  database: (dir) => dbName[dir],
   port: (s) => s.port + 1000,
   metricsPort: (s) => s.metricsPort + 1000,
   output: (line) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
@@ -69,15 +89,26 @@ try {
     const r = await call('POST', `${stock}/products`, { sku: sku(name), name, price: { amount: name === 'kettle' ? 2599 : 4500, currency: 'EUR' }, onHand, lowStockThreshold: threshold });
     if (r.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(r.body)}`);
   }
+  // a client hands its card to payment-service only; the order names the payment method
+  const registerCard = async (card, customer) => {
+    const r = await call('POST', `${payment}/payment-methods`, { type: 'card', token: card }, customer);
+    if (r.status !== 201) throw new Error(`could not register a card: ${JSON.stringify(r.body)}`);
+    return { method: 'card', paymentMethodId: r.body.id };
+  };
   const probe = await tokenOf('probe', 'customer');
-  await until(async () => (await call('POST', `${orders}/orders`, { items: [{ sku: sku('kettle'), quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }, probe)).status === 202, 'the catalog to reach order-service');
+  const probeCard = await registerCard('tok_ok', probe);
+  const probeOrder = await until(async () => {
+    const r = await call('POST', `${orders}/orders`, { items: [{ sku: sku('kettle'), quantity: 1 }], payment: probeCard }, probe);
+    return r.status === 202 ? r.body : undefined;
+  }, 'the catalog to reach order-service');
 
   // customers the stub directory knows by name
   const customers = ['cust-ada', 'cust-grace', 'cust-alan', 'cust-katherine', 'cust-ada', 'cust-grace', 'cust-alan'];
   let placedCount = 0;
-  const place = async (token, items) => {
+  const place = async (card, items) => {
     const customer = await tokenOf(customers[placedCount++ % customers.length], 'customer');
-    return { ...(await call('POST', `${orders}/orders`, { items, payment: { method: 'card', token } }, customer)).body, customer };
+    const paidWith = await registerCard(card, customer);
+    return { ...(await call('POST', `${orders}/orders`, { items, payment: paidWith }, customer)).body, customer };
   };
   const kettle = (quantity = 1) => [{ sku: sku('kettle'), quantity }];
   const paths = [
@@ -138,7 +169,12 @@ try {
   out(`dead letters: ${letters.length}${letters.map((d) => `\n  #${d.seq} ${d.consumer} ${d.eventType} ${d.subject.slice(0, 8)} after ${d.deliveryCount} deliveries: ${d.error}`).join('')}`);
   const dead = rows.filter((r) => r.ok !== 'yes');
   out(dead.length ? `${dead.length} path(s) did not end as expected` : 'every path ended as expected');
-  code = dead.length ? 1 : 0;
+  await terminal(probeOrder.id);
+  await waitUntilNoCardHeld(databaseUrls['payment-service']);
+  const scan = await scanForCardTokens({ nc, topology: new Topology(namespace), databaseUrls, logFile });
+  out(`card tokens found: ${scan.found.length} (streams ${scan.streams} messages, outbox ${scan.outbox} rows, other tables ${scan.tables} rows, log ${scan.log} lines)`);
+  for (const place of scan.found.slice(0, 20)) out(`  ${place}`);
+  code = dead.length || scan.found.length ? 1 : 0;
 } catch (error) {
   out(`demo failed: ${error.message} (see ${logFile})`);
   code = 1;
@@ -148,5 +184,19 @@ try {
   const jsm = await jetstreamManager(nc);
   for await (const name of jsm.streams.names()) if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
   await nc.close();
+  try {
+    const admin = await connectPg(`${base}/postgres`);
+    try {
+      for (const name of Object.values(dbName)) {
+        await admin.query(`drop database if exists "${name}" with (force)`);
+        // the run's own roles (make dev keeps its databases, and their roles, from run to run)
+        for (const role of ['owner', 'app']) await admin.query(`drop role if exists "${name}_${role}"`);
+      }
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    out(`could not drop the demo's databases ${Object.values(dbName).join(', ')}: ${error.message}`);
+  }
 }
 process.exit(code);

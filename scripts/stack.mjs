@@ -1,16 +1,20 @@
 // Runs the whole system as local processes: each service's migrator first, then its api and
 // worker. Used by `make dev` (default databases, ports and no namespace) and `make demo`
 // (its own databases, ports and NATS namespace, so it never disturbs a running dev stack).
+// Each migrator bootstraps its database and roles as the admin (a superuser) and migrates as
+// the owner; api and worker log in as the app role.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { serviceRoles, withRole } from '@order-platform/shared';
 
 // metricsPort: the worker's /metrics; distinct per worker here, since they share one host
 export const services = [
-  { name: 'stock', dir: 'stock-service', port: 3002, metricsPort: 9465 },
-  { name: 'order', dir: 'order-service', port: 3001, metricsPort: 9464 },
-  { name: 'payment', dir: 'payment-service', port: 3003, metricsPort: 9466 },
-  { name: 'notify', dir: 'notification-service', port: 3004, metricsPort: 9467 },
+  { name: 'stock', dir: 'stock-service', database: 'stock_service', port: 3002, metricsPort: 9465 },
+  { name: 'order', dir: 'order-service', database: 'order_service', port: 3001, metricsPort: 9464 },
+  { name: 'payment', dir: 'payment-service', database: 'payment_service', port: 3003, metricsPort: 9466 },
+  { name: 'notify', dir: 'notification-service', database: 'notification_service', port: 3004, metricsPort: 9467 },
 ];
+export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Stand-ins for systems outside the platform, run as processes too (no migrator, no worker). */
 export const peers = [{ name: 'directory', main: 'notification-service/dist/src/customer-directory/main.js', port: 3005 }];
 const colours = [36, 35, 33, 32, 34, 31];
@@ -38,7 +42,9 @@ function exited(child) {
 }
 
 /**
- * @param {{ env?: Record<string,string>, databaseUrl?: (dir: string) => string | undefined, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
+ * adminUrl: a superuser on the server's maintenance database (default DATABASE_ADMIN_URL, else
+ * the local `postgres`); database: each service's database name (default `<service>_service`).
+ * @param {{ env?: Record<string,string>, adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
@@ -53,12 +59,15 @@ export async function startStack(options = {}) {
     }
     return child;
   };
-  const envOf = (s) => {
-    const url = options.databaseUrl?.(s.dir);
-    return url ? { DATABASE_URL: url } : {};
+  const adminUrl = options.adminUrl ?? process.env.DATABASE_ADMIN_URL ?? defaultAdminUrl;
+  const urlAs = (s, role) => {
+    const roles = serviceRoles(options.database?.(s.dir) ?? s.database);
+    return withRole(adminUrl, roles[role], { database: roles.database });
   };
+  const migratorEnv = (s) => ({ DATABASE_ADMIN_URL: adminUrl, DATABASE_URL: urlAs(s, 'owner'), DATABASE_APP_ROLE: '' });
+  const envOf = (s) => ({ DATABASE_URL: urlAs(s, 'app') });
   for (const [i, s] of services.entries()) {
-    const { code } = await exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], envOf(s)));
+    const { code } = await exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], migratorEnv(s)));
     if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (127.0.0.1:5432) and NATS (127.0.0.1:4222) up?`);
   }
   const children = [];

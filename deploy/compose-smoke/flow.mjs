@@ -333,13 +333,18 @@ async function product(api, name, onHand) {
   return sku;
 }
 
-/** POST /orders as the customer, retried while order-service's catalog has not caught up */
+/**
+ * As a client does it: the customer hands the card token to payment-service (POST /payment-methods),
+ * then places the order naming that payment method (POST /orders), retried with the same
+ * Idempotency-Key while order-service's catalog has not caught up with the new product.
+ */
 async function placeOrder(api, token, sku, quantity, card) {
+  const { body: method } = await http('POST', `${api.payment}/payment-methods`, { token, body: { type: 'card', token: card }, expect: [201] });
   const key = `smoke-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   return until(`order-service to accept an order for ${sku}`, async () => {
     const { status, body } = await http('POST', `${api.order}/orders`, {
       token, headers: { 'idempotency-key': key },
-      body: { items: [{ sku, quantity }], payment: { method: 'card', token: card } },
+      body: { items: [{ sku, quantity }], payment: { method: 'card', paymentMethodId: method.id } },
     });
     if (status === 202 || status === 201) return body;
     if (status >= 500 || status === 401 || status === 403) fail(`POST /orders: ${status} ${JSON.stringify(body)}`);

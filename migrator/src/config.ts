@@ -1,12 +1,33 @@
 import { parseArgs } from 'node:util';
-import { authConfig, commonConfig, ConfigError, defineConfig, parseConfig, streamConfigKeys, type ConfigOf } from '@order-platform/shared';
+import { authConfig, commonConfig, ConfigError, defineConfig, parseConfig, serviceRoles, splitDatabaseUrl, streamConfigKeys, withRole, type ConfigOf } from '@order-platform/shared';
 import { policyProblems, type ScalingPolicy } from './autoscale/decide-replicas.js';
 
+/** `defaultDatabaseUrl`: the service's (as its app role); the migrator's is the same database as its owner. */
 export function migratorSpec(defaultDatabaseUrl: string) {
+  const { database } = splitDatabaseUrl(defaultDatabaseUrl);
   return defineConfig({
     ...commonConfig,
     ...streamConfigKeys,
-    databaseUrl: { env: 'DATABASE_URL', type: 'string', default: defaultDatabaseUrl, description: "the service's Postgres database (created if missing and allowed)" },
+    databaseUrl: {
+      env: 'DATABASE_URL',
+      type: 'string',
+      default: withRole(defaultDatabaseUrl, serviceRoles(database).owner),
+      description: "the service's Postgres database, as the role that owns it and its schema (the migrations run as it)",
+    },
+    databaseAppRole: {
+      env: 'DATABASE_APP_ROLE',
+      type: 'string',
+      pattern: '^([a-z_][a-z0-9_]*)?$',
+      default: '',
+      description: "the role the service's api and worker log in as; after migrating it is granted exactly row access (select, insert, update, delete) and nothing else. Empty: `<database>_app`",
+    },
+    databaseAdminUrl: {
+      env: 'DATABASE_ADMIN_URL',
+      type: 'string',
+      pattern: '^(postgres(ql)?://.+)?$',
+      default: '',
+      description: "optional, for local runs: a superuser on the server's maintenance database, used only to first create the database, its owner (DATABASE_URL's user) and the app role where missing. Empty: they must exist",
+    },
   });
 }
 

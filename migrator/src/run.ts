@@ -9,12 +9,15 @@ export async function runMigrator(descriptor: ServiceDescriptor, config: Migrato
   try {
     await migrate(descriptor, {
       databaseUrl: config.databaseUrl,
+      appRole: config.databaseAppRole || undefined,
+      adminUrl: config.databaseAdminUrl || undefined,
       nc,
       topology: new Topology(config.natsNamespace),
       streamSettings: { ...defaultStreamSettings, replicas: config.streamReplicas, maxAgeMs: config.streamMaxAgeHours * 3600_000 },
       log,
     }).catch((error: unknown) => {
-      if (isUnavailable(error)) {
+      // a message that names the unreachable URL already (the admin URL's) stays as it is
+      if (isUnavailable(error) && !(error as Error).message.startsWith('cannot reach')) {
         throw Object.assign(new Error(`cannot reach Postgres at ${redact(config.databaseUrl)}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED' });
       }
       throw error;

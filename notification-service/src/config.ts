@@ -1,7 +1,7 @@
 import { parseApiConfig, autocommitPoolConfig, ConfigError, commonConfig, defineConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'notification-service';
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/notification_service';
+export const DEFAULT_DATABASE_URL = 'postgres://notification_service_app@127.0.0.1:5432/notification_service';
 
 const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3004 });
 export const apiSpec = specs.api;

@@ -1,7 +1,7 @@
 import { defineConfig, parseApiConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'order-service';
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/order_service';
+export const DEFAULT_DATABASE_URL = 'postgres://order_service_app@127.0.0.1:5432/order_service';
 
 const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3001 });
 export const apiSpec = defineConfig({

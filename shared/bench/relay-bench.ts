@@ -21,7 +21,7 @@ const sampleData = JSON.stringify({
   customerId: 'customer-42',
   items: [{ sku: 'KETTLE-1', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' } }, { sku: 'MUG-1', quantity: 4, unitPrice: { amount: 450, currency: 'EUR' } }],
   total: { amount: 6998, currency: 'EUR' },
-  payment: { method: 'card', token: 'tok_ok' },
+  payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' },
   createdAt: '2026-11-22T10:00:00.000Z',
 });
 

@@ -3,7 +3,8 @@ export { createLogger, withLogContext, currentLogContext, type Logger, type LogC
 export { parseConfig, parseApiConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
 export { ajv, validator, describeErrors, type Validator, type ValidationIssue } from './validation.js';
 export { createRegistry, Registry } from './metrics.js';
-export { createDb, isDbReachable, ensureDatabase, splitDatabaseUrl, type Knex } from './db/database.js';
+export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
+export { bootstrapDatabase, grantAppPrivileges, serviceRoles, withRole, type DatabaseRoles } from './db/roles.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
 export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';

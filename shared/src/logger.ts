@@ -13,6 +13,16 @@ export interface LogContext {
 
 const contextStore = new AsyncLocalStorage<LogContext>();
 
+/**
+ * Fields never written out, however deep a caller nests them: secrets in a config object
+ * logged by mistake, card tokens and bearer credentials. A second line of defence: code should
+ * not log them in the first place.
+ */
+export const redactedPaths = [
+  'natsPassword', '*.natsPassword', 'password', '*.password', 'pass', '*.pass',
+  'token', '*.token', '*.*.token', 'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
+];
+
 export interface LoggerOptions {
   service: string;
   process: string;
@@ -34,8 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => contextStore.getStore() ?? {},
       serializers: { err: pino.stdSerializers.errWithCause },
-      // secrets never reach a log line, even if a config object is logged by mistake
-      redact: { paths: ['natsPassword', '*.natsPassword', 'password', '*.password', 'pass', '*.pass'], censor: '[redacted]' },
+      redact: { paths: redactedPaths, censor: '[redacted]' },
     },
     options.destination,
   );

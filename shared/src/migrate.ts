@@ -1,14 +1,22 @@
 import pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createDb, ensureDatabase } from './db/database.js';
+import { createDb, splitDatabaseUrl } from './db/database.js';
+import { bootstrapDatabase, grantAppPrivileges, serviceRoles, type DatabaseRoles } from './db/roles.js';
 import type { Logger } from './logger.js';
+import { redact } from './platform.js';
+import { isUnavailable } from './process.js';
 import { declareTopology, type StreamSettings, type Topology } from './nats/topology.js';
 import { migrationSource, type ServiceDescriptor } from './service.js';
 
 const MIGRATION_LOCK_KEY = 0x6d696772; // "migr"
 
 export interface MigrateOptions {
+  /** the service's database, as the role that owns it and its schema: the migrations run as it */
   databaseUrl: string;
+  /** the role api and worker use; granted exactly row access after migrating (default `<database>_app`) */
+  appRole?: string;
+  /** a superuser: when given, first creates the database and both roles if missing (local runs) */
+  adminUrl?: string;
   nc: NatsConnection;
   topology: Topology;
   streamSettings: StreamSettings;
@@ -16,22 +24,18 @@ export interface MigrateOptions {
 }
 
 /**
- * Brings one service's database and JetStream declarations up to date: creates the database
- * if it is missing (and the credentials allow), applies pending knex migrations under a
- * Postgres advisory lock (so two migrators at once wait for each other instead of failing on
- * knex's lock table), then declares streams and durable consumers.
+ * Brings one service's database and JetStream declarations up to date: with `adminUrl`, creates
+ * what is missing of the database and its roles; applies pending knex migrations as the owner
+ * under a Postgres advisory lock (so two migrators at once wait for each other instead of failing
+ * on knex's lock table, or on concurrent GRANTs), grants the app role its privileges, then
+ * declares streams and durable consumers.
  */
 export async function migrate(descriptor: ServiceDescriptor, options: MigrateOptions): Promise<{ applied: string[] }> {
   const { log } = options;
-  try {
-    const outcome = await ensureDatabase(options.databaseUrl);
-    if (outcome === 'created') log.info('database created');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // 42501: not allowed to create databases; the database may still exist, so go on and let the migration tell
-    if (code !== '42501') throw error;
-    log.warn({ err: error }, 'not allowed to create the database; assuming it exists');
-  }
+  const owner = new URL(options.databaseUrl);
+  const { database } = splitDatabaseUrl(options.databaseUrl);
+  const roles: DatabaseRoles = { database, owner: decodeURIComponent(owner.username), app: options.appRole || serviceRoles(database).app };
+  if (options.adminUrl) await bootstrap(options.adminUrl, roles, decodeURIComponent(owner.password), log);
 
   const lock = new pg.Client({ connectionString: options.databaseUrl, connectionTimeoutMillis: 5000 });
   await lock.connect();
@@ -42,6 +46,11 @@ export async function migrate(descriptor: ServiceDescriptor, options: MigrateOpt
     const [, names] = (await db.migrate.latest({ migrationSource: migrationSource(descriptor.migrations) })) as [number, string[]];
     applied = names;
     log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    await grantAppPrivileges(lock, roles).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== '42704') throw error; // undefined_object: no such role
+      throw new Error(`role ${roles.app} does not exist: create it (deploy/postgres/roles.psql), or let the migrator create it with DATABASE_ADMIN_URL`, { cause: error });
+    });
+    log.info({ appRole: roles.app }, 'app role granted row access');
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end().catch(() => undefined);
@@ -50,4 +59,15 @@ export async function migrate(descriptor: ServiceDescriptor, options: MigrateOpt
 
   await declareTopology(options.nc, options.topology, descriptor, options.streamSettings, log);
   return { applied };
+}
+
+async function bootstrap(adminUrl: string, roles: DatabaseRoles, ownerPassword: string, log: Logger): Promise<void> {
+  if (!roles.owner) throw new Error('the database URL names no user: the migrator cannot tell which role should own the database');
+  try {
+    const done = await bootstrapDatabase(adminUrl, roles, { owner: ownerPassword || undefined });
+    if (done.length > 0) log.info({ done }, 'database and roles bootstrapped');
+  } catch (error) {
+    if (!isUnavailable(error)) throw error;
+    throw Object.assign(new Error(`cannot reach Postgres at ${redact(adminUrl)} (the admin URL): ${(error as Error).message}`), { code: 'CONNECTION_REFUSED', cause: error });
+  }
 }

@@ -1,7 +1,7 @@
 import { parseApiConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '@order-platform/shared';
 
 export const SERVICE = 'stock-service';
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/stock_service';
+export const DEFAULT_DATABASE_URL = 'postgres://stock_service_app@127.0.0.1:5432/stock_service';
 
 const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3002 });
 export const apiSpec = specs.api;

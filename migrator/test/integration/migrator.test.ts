@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { deleteNamespaceStreams, testInfra, testNatsConnection, uniqueNamespace } from '@order-platform/shared/testing';
+import { createTestDatabase, deleteNamespaceStreams, testInfra, testNatsConnection, uniqueNamespace, type TestDatabase } from '@order-platform/shared/testing';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -21,37 +20,41 @@ function runMigrator(service: string, env: Record<string, string>): Promise<{ co
 describe('migrator <service>', function () {
   this.timeout(60_000);
   const namespace = uniqueNamespace('migrator');
-  const databaseName = `t_migrator_${randomBytes(4).toString('hex')}`;
+  const databases: TestDatabase[] = [];
+  let database: TestDatabase;
   let env: Record<string, string>;
-  let maintenanceUrl: string;
 
   before(async () => {
     const { databaseUrl, natsUrl } = await testInfra();
-    const url = new URL(databaseUrl);
-    maintenanceUrl = url.toString();
-    url.pathname = `/${databaseName}`;
-    env = { DATABASE_URL: url.toString(), NATS_URL: natsUrl, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
+    // nothing made yet: the migrator bootstraps the database and both roles as the admin
+    database = await createTestDatabase('migrator', { create: 'none' });
+    databases.push(database);
+    env = { DATABASE_ADMIN_URL: databaseUrl, DATABASE_URL: database.ownerUrl, NATS_URL: natsUrl, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
   });
 
   after(async () => {
-    const client = new pg.Client({ connectionString: maintenanceUrl });
-    await client.connect();
-    await client.query(`drop database if exists "${databaseName}" with (force)`);
-    await client.end();
+    for (const db of databases) await db.drop();
     const nc = await testNatsConnection();
     await deleteNamespaceStreams(nc, namespace);
     await nc.close();
   });
 
-  it('creates the database, applies the migrations and declares streams and consumers; two at once both exit 0', async () => {
+  it('creates the database and its roles, applies the migrations as the owner, grants the app role, declares streams and consumers; two at once both exit 0', async () => {
     const [a, b] = await Promise.all([runMigrator('order-service', env), runMigrator('order-service', env)]);
     expect(a.code, a.output).to.equal(0);
     expect(b.code, b.output).to.equal(0);
-    const client = new pg.Client({ connectionString: env['DATABASE_URL'] });
+    const client = new pg.Client({ connectionString: database.appUrl });
     await client.connect();
-    const tables = await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
-    await client.end();
+    let tables, owners;
+    try {
+      // information_schema.tables lists what the current user (here the app role) may use
+      tables = await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by 1`);
+      owners = await client.query(`select distinct pg_get_userbyid(relowner) as owner from pg_class where relnamespace = 'public'::regnamespace`);
+    } finally {
+      await client.end();
+    }
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).to.include.members(['orders', 'order_items', 'catalog', 'outbox', 'processed_messages', 'idempotency_keys']);
+    expect(owners.rows).to.deep.equal([{ owner: database.roles.owner }]);
     const nc = await testNatsConnection();
     const jsm = await jetstreamManager(nc);
     const consumer = await jsm.consumers.info(`${namespace}_STOCK`, 'order-service-stock-product-changed');
@@ -67,10 +70,24 @@ describe('migrator <service>', function () {
     expect(again.output).to.include('database schema up to date');
   });
 
+  it('without an admin URL, exits 1 naming an app role that does not exist', async () => {
+    const db = await createTestDatabase('migrator_norole');
+    databases.push(db);
+    const su = new pg.Client({ connectionString: db.url });
+    await su.connect();
+    await su.query(`drop role ${db.roles.app}`).finally(() => su.end());
+    const result = await runMigrator('stock-service', { ...env, DATABASE_ADMIN_URL: '', DATABASE_URL: db.ownerUrl });
+    expect(result.code, result.output).to.equal(1);
+    expect(result.output).to.include(`role ${db.roles.app} does not exist`);
+  });
+
   it('exits 69 with a clear message when Postgres is unreachable', async () => {
-    const result = await runMigrator('stock-service', { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    const result = await runMigrator('stock-service', { ...env, DATABASE_ADMIN_URL: '', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
     expect(result.code).to.equal(69);
     expect(result.output).to.include('cannot reach Postgres at postgres://postgres@127.0.0.1:1/nowhere');
+    const admin = await runMigrator('stock-service', { ...env, DATABASE_ADMIN_URL: 'postgres://postgres:secret@127.0.0.1:1/postgres' });
+    expect(admin.code).to.equal(69);
+    expect(admin.output).to.include('cannot reach Postgres at postgres://postgres:***@127.0.0.1:1/postgres (the admin URL)');
   });
 
   it('exits 69 with a clear message when NATS is unreachable', async () => {

@@ -19,7 +19,7 @@ const now = () => new Date().toISOString();
 const line = { sku: 'PERM-1', quantity: 2, unitPrice: { amount: 180, currency: 'EUR' } };
 const forged: { [T in EventType]?: (orderId: string) => EventPayloads[T] } = {
   'payments.captured': (orderId) => ({ orderId, paymentId: 'pay-forged', amount: { amount: 1, currency: 'EUR' }, capturedAt: now() }),
-  'orders.created': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, payment: { method: 'card', token: 'tok_ok' }, createdAt: now() }),
+  'orders.created': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, payment: { method: 'card', paymentMethodId: `pm_${randomUUID()}` }, createdAt: now() }),
   'orders.confirmed': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, confirmedAt: now() }),
   'stock.reserved': (orderId) => ({ orderId, items: [{ sku: 'PERM-1', quantity: 2 }], reservedAt: now() }),
 };
@@ -97,9 +97,11 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     const call = callAs(asAdmin());
     const created = await call(stock!, 'POST', '/products', { sku, name: 'Kettle', price: { amount: 180, currency: 'EUR' }, onHand: 5 });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const card = await callAs(asCustomer('cust-ada'))(payment!, 'POST', '/payment-methods', { type: 'card', token: 'tok_ok' });
+    expect(card.status, JSON.stringify(card.body)).to.equal(201);
     // accepted once stock.product-changed has reached order-service's catalog
     const placed = await eventually(async () => {
-      const r = await callAs(asCustomer('cust-ada'))(order!, 'POST', '/orders', { items: [{ sku, quantity: 2 }], payment: { method: 'card', token: 'tok_ok' } });
+      const r = await callAs(asCustomer('cust-ada'))(order!, 'POST', '/orders', { items: [{ sku, quantity: 2 }], payment: { method: 'card', paymentMethodId: card.body.id } });
       expect(r.status, JSON.stringify(r.body)).to.equal(202);
       return r.body as { id: string };
     }, { timeoutMs: 20_000, intervalMs: 200 });

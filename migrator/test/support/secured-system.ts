@@ -43,9 +43,9 @@ export interface SecuredService {
 
 /**
  * One service as it runs for real against a NATS with auth: the migrator, connected as the
- * `migrator` user, migrates its fresh database and declares its streams and consumers; then
- * its api and worker start through the same config parsing as their main files, connected as
- * the service's own user.
+ * `migrator` user (and to Postgres as the database's owner), migrates its fresh database and
+ * declares its streams and consumers; then its api and worker start through the same config
+ * parsing as their main files, connected as the service's own user (and as the app role).
  */
 export async function startSecuredService(
   service: string,
@@ -54,12 +54,14 @@ export async function startSecuredService(
 ): Promise<SecuredService> {
   const descriptor = await services[service]!();
   const database = await createTestDatabase(service.replace(/-service$/, ''));
-  const common = { DATABASE_URL: database.url, NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, LOG_LEVEL: 'silent' };
+  const common = { NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace, LOG_LEVEL: 'silent' };
   const started: Running[] = [];
   try {
-    await runMigrator(descriptor, loadConfig(descriptor.defaultDatabaseUrl, { ...common, NATS_USER: 'migrator', NATS_PASSWORD: nats.passwords['migrator']! }), testLog);
+    const migratorEnv = { ...common, DATABASE_URL: database.ownerUrl, DATABASE_APP_ROLE: database.roles.app, NATS_USER: 'migrator', NATS_PASSWORD: nats.passwords['migrator']! };
+    await runMigrator(descriptor, loadConfig(descriptor.defaultDatabaseUrl, migratorEnv), testLog);
     const env = {
       ...common,
+      DATABASE_URL: database.appUrl,
       NATS_USER: service,
       NATS_PASSWORD: nats.passwords[service]!,
       PORT: '0',

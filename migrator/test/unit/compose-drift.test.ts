@@ -79,7 +79,10 @@ describe('docker-compose.yml against the code', () => {
         const container = compose.services[`${service}-${role}`];
         expect(container?.command, `${service}-${role}`).to.deep.equal([`${service}/dist/src/${role}/main.js`]);
         expect(container?.depends_on?.[`${service}-migrate`], `${service}-${role} waits for the migrator`).to.deep.equal({ condition: 'service_completed_successfully' });
-        expect(container?.environment?.['DATABASE_URL'], `${service}-${role} uses its migrator's database`).to.equal(migrate?.environment?.['DATABASE_URL']);
+        const url = new URL(container!.environment!['DATABASE_URL']!);
+        const migrateUrl = new URL(migrate!.environment!['DATABASE_URL']!);
+        expect(`${url.host}${url.pathname}`, `${service}-${role} uses its migrator's database`).to.equal(`${migrateUrl.host}${migrateUrl.pathname}`);
+        expect(url.username, `${service}-${role} logs in as the app role the migrator grants, not as the owner`).to.equal(migrate!.environment!['DATABASE_APP_ROLE']).and.not.equal(migrateUrl.username);
       }
       const api = compose.services[`${service}-api`]!;
       const port = api.environment!['PORT'];
@@ -143,9 +146,25 @@ describe('docker-compose.yml against the code', () => {
     expect((compose.services['jaeger']!.command ?? []).join(' ')).to.include('receivers.otlp.protocols.http.endpoint=0.0.0.0:4318');
   });
 
-  it('gives each service its own database and database user', () => {
+  it('gives each service its own database and database users', () => {
     const urls = Object.keys(services).map((s) => new URL(compose.services[`${s}-migrate`]!.environment!['DATABASE_URL']!));
+    const appUrls = Object.keys(services).map((s) => new URL(compose.services[`${s}-api`]!.environment!['DATABASE_URL']!));
     expect(new Set(urls.map((u) => u.host)).size).to.equal(urls.length);
-    expect(new Set(urls.map((u) => u.username)).size).to.equal(urls.length);
+    expect(new Set([...urls, ...appUrls].map((u) => u.username)).size).to.equal(urls.length * 2);
+  });
+
+  it("logs in with the roles and passwords its database container's init script creates", () => {
+    for (const service of Object.keys(services)) {
+      for (const [container, role, password] of [['migrate', 'owner', 'DB_OWNER_PASSWORD'], ['api', 'app', 'DB_APP_PASSWORD'], ['worker', 'app', 'DB_APP_PASSWORD']] as const) {
+        const url = new URL(compose.services[`${service}-${container}`]!.environment!['DATABASE_URL']!);
+        const db = compose.services[url.hostname]!;
+        expect(db.volumes, url.hostname).to.include('./deploy/postgres:/docker-entrypoint-initdb.d:ro');
+        const name = db.environment!['DB_NAME'];
+        expect(url.pathname, `${service}-${container}`).to.equal(`/${name}`);
+        // deploy/postgres/init-roles.sh names the roles <DB_NAME>_owner and <DB_NAME>_app
+        expect(url.username, `${service}-${container}`).to.equal(`${name}_${role}`);
+        expect(decodeURIComponent(url.password), `${service}-${container}`).to.equal(db.environment![password]);
+      }
+    }
   });
 });

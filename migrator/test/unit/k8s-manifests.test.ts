@@ -64,7 +64,7 @@ describe('Kubernetes manifests (deploy/k8s) match the code', () => {
       expect(triggers(so!).map((t) => `${t.metadata['stream']}/${t.metadata['consumer']}`).sort()).to.deep.equal(declared);
     });
 
-    it(`${service}: api, worker and migrate Job run files that exist, the api probes /readyz and /healthz behind a Service`, () => {
+    it(`${service}: api, worker and migrate Job run files that exist, the api probes /readyz and /healthz behind a Service; the Job alone logs in as the owner`, () => {
       const api = find('Deployment', `${service}-api`);
       const worker = find('Deployment', `${service}-worker`);
       const migrate = find('Job', `${service}-migrate`);
@@ -75,8 +75,9 @@ describe('Kubernetes manifests (deploy/k8s) match the code', () => {
       expect(container(api).readinessProbe.httpGet.path).to.equal('/readyz');
       expect(container(api).livenessProbe.httpGet.path).to.equal('/healthz');
       expect(find('Service', service)?.spec.selector).to.deep.equal(api!.spec.selector.matchLabels);
-      for (const m of [api, worker, migrate]) {
-        expect(container(m).env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef).to.deep.equal({ name: `${service}-database`, key: 'DATABASE_URL' });
+      // api and worker log in as the app role, the migrator as the owner: Secrets of their own
+      for (const [m, secret] of [[api, `${service}-database`], [worker, `${service}-database`], [migrate, `${service}-database-owner`]] as const) {
+        expect(container(m).env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef, m?.metadata.name).to.deep.equal({ name: secret, key: 'DATABASE_URL' });
         expect(container(m).envFrom).to.deep.equal([{ configMapRef: { name: 'order-platform' } }]);
       }
     });

@@ -26,7 +26,8 @@ export interface PlaceOrder {
   /** resolved from the caller: a customer's own id, or the one an admin names */
   customerId: string;
   items: { sku: string; quantity: number }[];
-  payment: { method: 'card'; token: string };
+  /** a card registered with payment-service, by id: order-service never sees a card token */
+  payment: { method: 'card'; paymentMethodId: string };
 }
 
 export type PlaceOrderRejection =
@@ -59,7 +60,7 @@ export function decidePlaceOrder(command: PlaceOrder, catalog: ReadonlyMap<strin
 
   const total = { amount, currency: items[0]!.unitPrice.currency };
   const order: Order = { id: orderId, customerId: command.customerId, status: 'pending', cancellationReason: null, items, total, createdAt: now, updatedAt: now };
-  const event: OrderCreated = { orderId, customerId: command.customerId, items, total, payment: command.payment, createdAt: now.toISOString() };
+  const event: OrderCreated = { orderId, customerId: command.customerId, items, total, payment: { method: 'card', paymentMethodId: command.payment.paymentMethodId }, createdAt: now.toISOString() };
   return { kind: 'accepted', order, event };
 }
 

@@ -3,8 +3,8 @@ import type { EventPayloads } from '@order-platform/shared';
 import { eventually, publishEvent, readStream } from '@order-platform/shared/testing';
 import { call, orderBody, type OrderService } from './order-service.js';
 
-export async function placeOrder(orders: OrderService, token = 'tok_ok'): Promise<{ id: string; total: { amount: number; currency: string } }> {
-  const response = await call(orders.api.url, 'POST', '/orders', orderBody({ payment: { method: 'card', token } }));
+export async function placeOrder(orders: OrderService): Promise<{ id: string; total: { amount: number; currency: string } }> {
+  const response = await call(orders.api.url, 'POST', '/orders', orderBody());
   expect(response.status).to.equal(202);
   return response.body;
 }

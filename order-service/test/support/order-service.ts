@@ -16,5 +16,5 @@ import { asAdmin, callAs } from '@order-platform/shared/testing';
 export const call = callAs(asAdmin());
 
 export function orderBody(overrides: Record<string, unknown> = {}) {
-  return { customerId: 'customer-1', items: [{ sku: 'KETTLE-1', quantity: 2 }], payment: { method: 'card', token: 'tok_ok' }, ...overrides };
+  return { customerId: 'customer-1', items: [{ sku: 'KETTLE-1', quantity: 2 }], payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' }, ...overrides };
 }

@@ -11,7 +11,7 @@ const catalog = new Map<string, CatalogEntry>([
 ]);
 
 function command(items: PlaceOrder['items']): PlaceOrder {
-  return { customerId: 'c1', items, payment: { method: 'card', token: 'tok_ok' } };
+  return { customerId: 'c1', items, payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } };
 }
 
 describe('deciding to place an order', () => {

@@ -1,12 +1,13 @@
 import type { Knex } from '@order-platform/shared';
 import type { Payment, PaymentStatus } from '../domain/payment.js';
+import { eraseCardOfOrder } from './payment-methods-repository.js';
 
 interface PaymentRow {
   id: string;
   order_id: string;
   amount: number | null;
   currency: string | null;
-  token: string | null;
+  payment_method_id: string | null;
   status: PaymentStatus;
   attempts: number;
   failure_reason: string | null;
@@ -20,7 +21,7 @@ function toPayment(row: PaymentRow): Payment {
     orderId: row.order_id,
     status: row.status,
     amount: row.amount === null ? null : { amount: row.amount, currency: row.currency!.trim() },
-    token: row.token,
+    paymentMethodId: row.payment_method_id,
     failureReason: row.failure_reason,
     attempts: row.attempts,
     createdAt: row.created_at,
@@ -46,7 +47,7 @@ export async function insertPayment(trx: Knex.Transaction, payment: Payment): Pr
       order_id: payment.orderId,
       amount: payment.amount?.amount ?? null,
       currency: payment.amount?.currency ?? null,
-      token: payment.token,
+      payment_method_id: payment.paymentMethodId,
       status: payment.status,
       attempts: payment.attempts,
       failure_reason: payment.failureReason,
@@ -59,9 +60,14 @@ export async function insertPayment(trx: Knex.Transaction, payment: Payment): Pr
   return inserted.length === 1;
 }
 
-/** Writes a transition. `attempts` is left alone: only countChargeAttempt changes it. */
+/**
+ * Writes a transition: every one leaves `pending` (or refunds a capture), after which the card
+ * is never charged again, so its token is erased in the same transaction. `attempts` is left
+ * alone: only countChargeAttempt changes it.
+ */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
   await trx('payments').where({ id: payment.id }).update({ status: payment.status, failure_reason: payment.failureReason, updated_at: payment.updatedAt });
+  if (payment.status !== 'pending') await eraseCardOfOrder(trx, payment.orderId, payment.updatedAt);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { AppError, type HandlerContext } from '@order-platform/shared';
+import { findCardToken } from '../data/payment-methods-repository.js';
 import { countChargeAttempt, findPaymentByOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
-import { chargeKey } from './gateway.js';
+import { chargeKey, type ChargeResult } from './gateway.js';
 import { decideCharge, settleCharge, type Payment } from './payment.js';
 
 /**
@@ -20,8 +21,10 @@ export async function chargePayment(deps: PaymentDeps, orderId: string, { trx, o
   // The payment became chargeable after the count (orders.created committed in between, or a
   // handler that held it rolled back): retry rather than charge an attempt nobody counted.
   if (!counted) throw new AppError('transient', 'payment became chargeable while the attempt was being counted; retrying', { details: { orderId } });
-  const { id, token, amount } = decision.payment;
-  const result = await deps.gateway.charge({ idempotencyKey: chargeKey(id), token, amount });
+  const { id, paymentMethodId, amount } = decision.payment;
+  // A pending payment's method holds its card until the payment settles (see updatePayment).
+  const token = await findCardToken(trx, paymentMethodId);
+  const result: ChargeResult = token ? await deps.gateway.charge({ idempotencyKey: chargeKey(id), token, amount }) : { outcome: 'declined', detail: 'the payment method holds no card' };
   const { payment, event } = settleCharge(decision.payment, result, now);
   await updatePayment(trx, payment);
   await outbox.add(event.type, { subject: orderId, data: event.data });

@@ -12,7 +12,14 @@ export interface PaymentDeps {
   autocommit: Knex;
 }
 
-/** What the API's use cases need. */
+/** What the API's queries need. */
 export interface QueryDeps {
   db: Knex;
+}
+
+/** What the API's use cases need. */
+export interface ApiDeps extends QueryDeps {
+  clock: () => Date;
+  /** how long a registered payment method may wait for its order */
+  paymentMethodTtlMs: number;
 }

@@ -1,5 +1,6 @@
 import type { Money, OrderCancelled, OrderCreated, PaymentCaptured, PaymentFailed, PaymentRefunded } from '@order-platform/shared';
 import type { ChargeResult, VoidResult } from './gateway.js';
+import { eraseToken, type ClaimDecision, type PaymentMethod, type UsedPaymentMethod } from './payment-method.js';
 
 interface PaymentFields {
   id: string;
@@ -10,7 +11,8 @@ interface PaymentFields {
   updatedAt: Date;
 }
 
-type Charged = { amount: Money; token: string; failureReason: null };
+/** The card is the payment method's: the payment only names it. */
+type Charged = { amount: Money; paymentMethodId: string; failureReason: null };
 
 /** A payment is a union on its status: what is known about it depends on how it got there. */
 export type Payment = PaymentFields &
@@ -18,10 +20,10 @@ export type Payment = PaymentFields &
     | ({ status: 'pending' } & Charged)
     | ({ status: 'captured' } & Charged)
     | ({ status: 'refunded' } & Charged)
-    // token null: the cancel came before orders.created
-    | { status: 'voided'; amount: Money; token: string | null; failureReason: null }
-    // amount null: the retries ran out before orders.created told the amount
-    | { status: 'failed'; amount: Money | null; token: string | null; failureReason: PaymentFailed['reason'] }
+    // paymentMethodId null: the cancel came before orders.created
+    | { status: 'voided'; amount: Money; paymentMethodId: string | null; failureReason: null }
+    // amount and paymentMethodId null: the retries ran out before orders.created told them
+    | { status: 'failed'; amount: Money | null; paymentMethodId: string | null; failureReason: PaymentFailed['reason'] }
   );
 
 export type PaymentStatus = Payment['status'];
@@ -35,10 +37,24 @@ export type PaymentEvent =
 
 type Settled<P extends Payment = Payment> = { payment: P; event: PaymentEvent };
 
-/** orders.created: a pending payment for the total, unless the order has one (a repeat, or a cancel came first). */
-export function decideOpen(existing: Payment | undefined, order: OrderCreated, now: Date, id: string): PendingPayment | undefined {
-  if (existing) return undefined;
-  return { id, orderId: order.orderId, status: 'pending', amount: order.total, token: order.payment.token, failureReason: null, attempts: 0, createdAt: now, updatedAt: now };
+export type OpenDecision =
+  | { kind: 'open'; payment: PendingPayment; method: UsedPaymentMethod }
+  | { kind: 'decline'; payment: Payment; event: PaymentEvent }
+  | { kind: 'leave'; payment: Payment; retire?: PaymentMethod };
+
+/**
+ * orders.created: a pending payment for the total, on the payment method claimed for it; a
+ * method the order may not use fails the payment at once as declined, and nothing is charged.
+ * An order with a payment already (a repeat, or a cancel came first) gets nothing new; when that
+ * payment settled before the order was seen, the method is claimed and erased: it will never be charged.
+ */
+export function decideOpen(existing: Payment | undefined, claim: ClaimDecision, order: OrderCreated, now: Date, id: string): OpenDecision {
+  if (existing) {
+    return claim.kind === 'claim' && existing.status !== 'pending' ? { kind: 'leave', payment: existing, retire: eraseToken(claim.method, now) } : { kind: 'leave', payment: existing };
+  }
+  const opened = { id, orderId: order.orderId, amount: order.total, paymentMethodId: order.payment.paymentMethodId, attempts: 0, createdAt: now, updatedAt: now };
+  if (claim.kind === 'refuse') return { kind: 'decline', ...fail({ ...opened, status: 'failed', failureReason: 'payment_declined' }, 'payment_declined', claim.detail, now) };
+  return { kind: 'open', payment: { ...opened, status: 'pending', failureReason: null }, method: claim.method };
 }
 
 export type ChargeDecision = { kind: 'wait' } | { kind: 'leave'; payment: Payment } | { kind: 'charge'; payment: PendingPayment };
@@ -76,7 +92,7 @@ export type UnavailableDecision = { kind: 'leave'; payment: Payment } | { kind: 
  */
 export function decideUnavailable(payment: Payment | undefined, failure: { orderId: string; detail: string }, now: Date, id: string): UnavailableDecision {
   if (payment) return payment.status === 'pending' ? { kind: 'settle', payment } : { kind: 'leave', payment };
-  const failed: Payment = { id, orderId: failure.orderId, status: 'failed', amount: null, token: null, failureReason: 'payment_unavailable', attempts: 0, createdAt: now, updatedAt: now };
+  const failed: Payment = { id, orderId: failure.orderId, status: 'failed', amount: null, paymentMethodId: null, failureReason: 'payment_unavailable', attempts: 0, createdAt: now, updatedAt: now };
   return { kind: 'record', ...fail(failed, 'payment_unavailable', failure.detail, now) };
 }
 
@@ -94,7 +110,7 @@ export type CancelDecision =
 /** orders.cancelled: void what is not charged, refund what is; with no payment yet, leave a voided one behind. */
 export function decideCancel(payment: Payment | undefined, cancel: OrderCancelled, now: Date, id: string): CancelDecision {
   if (!payment) {
-    return { kind: 'tombstone', payment: { id, orderId: cancel.orderId, status: 'voided', amount: cancel.total, token: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
+    return { kind: 'tombstone', payment: { id, orderId: cancel.orderId, status: 'voided', amount: cancel.total, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
   }
   switch (payment.status) {
     case 'pending':

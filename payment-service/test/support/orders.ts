@@ -1,5 +1,6 @@
 import { jetstream } from '@nats-io/jetstream';
 import { envelopeHeaders, type EventPayloads, type OrderCancelled, type OrderCreated, type StockReserved } from '@order-platform/shared';
+import { registerCard } from './payment-methods.js';
 import type { PaymentService } from './payment-service.js';
 
 type Input = 'orders.created' | 'stock.reserved' | 'orders.cancelled';
@@ -22,15 +23,21 @@ export function newOrderId(): string {
   return crypto.randomUUID();
 }
 
-export function orderCreated(orderId: string, token = 'tok_ok', amount = 5198): OrderCreated {
+/** orders.created for customer-1, naming a payment method (by default one nobody registered). */
+export function orderCreated(orderId: string, paymentMethodId = `pm_${crypto.randomUUID()}`, amount = 5198, customerId = 'customer-1'): OrderCreated {
   return {
     orderId,
-    customerId: 'customer-1',
+    customerId,
     items: [{ sku: 'KETTLE-1', quantity: 2, unitPrice: { amount: amount / 2, currency: 'EUR' } }],
     total: { amount, currency: 'EUR' },
-    payment: { method: 'card', token },
+    payment: { method: 'card', paymentMethodId },
     createdAt: new Date().toISOString(),
   };
+}
+
+/** What a client does before placing an order: registers the card as the customer, then the order names it. */
+export async function orderWithCard(payments: PaymentService, orderId: string, token = 'tok_ok', amount = 5198): Promise<OrderCreated> {
+  return orderCreated(orderId, await registerCard(payments, 'customer-1', token), amount);
 }
 
 export function stockReserved(orderId: string): StockReserved {

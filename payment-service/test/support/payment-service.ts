@@ -22,7 +22,7 @@ export interface PaymentRow {
   order_id: string;
   amount: number | null;
   currency: string | null;
-  token: string | null;
+  payment_method_id: string | null;
   status: string;
   attempts: number;
   failure_reason: string | null;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { OrderCancelled, OrderCreated } from '@order-platform/shared';
+import type { ClaimDecision, UsedPaymentMethod } from '../../src/domain/payment-method.js';
 import {
   decideCancel, decideCharge, decideOpen, decideUnavailable, refundPayment, settleCharge, settleUnavailable,
   type CapturedPayment, type Payment, type PendingPayment,
@@ -10,22 +11,38 @@ const now = new Date('2026-01-02T03:05:00.000Z');
 const total = { amount: 5198, currency: 'EUR' };
 const order: OrderCreated = {
   orderId: 'order-1', customerId: 'c1', items: [{ sku: 'A', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' } }],
-  total, payment: { method: 'card', token: 'tok_ok' }, createdAt: t0.toISOString(),
+  total, payment: { method: 'card', paymentMethodId: 'pm_1' }, createdAt: t0.toISOString(),
 };
 const cancel: OrderCancelled = { orderId: 'order-1', customerId: 'c1', reason: 'customer_request', previousStatus: 'pending', items: order.items, total, cancelledAt: now.toISOString() };
-const pending: PendingPayment = { id: 'pay-1', orderId: 'order-1', status: 'pending', amount: total, token: 'tok_ok', failureReason: null, attempts: 1, createdAt: t0, updatedAt: t0 };
+const pending: PendingPayment = { id: 'pay-1', orderId: 'order-1', status: 'pending', amount: total, paymentMethodId: 'pm_1', failureReason: null, attempts: 1, createdAt: t0, updatedAt: t0 };
 const captured: CapturedPayment = { ...pending, status: 'captured' };
-const voided: Payment = { ...pending, status: 'voided', token: null };
+const voided: Payment = { ...pending, status: 'voided', paymentMethodId: null };
 const failed: Payment = { ...pending, status: 'failed', failureReason: 'payment_declined' };
 const refunded: Payment = { ...pending, status: 'refunded' };
+const method: UsedPaymentMethod = { id: 'pm_1', customerId: 'c1', status: 'used', token: 'tok_ok', orderId: 'order-1', createdAt: t0, expiresAt: now, updatedAt: t0 };
+const claimed: ClaimDecision = { kind: 'claim', method };
 
 describe('deciding about a payment', () => {
-  it('opens a pending payment for the order total with the card token', () => {
-    expect(decideOpen(undefined, order, t0, 'pay-1')).to.deep.equal({ ...pending, attempts: 0 });
+  it('opens a pending payment for the order total on the payment method claimed for it', () => {
+    expect(decideOpen(undefined, claimed, order, t0, 'pay-1')).to.deep.equal({ kind: 'open', payment: { ...pending, attempts: 0 }, method: claimed.method });
   });
 
-  it('opens nothing when the order has a payment already, whatever its status', () => {
-    for (const existing of [pending, captured, voided, failed, refunded]) expect(decideOpen(existing, order, t0, 'pay-2'), existing.status).to.equal(undefined);
+  it('fails the payment at once as declined, with the reason as detail, when the order may not use the method', () => {
+    const decision = decideOpen(undefined, { kind: 'refuse', detail: 'expired payment method' }, order, t0, 'pay-1');
+    expect(decision).to.deep.equal({
+      kind: 'decline',
+      payment: { ...pending, status: 'failed', failureReason: 'payment_declined', attempts: 0 },
+      event: { type: 'payments.failed', data: { orderId: 'order-1', paymentId: 'pay-1', reason: 'payment_declined', detail: 'expired payment method', failedAt: t0.toISOString() } },
+    });
+  });
+
+  it('opens nothing when the order has a payment already; a settled one gets the claimed method erased', () => {
+    for (const existing of [pending, captured, voided, failed, refunded]) {
+      const decision = decideOpen(existing, claimed, order, t0, 'pay-2');
+      expect(decision.kind, existing.status).to.equal('leave');
+      expect(decision.kind === 'leave' && decision.retire, existing.status).to.deep.equal(existing.status === 'pending' ? undefined : { ...claimed.method, status: 'erased', token: null, updatedAt: t0 });
+    }
+    expect(decideOpen(voided, { kind: 'refuse', detail: 'unknown or foreign payment method' }, order, t0, 'pay-2')).to.deep.equal({ kind: 'leave', payment: voided });
   });
 
   it('charges only a pending payment, and waits when the order is not known yet', () => {
@@ -57,7 +74,7 @@ describe('deciding about a payment', () => {
     const recorded = decideUnavailable(undefined, failure, now, 'pay-2');
     expect(recorded.kind).to.equal('record');
     if (recorded.kind !== 'record') return;
-    expect(recorded.payment).to.include({ id: 'pay-2', status: 'failed', amount: null, token: null, failureReason: 'payment_unavailable' });
+    expect(recorded.payment).to.include({ id: 'pay-2', status: 'failed', amount: null, paymentMethodId: null, failureReason: 'payment_unavailable' });
     expect(recorded.event.data).to.deep.include({ paymentId: 'pay-2', reason: 'payment_unavailable', detail: 'card gateway unavailable' });
   });
 
@@ -76,10 +93,10 @@ describe('deciding about a payment', () => {
     for (const other of [voided, failed, refunded]) expect(decideCancel(other, cancel, now, 'pay-2').kind, other.status).to.equal('leave');
   });
 
-  it('a cancel before the order leaves a voided payment for the total and no token', () => {
+  it('a cancel before the order leaves a voided payment for the total and no payment method', () => {
     expect(decideCancel(undefined, cancel, now, 'pay-2')).to.deep.equal({
       kind: 'tombstone',
-      payment: { id: 'pay-2', orderId: 'order-1', status: 'voided', amount: total, token: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now },
+      payment: { id: 'pay-2', orderId: 'order-1', status: 'voided', amount: total, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now },
     });
   });
 

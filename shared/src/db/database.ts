@@ -33,23 +33,3 @@ export function splitDatabaseUrl(databaseUrl: string): { database: string; maint
   url.pathname = '/postgres';
   return { database, maintenanceUrl: url.toString() };
 }
-
-/** Creates the database if it does not exist. Safe when several processes race to do it. */
-export async function ensureDatabase(databaseUrl: string): Promise<'created' | 'exists'> {
-  const { database, maintenanceUrl } = splitDatabaseUrl(databaseUrl);
-  const client = new pg.Client({ connectionString: maintenanceUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (found.rowCount) return 'exists';
-    await client.query(`create database "${database.replaceAll('"', '""')}"`);
-    return 'created';
-  } catch (error) {
-    // 42P04 duplicate_database, 23505 unique_violation: another process created it first
-    const code = (error as { code?: string }).code;
-    if (code === '42P04' || code === '23505') return 'exists';
-    throw error;
-  } finally {
-    await client.end();
-  }
-}

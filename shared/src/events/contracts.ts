@@ -36,7 +36,8 @@ export interface OrderCreated {
   customerId: string;
   items: OrderLine[];
   total: Money;
-  payment: { method: 'card'; token: string };
+  /** the card the customer registered with payment-service; the token itself never travels */
+  payment: { method: 'card'; paymentMethodId: string };
   createdAt: string;
 }
 
@@ -125,6 +126,8 @@ export interface PaymentRefunded {
 /** Ids of orders, payments and customers: safe in URLs, logs and SQL, and never a NUL. */
 export const idPattern = '^[A-Za-z0-9][A-Za-z0-9._:@|+-]{0,127}$';
 export const idSchema = { type: 'string', pattern: idPattern } as const;
+/** A payment method registered with payment-service: `pm_<uuid>`. */
+export const paymentMethodIdPattern = '^pm_[0-9a-f-]{36}$';
 export const skuSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
 const sku = skuSchema;
 const id = idSchema;
@@ -168,8 +171,8 @@ const schemas = {
       total: moneySchema,
       payment: {
         type: 'object',
-        properties: { method: { type: 'string', const: 'card' }, token: { type: 'string', minLength: 1, maxLength: 256 } },
-        required: ['method', 'token'],
+        properties: { method: { type: 'string', const: 'card' }, paymentMethodId: { type: 'string', pattern: paymentMethodIdPattern } },
+        required: ['method', 'paymentMethodId'],
         additionalProperties: false,
       },
       createdAt: timestamp,

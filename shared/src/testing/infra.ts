@@ -3,11 +3,12 @@ import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { splitDatabaseUrl } from '../db/database.js';
+import { bootstrapDatabase, ident, serviceRoles, withRole, type DatabaseRoles } from '../db/roles.js';
 
 /**
  * Where tests find Postgres and NATS: `TEST_DATABASE_URL` (a database on a server where the
- * user may create databases) and `TEST_NATS_URL` when set; otherwise containers started once
- * per test process with testcontainers (Docker needed).
+ * user is a superuser: it creates databases and roles) and `TEST_NATS_URL` when set; otherwise
+ * containers started once per test process with testcontainers (Docker needed).
  */
 export interface TestInfra {
   databaseUrl: string;
@@ -56,15 +57,28 @@ export async function stopTestInfra(): Promise<void> {
 }
 
 export interface TestDatabase {
+  /** as the server's superuser (fixtures, locks) */
   url: string;
+  /** as the owner: what the migrator connects as */
+  ownerUrl: string;
+  /** as the app role: what api and worker connect as */
+  appUrl: string;
   name: string;
+  roles: DatabaseRoles;
+  /** removes the database (even with open connections) and both roles */
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database for one suite; `drop` removes it (even with open connections). */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+/**
+ * A fresh, empty database for one suite, owned by an owner role of its own, with an app role
+ * (role names are cluster-wide, so both derive from the unique database name), made the way
+ * the migrator's bootstrap makes them. `create: 'database'` makes only the database (as the
+ * superuser, the way it was before roles), `'none'` nothing; `drop` removes whatever exists.
+ */
+export async function createTestDatabase(label: string, options: { create?: 'all' | 'database' | 'none' } = {}): Promise<TestDatabase> {
   const { databaseUrl } = await testInfra();
-  const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 40)}_${randomBytes(4).toString('hex')}`;
+  const roles = serviceRoles(name);
   const { maintenanceUrl } = splitDatabaseUrl(databaseUrl);
   const admin = async (sql: string): Promise<void> => {
     const client = new pg.Client({ connectionString: maintenanceUrl });
@@ -75,10 +89,24 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       await client.end();
     }
   };
-  await admin(`create database "${name}"`);
+  // the superuser's password, if any, for both roles: the server may not trust local logins
+  const password = decodeURIComponent(new URL(databaseUrl).password) || undefined;
+  const create = options.create ?? 'all';
+  if (create === 'all') await bootstrapDatabase(maintenanceUrl, roles, { owner: password, app: password });
+  if (create === 'database') await admin(`create database ${ident(name)}`);
   const url = new URL(databaseUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => admin(`drop database if exists "${name}" with (force)`) };
+  return {
+    url: url.toString(),
+    ownerUrl: withRole(url.toString(), roles.owner, { password }),
+    appUrl: withRole(url.toString(), roles.app, { password }),
+    name,
+    roles,
+    async drop() {
+      await admin(`drop database if exists ${ident(name)} with (force)`);
+      await admin(`drop role if exists ${ident(roles.owner)}, ${ident(roles.app)}`);
+    },
+  };
 }
 
 /** A namespace no other test run uses, so streams and subjects never collide. */

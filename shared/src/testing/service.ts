@@ -27,9 +27,10 @@ export interface ServiceUnderTest<A extends Started, W extends Started> {
 }
 
 /**
- * Starts one service as it runs for real, in this process: a fresh database, its migrations
- * and stream declarations in a namespace of its own, the api on a free port, and the worker.
- * Everything goes through the same start functions and config parsing as the main files.
+ * Starts one service as it runs for real, in this process: a fresh database with its owner and
+ * app roles, its migrations and stream declarations in a namespace of its own, the api on a free
+ * port, and the worker. Everything goes through the same start functions and config parsing as
+ * the main files.
  */
 export async function startServiceUnderTest<A extends Started & { url: string }, W extends Started, CA, CW>(options: {
   descriptor: ServiceDescriptor;
@@ -47,12 +48,13 @@ export async function startServiceUnderTest<A extends Started & { url: string },
   const topology = new Topology(options.namespace ?? uniqueNamespace(label));
   const nc = await testNatsConnection();
   try {
-    await migrate(options.descriptor, { databaseUrl: database.url, nc, topology, streamSettings: defaultStreamSettings, log: testLog });
+    // as in production: migrations as the owner, api and worker as the app role (row access only)
+    await migrate(options.descriptor, { databaseUrl: database.ownerUrl, appRole: database.roles.app, nc, topology, streamSettings: defaultStreamSettings, log: testLog });
   } finally {
     await nc.close();
   }
   const env: Record<string, string> = {
-    DATABASE_URL: database.url,
+    DATABASE_URL: database.appUrl,
     NATS_URL: natsUrl,
     NATS_NAMESPACE: topology.namespace,
     PORT: '0',

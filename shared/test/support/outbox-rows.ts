@@ -24,7 +24,7 @@ export function orderCreated(orderId: string) {
     customerId: 'customer-1',
     items: [{ sku: 'SKU-1', quantity: 1, unitPrice: { amount: 1299, currency: 'EUR' } }],
     total: { amount: 1299, currency: 'EUR' },
-    payment: { method: 'card' as const, token: 'tok_ok' },
+    payment: { method: 'card' as const, paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' },
     createdAt: new Date().toISOString(),
   };
 }

@@ -6,7 +6,7 @@ import { call } from './stock-service.js';
 export function orderCreated(orderId: string, lines: [string, number][]): OrderCreated {
   const items: OrderLine[] = lines.map(([sku, quantity]) => ({ sku, quantity, unitPrice: { amount: 100, currency: 'EUR' } }));
   const amount = items.reduce((sum, i) => sum + i.quantity * 100, 0);
-  return { orderId, customerId: 'c1', items, total: { amount, currency: 'EUR' }, payment: { method: 'card', token: 'tok_ok' }, createdAt: new Date().toISOString() };
+  return { orderId, customerId: 'c1', items, total: { amount, currency: 'EUR' }, payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' }, createdAt: new Date().toISOString() };
 }
 
 export function orderCancelled(created: OrderCreated, previousStatus: OrderCancelled['previousStatus']): OrderCancelled {

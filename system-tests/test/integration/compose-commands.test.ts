@@ -66,6 +66,11 @@ describe('every compose app container, run as a local process with the compose e
     sink = await startMailSink({ port: 0, onMail: () => {} });
     const ports = new Map<string, number>();
     for (const [name] of app) ports.set(name, await freePort());
+    const database = async (name: string): Promise<TestDatabase> => {
+      if (!databases.has(name)) databases.set(name, await createTestDatabase(name));
+      return databases.get(name)!;
+    };
+    const interpolate = (value: string) => value.replace(/\$\{(\w+):-([^}]*)\}/g, (_match, variable: string, fallback: string) => process.env[variable] || fallback);
     const local = async (key: string, value: string): Promise<string> => {
       if (key === 'NATS_URL') return natsUrl;
       if (key === 'PORT') return '';
@@ -73,13 +78,19 @@ describe('every compose app container, run as a local process with the compose e
       if (key === 'METRICS_PORT') return String(await freePort());
       if (key === 'SMTP_URL') return `smtp://127.0.0.1:${sink.port}`;
       if (key === 'CUSTOMER_DIRECTORY_URL') return `http://127.0.0.1:${ports.get('customer-directory')}`;
+      // a test database with roles made as the database container's init script makes them:
+      // the compose URL's user, <db>_owner or <db>_app, picks which of its roles logs in
       if (key === 'DATABASE_URL') {
-        const dbName = new URL(value).pathname.slice(1);
-        if (!databases.has(dbName)) databases.set(dbName, await createTestDatabase(dbName));
-        return databases.get(dbName)!.url;
+        const url = new URL(interpolate(value));
+        const name = url.pathname.slice(1);
+        const test = await database(name);
+        const as = { [`${name}_owner`]: test.ownerUrl, [`${name}_app`]: test.appUrl }[url.username];
+        if (!as) throw new Error(`${value}: the user is neither ${name}_owner nor ${name}_app`);
+        return as;
       }
+      if (key === 'DATABASE_APP_ROLE') return (await database(value.replace(/_app$/, ''))).roles.app;
       // compose interpolation, `${VAR:-default}`, as docker compose would do it
-      return value.replace(/\$\{(\w+):-([^}]*)\}/g, (_match, variable: string, fallback: string) => process.env[variable] || fallback);
+      return interpolate(value);
     };
     // dependency order: the directory, then per service its migrator, api and worker
     const ordered = [...app].sort(([a], [b]) => rank(a) - rank(b));

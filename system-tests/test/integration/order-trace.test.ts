@@ -26,7 +26,9 @@ describe('one order, one trace: HTTP, outbox, NATS and the consumers of three se
   it('continues the caller\'s traceparent through every hop until the order is confirmed, each span the child of the one before', async () => {
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
-    const placed = await call(system.urls.order, 'POST', '/orders', { customerId: 'tracer', items: [{ sku: 'KETTLE', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }, { traceparent: `00-${traceId}-${callerSpanId}-01` });
+    const card = await call(system.urls.payment, 'POST', '/payment-methods', { customerId: 'tracer', type: 'card', token: 'tok_ok' });
+    expect(card.status).to.equal(201);
+    const placed = await call(system.urls.order, 'POST', '/orders', { customerId: 'tracer', items: [{ sku: 'KETTLE', quantity: 1 }], payment: { method: 'card', paymentMethodId: card.body.id } }, { traceparent: `00-${traceId}-${callerSpanId}-01` });
     expect(placed.status).to.equal(202);
     const orderId: string = placed.body.id;
     expect((await settle(system, [orderId])).get(orderId)?.status).to.equal('confirmed');

@@ -14,7 +14,9 @@ export interface OrderLineRecord {
  * 3. money: captured − refunded is the total of a confirmed order and 0 for a cancelled one;
  *    no order is captured twice;
  * 4. one customer notification per terminal transition, never two: a mail for each
- *    orders.confirmed, orders.cancelled and payments.refunded, as the SMTP server received them.
+ *    orders.confirmed, orders.cancelled and payments.refunded, as the SMTP server received them;
+ * 5. card tokens: once payments settle, no payment method of these orders holds one, and no
+ *    message of any stream (the DLQ included) ever carried one.
  */
 export async function expectInvariants(system: System, initial: Record<string, number>, orders: OrderLineRecord[]): Promise<void> {
   const ids = orders.map((o) => o.id);
@@ -51,6 +53,20 @@ export async function expectInvariants(system: System, initial: Record<string, n
   expect(twice, 'orders captured more than once').to.deep.equal([]);
 
   await expectOneMailPerTransition(system, ids, finals, events);
+  await expectNoCardTokens(system, ids);
+}
+
+async function expectNoCardTokens(system: System, ids: string[]): Promise<void> {
+  const { db, nc } = system.services.payment.api.resources;
+  await eventually(async () => {
+    const held = await db('payment_methods').whereIn('order_id', ids).whereNotNull('token').select('order_id', 'status');
+    expect(held, 'payment methods still holding a card token').to.deep.equal([]);
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+  const topology = system.services.payment.topology;
+  for (const stream of ['ORDERS', 'STOCK', 'PAYMENTS', 'DLQ'] as const) {
+    const carrying = (await readStream(nc, topology.stream(stream))).filter((m) => /tok_/.test(JSON.stringify(m)));
+    expect(carrying.map((m) => `${stream} #${m.seq}`), `messages carrying a card token in ${stream}`).to.deep.equal([]);
+  }
 }
 
 async function expectOneMailPerTransition(system: System, ids: string[], finals: Map<string, { status: string }>, paymentEvents: { headers: Record<string, string> }[]): Promise<void> {

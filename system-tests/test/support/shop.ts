@@ -25,8 +25,11 @@ export interface Placed {
   token: string;
 }
 
+/** As a client does: the card goes to payment-service, the order names the payment method it answered. */
 export async function placeOrder(system: System, token: string, items: { sku: string; quantity: number }[]): Promise<Placed> {
-  const r = await shopper(system.urls.order, 'POST', '/orders', { items, payment: { method: 'card', token } });
+  const card = await shopper(system.urls.payment, 'POST', '/payment-methods', { type: 'card', token });
+  expect(card.status, JSON.stringify(card.body)).to.equal(201);
+  const r = await shopper(system.urls.order, 'POST', '/orders', { items, payment: { method: 'card', paymentMethodId: card.body.id } });
   expect(r.status, JSON.stringify(r.body)).to.equal(202);
   return { id: r.body.id, total: r.body.total.amount, token };
 }

@@ -1,4 +1,4 @@
-import { AppError, moneySchema, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
+import { AppError, moneySchema, paymentMethodIdPattern, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
 import type { UseCaseDeps } from '../../domain/deps.js';
 import { cancelOrder } from '../../domain/cancel-order.js';
 import { findOrders, getOrder, type OrderQuery } from '../../domain/find-orders.js';
@@ -29,8 +29,8 @@ const placeOrderBody = {
     },
     payment: {
       type: 'object',
-      properties: { method: { const: 'card' }, token: { type: 'string', minLength: 1, maxLength: 256 } },
-      required: ['method', 'token'],
+      properties: { method: { const: 'card' }, paymentMethodId: { type: 'string', pattern: paymentMethodIdPattern, description: 'from POST /payment-methods on payment-service' } },
+      required: ['method', 'paymentMethodId'],
       additionalProperties: false,
     },
   },

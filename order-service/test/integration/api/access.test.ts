@@ -3,7 +3,7 @@ import { bearer, call, expectAnswer, principals } from '@order-platform/shared/t
 import { seedCatalog } from '../../support/catalog.js';
 import { startOrderService, type OrderService } from '../../support/order-service.js';
 
-const body = { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } };
+const body = { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } };
 
 describe('order-service: who may call which route', () => {
   let orders: OrderService;

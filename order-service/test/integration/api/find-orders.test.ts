@@ -10,7 +10,7 @@ describe('reading orders', () => {
     orders = await startOrderService({ worker: false });
     await seedCatalog(orders, [{ sku: 'KETTLE-1', price: { amount: 2599, currency: 'EUR' } }]);
     for (const customerId of ['alice', 'bob', 'alice', 'alice', 'bob']) {
-      const response = await call(orders.api.url, 'POST', '/orders', { customerId, items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } });
+      const response = await call(orders.api.url, 'POST', '/orders', { customerId, items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } });
       expect(response.status).to.equal(202);
       placed.push({ id: response.body.id, customerId });
     }

@@ -73,7 +73,7 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
     });
     expect(more).to.deep.equal([]);
     expect(event!.headers).to.include({ 'ce-type': 'orders.created', 'ce-source': '/order-service', 'ce-subject': order.id });
-    expect(event!.data).to.deep.include({ orderId: order.id, customerId: 'customer-1', total: order.total, items: order.items, payment: { method: 'card', token: 'tok_ok' } });
+    expect(event!.data).to.deep.include({ orderId: order.id, customerId: 'customer-1', total: order.total, items: order.items, payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } });
   });
 
   it('ignores any price the client sends: an unknown field is refused outright', async () => {
@@ -100,7 +100,7 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
 
   it('rejects bad bodies with 400, 413 or 415 problem+json, never 5xx', async () => {
     const cases: [string, unknown, number, Record<string, string>?][] = [
-      ['missing customerId', { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } }, 400],
+      ['missing customerId', { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } }, 400],
       ['missing items', orderBody({ items: undefined }), 400],
       ['empty items', orderBody({ items: [] }), 400],
       ['zero quantity', orderBody({ items: [{ sku: 'KETTLE-1', quantity: 0 }] }), 400],
@@ -108,7 +108,10 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
       ['fractional quantity', orderBody({ items: [{ sku: 'KETTLE-1', quantity: 1.5 }] }), 400],
       ['quantity as string', orderBody({ items: [{ sku: 'KETTLE-1', quantity: '2' }] }), 400],
       ['customerId as number', orderBody({ customerId: 42 }), 400],
-      ['unknown payment method', orderBody({ payment: { method: 'cash', token: 'x' } }), 400],
+      ['unknown payment method', orderBody({ payment: { method: 'cash', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } }), 400],
+      ['a card token instead of a payment method', orderBody({ payment: { method: 'card', token: 'tok_ok' } }), 400],
+      ['a card token next to the payment method', orderBody({ payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5', token: 'tok_ok' } }), 400],
+      ['a malformed payment method id', orderBody({ payment: { method: 'card', paymentMethodId: 'tok_ok' } }), 400],
       ['unknown top-level field', orderBody({ coupon: 'FREE' }), 400],
       ['array body', [orderBody()], 400],
       ['malformed JSON', '{"customerId": "c1", "items": [', 400],
@@ -159,7 +162,7 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
 
   it("scopes an Idempotency-Key to its caller: another customer's same key and body place their own order, never return the first", async () => {
     const key = `key-shared-${Date.now()}`;
-    const body = { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', token: 'tok_ok' } };
+    const body = { items: [{ sku: 'KETTLE-1', quantity: 1 }], payment: { method: 'card', paymentMethodId: 'pm_0d6f7c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5' } };
     const ada = await callAnyone(orders.api.url, 'POST', '/orders', body, { ...(await asCustomer('cust-ada')), 'Idempotency-Key': key });
     const grace = await callAnyone(orders.api.url, 'POST', '/orders', body, { ...(await asCustomer('cust-grace')), 'Idempotency-Key': key });
     expect([ada.status, grace.status]).to.deep.equal([202, 202]);

@@ -21,4 +21,15 @@ describe('payment-service: who may call which route', () => {
     await expectAnswer(payments.api.url, 'GET', path, as.ada, 403);
     await expectAnswer(payments.api.url, 'GET', path, as.admin, 200);
   });
+
+  it('POST /payment-methods is for a customer registering their own card, or staff naming the customer', async () => {
+    const card = { type: 'card', token: 'tok_ok' };
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.none, 401, card);
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.noRole, 403, card);
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.ada, 403, { ...card, customerId: 'cust-grace' });
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.ada, 201, card);
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.ada, 201, { ...card, customerId: 'cust-ada' });
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.admin, 400, card);
+    await expectAnswer(payments.api.url, 'POST', '/payment-methods', as.admin, 201, { ...card, customerId: 'cust-grace' });
+  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { newOrderId, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { call, paymentEventsOf, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
 describe('payment-service payments API', () => {
@@ -15,7 +15,7 @@ describe('payment-service payments API', () => {
 
   it("lists an order's payment with its amount, status and attempts", async () => {
     const orderId = newOrderId();
-    await publish(payments, 'orders.created', orderCreated(orderId, 'tok_ok', 5198));
+    await publish(payments, 'orders.created', await orderWithCard(payments, orderId, 'tok_ok', 5198));
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
     const response = await call(payments.api.url, 'GET', `/payments?orderId=${orderId}`);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { eventually, readStream, sleep } from '@order-platform/shared/testing';
-import { newOrderId, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { newOrderId, orderCreated, orderWithCard, publish, stockReserved } from '../../support/orders.js';
+import { paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 import { consumers } from '../../../src/worker/subscriptions.js';
 
@@ -24,7 +25,7 @@ describe('payment-service worker: retrying a charge', () => {
 
   it('when the gateway fails transiently twice (tok_flaky), the payment is captured on the third attempt', async () => {
     const orderId = newOrderId();
-    await publish(payments, 'orders.created', orderCreated(orderId, 'tok_flaky'));
+    await publish(payments, 'orders.created', await orderWithCard(payments, orderId, 'tok_flaky'));
     const payment = await paymentWithStatus(payments, orderId, 'pending');
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     await paymentEventsOf(payments, orderId, ['payments.captured']);
@@ -35,7 +36,8 @@ describe('payment-service worker: retrying a charge', () => {
 
   it('when the gateway stays unavailable, the message is dead-lettered and the payment fails as payment_unavailable', async () => {
     const orderId = newOrderId();
-    await publish(payments, 'orders.created', orderCreated(orderId, 'tok_unavailable'));
+    const order = await orderWithCard(payments, orderId, 'tok_unavailable');
+    await publish(payments, 'orders.created', order);
     const payment = await paymentWithStatus(payments, orderId, 'pending');
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     const [failed] = await paymentEventsOf(payments, orderId, ['payments.failed'], 20_000);
@@ -50,6 +52,9 @@ describe('payment-service worker: retrying a charge', () => {
     expect(dead!.headers['dlq-error']).to.match(/^card gateway unavailable/);
     // the charge was voided at the gateway: nothing can be taken under its key any more
     expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: maxAttempts, outcome: 'voided' });
+    expect(await paymentMethodRow(payments, order.payment.paymentMethodId)).to.include({ status: 'erased', token: null });
+    // the dead letter is a copy of stock.reserved, which never held a card
+    expect(JSON.stringify(dead)).not.to.include('tok_');
   });
 
   it('when orders.created never comes, the payment is recorded as failed and a late order charges nothing', async () => {

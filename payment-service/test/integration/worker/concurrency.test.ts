@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { eventually } from '@order-platform/shared/testing';
-import { newOrderId, orderCancelled, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { newOrderId, orderCancelled, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { gatewayOperation, paymentEvents, paymentRow, paymentWithStatus, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
 describe('payment-service worker under concurrency', () => {
@@ -17,7 +17,7 @@ describe('payment-service worker under concurrency', () => {
   });
 
   async function pendingOrders(count: number) {
-    const orders = Array.from({ length: count }, () => orderCreated(newOrderId()));
+    const orders = await Promise.all(Array.from({ length: count }, () => orderWithCard(payments, newOrderId())));
     await Promise.all(orders.map((o) => publish(payments, 'orders.created', o)));
     for (const o of orders) await paymentWithStatus(payments, o.orderId, 'pending');
     return orders;

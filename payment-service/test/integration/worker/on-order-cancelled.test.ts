@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { sleep } from '@order-platform/shared/testing';
 import { SimulatedGateway } from '../../../src/data/simulated-gateway.js';
-import { newOrderId, orderCancelled, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { newOrderId, orderCancelled, orderCreated, orderWithCard, publish, stockReserved } from '../../support/orders.js';
+import { insertCard, paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
 describe('payment-service worker: orders.cancelled', () => {
@@ -20,18 +21,18 @@ describe('payment-service worker: orders.cancelled', () => {
   }
 
   async function capturedOrder() {
-    const created = orderCreated(newOrderId(), 'tok_ok', 5198);
+    const created = await orderWithCard(payments, newOrderId(), 'tok_ok', 5198);
     await publish(payments, 'orders.created', created);
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
     await paymentEventsOf(payments, created.orderId, ['payments.captured']);
     return created;
   }
 
-  it('when the cancel comes before the order, the payment is voided and a late order and reservation charge nothing', async () => {
-    const created = orderCreated(newOrderId());
+  it('when the cancel comes before the order, the payment is voided, a late order and reservation charge nothing, and the card is erased', async () => {
+    const created = await orderWithCard(payments, newOrderId());
     await publish(payments, 'orders.cancelled', orderCancelled(created));
     const voided = await paymentWithStatus(payments, created.orderId, 'voided');
-    expect(voided).to.include({ amount: 5198, currency: 'EUR', token: null });
+    expect(voided).to.include({ amount: 5198, currency: 'EUR', payment_method_id: null });
     await publish(payments, 'orders.created', created);
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
     await settled(payments, 'orders.created');
@@ -40,10 +41,11 @@ describe('payment-service worker: orders.cancelled', () => {
     expect(await paymentRow(payments, created.orderId)).to.deep.equal(voided);
     expect(await eventTypes(created.orderId)).to.deep.equal([]);
     expect(await gatewayOperation(payments, voided.id)).to.equal(undefined);
+    expect(await paymentMethodRow(payments, created.payment.paymentMethodId)).to.include({ status: 'erased', token: null, order_id: created.orderId });
   });
 
-  it('when a pending payment is cancelled, it is voided and a later reservation charges nothing', async () => {
-    const created = orderCreated(newOrderId());
+  it('when a pending payment is cancelled, it is voided, its card token erased, and a later reservation charges nothing', async () => {
+    const created = await orderWithCard(payments, newOrderId());
     await publish(payments, 'orders.created', created);
     const pending = await paymentWithStatus(payments, created.orderId, 'pending');
     await publish(payments, 'orders.cancelled', orderCancelled(created));
@@ -54,6 +56,7 @@ describe('payment-service worker: orders.cancelled', () => {
     expect(await paymentRow(payments, created.orderId)).to.include({ status: 'voided', attempts: 0 });
     expect(await eventTypes(created.orderId)).to.deep.equal([]);
     expect(await gatewayOperation(payments, pending.id)).to.include({ outcome: 'voided', attempts: 0 });
+    expect(await paymentMethodRow(payments, created.payment.paymentMethodId)).to.include({ status: 'erased', token: null });
   });
 
   it('when a captured order is cancelled, the payment is refunded once and payments.refunded announced', async () => {
@@ -83,7 +86,7 @@ describe('payment-service worker: orders.cancelled', () => {
   });
 
   it('when a failed payment is cancelled, nothing is refunded', async () => {
-    const created = orderCreated(newOrderId(), 'tok_declined');
+    const created = await orderWithCard(payments, newOrderId(), 'tok_declined');
     await publish(payments, 'orders.created', created);
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
     await paymentEventsOf(payments, created.orderId, ['payments.failed']);
@@ -97,10 +100,13 @@ describe('payment-service worker: orders.cancelled', () => {
   it('when the gateway took a charge whose commit was lost to a crash, a cancel records the capture and refunds it', async () => {
     await payments.stopWorker();
     try {
-      const created = orderCreated(newOrderId(), 'tok_ok', 5198);
+      const paymentMethodId = await insertCard(payments, { customerId: 'customer-1' });
+      const created = orderCreated(newOrderId(), paymentMethodId, 5198);
       const paymentId = crypto.randomUUID();
       const now = new Date();
-      await payments.api.resources.db('payments').insert({ id: paymentId, order_id: created.orderId, amount: 5198, currency: 'EUR', token: 'tok_ok', status: 'pending', attempts: 1, created_at: now, updated_at: now });
+      const db = payments.api.resources.db;
+      await db('payment_methods').where({ id: paymentMethodId }).update({ status: 'used', order_id: created.orderId });
+      await db('payments').insert({ id: paymentId, order_id: created.orderId, amount: 5198, currency: 'EUR', payment_method_id: paymentMethodId, status: 'pending', attempts: 1, created_at: now, updated_at: now });
       // what a worker did before dying: the charge went through, its transaction never committed
       await new SimulatedGateway(payments.api.resources.db).charge({ idempotencyKey: paymentId, token: 'tok_ok', amount: created.total });
       await publish(payments, 'orders.cancelled', orderCancelled(created, 'stock_reserved'));
@@ -108,6 +114,7 @@ describe('payment-service worker: orders.cancelled', () => {
       await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
       expect(await paymentRow(payments, created.orderId)).to.include({ status: 'refunded' });
       expect(await gatewayOperation(payments, `refund:${paymentId}`)).to.include({ outcome: 'refunded' });
+      expect(await paymentMethodRow(payments, paymentMethodId)).to.include({ status: 'erased', token: null });
     } finally {
       if (!payments.worker) await payments.startWorker();
     }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { eventually, sleep } from '@order-platform/shared/testing';
-import { newOrderId, orderCreated, publish, stockReserved } from '../../support/orders.js';
+import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
+import { paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
 describe('payment-service worker: stock.reserved', () => {
@@ -16,26 +17,30 @@ describe('payment-service worker: stock.reserved', () => {
 
   async function pendingPayment(token: string) {
     const orderId = newOrderId();
-    await publish(payments, 'orders.created', orderCreated(orderId, token, 5198));
-    return { orderId, payment: await paymentWithStatus(payments, orderId, 'pending') };
+    const order = await orderWithCard(payments, orderId, token, 5198);
+    await publish(payments, 'orders.created', order);
+    return { orderId, paymentMethodId: order.payment.paymentMethodId, payment: await paymentWithStatus(payments, orderId, 'pending') };
   }
 
-  it('when stock is reserved for a tok_ok card, the payment is captured once and payments.captured announced', async () => {
-    const { orderId, payment } = await pendingPayment('tok_ok');
+  it('when stock is reserved for a tok_ok card, the payment is captured once, payments.captured announced and the card token erased', async () => {
+    const { orderId, payment, paymentMethodId } = await pendingPayment('tok_ok');
+    expect(await paymentMethodRow(payments, paymentMethodId)).to.include({ status: 'used', token: 'tok_ok', order_id: orderId });
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
     expect(captured!.data).to.deep.include({ orderId, paymentId: payment.id, amount: { amount: 5198, currency: 'EUR' } });
     expect(captured!.data['capturedAt']).to.be.a('string');
     expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1, failure_reason: null });
     expect(await gatewayOperation(payments, payment.id)).to.include({ kind: 'charge', amount: 5198, attempts: 1, outcome: 'captured' });
+    expect(await paymentMethodRow(payments, paymentMethodId)).to.include({ status: 'erased', token: null, order_id: orderId });
   });
 
-  it('when the card is declined, the payment fails and payments.failed says payment_declined', async () => {
-    const { orderId, payment } = await pendingPayment('tok_declined');
+  it('when the card is declined, the payment fails, payments.failed says payment_declined and the card token is erased', async () => {
+    const { orderId, payment, paymentMethodId } = await pendingPayment('tok_declined');
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     const [failed] = await paymentEventsOf(payments, orderId, ['payments.failed']);
     expect(failed!.data).to.deep.include({ orderId, paymentId: payment.id, reason: 'payment_declined', detail: 'card declined by the issuer' });
     expect(await paymentRow(payments, orderId)).to.include({ status: 'failed', failure_reason: 'payment_declined', attempts: 1 });
+    expect(await paymentMethodRow(payments, paymentMethodId)).to.include({ status: 'erased', token: null });
   });
 
   it('when an unknown token is charged, the payment fails as declined', async () => {
@@ -75,7 +80,7 @@ describe('payment-service worker: stock.reserved', () => {
     await sleep(300); // the first attempts find no payment and are retried
     expect(await paymentRow(payments, orderId)).to.equal(undefined);
     expect(await paymentEvents(payments, orderId)).to.deep.equal([]);
-    await publish(payments, 'orders.created', orderCreated(orderId, 'tok_ok', 1234));
+    await publish(payments, 'orders.created', await orderWithCard(payments, orderId, 'tok_ok', 1234));
     const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
     expect(captured!.data['amount']).to.deep.equal({ amount: 1234, currency: 'EUR' });
     expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });

@@ -48,6 +48,8 @@ export function operationsOf(service: string, base: string, doc: { paths: Record
   );
 }
 
+// an empty path segment would name another route (`/orders/` is the list, not an order)
+const hostileSegments = hostileStrings.filter((s) => s !== '');
 const authKinds: readonly AuthKind[] = ['none', 'noRole', 'expired', 'forged', 'garbage', 'ada', 'ada', 'grace', 'admin', 'admin'];
 const contentTypes = ['application/json', 'application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', ''];
 
@@ -58,10 +60,10 @@ export function nextRequest(random: Random, operations: Operation[], fixtures: F
   const path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     target = random.pick(['own', 'own', 'foreign', 'missing', 'hostile'] as const);
     const value = name === 'sku'
-      ? { own: fixtures.sku, foreign: fixtures.sku, missing: 'NO-SUCH-SKU', hostile: random.pick(hostileStrings) }[target]
+      ? { own: fixtures.sku, foreign: fixtures.sku, missing: 'NO-SUCH-SKU', hostile: random.pick(hostileSegments) }[target]
       : name === 'name'
-        ? { own: 'order-confirmed', foreign: 'payment-refunded', missing: 'order-shipped', hostile: random.pick(hostileStrings) }[target]
-        : { own: fixtures.orderOf.ada, foreign: fixtures.orderOf.grace, missing: crypto.randomUUID(), hostile: random.pick(hostileStrings) }[target];
+        ? { own: 'order-confirmed', foreign: 'payment-refunded', missing: 'order-shipped', hostile: random.pick(hostileSegments) }[target]
+        : { own: fixtures.orderOf.ada, foreign: fixtures.orderOf.grace, missing: crypto.randomUUID(), hostile: random.pick(hostileSegments) }[target];
     return encode(value);
   });
   const query = operation.query

@@ -36,6 +36,7 @@ export function brokenRule(request: FuzzRequest, response: FuzzResponse): string
   if (orderRoutes.test(operation.path) && owner !== customer) return `2xx for ${customer} on the ${request.target} order ${owner ? `of ${owner}` : ''}`;
   const body = response.body as { customerId?: unknown; items?: { customerId?: unknown }[] } | undefined;
   if (operation.method === 'POST' && operation.path === '/orders' && body?.customerId !== customer) return `order placed for ${String(body?.customerId)} by ${customer}`;
+  if (operation.method === 'POST' && operation.path === '/payment-methods' && body?.customerId !== customer) return `card registered for ${String(body?.customerId)} by ${customer}`;
   if (operation.method === 'GET' && operation.path === '/orders' && (body?.items ?? []).some((o) => o.customerId !== customer)) return `${customer} listed another customer's orders`;
   if (orderRoutes.test(operation.path) && body && 'customerId' in body && body.customerId !== customer) return `${customer} saw another customer's order`;
   return undefined;

@@ -1,0 +1,83 @@
+import type { Knex } from '@order-platform/shared';
+import type { PaymentMethod, PaymentMethodStatus } from '../domain/payment-method.js';
+
+interface PaymentMethodRow {
+  id: string;
+  customer_id: string;
+  token: string | null;
+  status: PaymentMethodStatus;
+  order_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+  updated_at: Date;
+}
+
+function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    status: row.status,
+    token: row.token,
+    orderId: row.order_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    updatedAt: row.updated_at,
+  } as PaymentMethod; // the table's checks keep each status's fields as the union says
+}
+
+/**
+ * Postgres describes a constraint violation with the whole failing row ("Failing row contains
+ * (…)"), the token included, and error serializers log it: that part is withheld.
+ */
+async function withheld<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const detail = (error as { detail?: unknown }).detail;
+    if (typeof detail === 'string' && detail.startsWith('Failing row contains')) (error as { detail: string }).detail = 'Failing row withheld: it may hold a card token';
+    throw error;
+  }
+}
+
+export async function insertPaymentMethod(db: Knex, method: PaymentMethod): Promise<void> {
+  await withheld(db('payment_methods').insert({
+    id: method.id,
+    customer_id: method.customerId,
+    token: method.token,
+    status: method.status,
+    order_id: method.orderId,
+    created_at: method.createdAt,
+    expires_at: method.expiresAt,
+    updated_at: method.updatedAt,
+  }));
+}
+
+export async function findPaymentMethod(trx: Knex.Transaction, id: string, options: { forUpdate?: boolean } = {}): Promise<PaymentMethod | undefined> {
+  const query = trx<PaymentMethodRow>('payment_methods').where({ id }).first();
+  const row = await (options.forUpdate ? query.forUpdate() : query);
+  return row ? toPaymentMethod(row) : undefined;
+}
+
+/** Writes a claim or an erasure. */
+export async function updatePaymentMethod(trx: Knex.Transaction, method: PaymentMethod): Promise<void> {
+  await withheld(trx('payment_methods').where({ id: method.id }).update({ status: method.status, token: method.token, order_id: method.orderId, updated_at: method.updatedAt }));
+}
+
+/** The card token to charge, while the method still holds one. */
+export async function findCardToken(trx: Knex.Transaction, id: string): Promise<string | undefined> {
+  const row = await trx<PaymentMethodRow>('payment_methods').where({ id }).first('token');
+  return row?.token ?? undefined;
+}
+
+/** An order's payment settled: the card its method holds is not needed any more. */
+export async function eraseCardOfOrder(trx: Knex.Transaction, orderId: string, now: Date): Promise<void> {
+  await trx('payment_methods').where({ order_id: orderId, status: 'used' }).update({ status: 'erased', token: null, updated_at: now });
+}
+
+/**
+ * Unused methods past their expiry lose their token. A method being claimed right now is
+ * locked by its claim; this update waits, re-reads it as used, and leaves it.
+ */
+export async function expireUnusedPaymentMethods(db: Knex, now: Date): Promise<number> {
+  return db('payment_methods').where({ status: 'active' }).andWhere('expires_at', '<=', now).update({ status: 'expired', token: null, updated_at: now });
+}
