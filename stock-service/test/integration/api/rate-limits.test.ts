@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import pino from 'pino';
+import { createDb } from '@order-platform/shared';
 import { bearer, call, scrapeMetrics, testLog } from '@order-platform/shared/testing';
 import { startApi, type RunningApi } from '../../../src/api/app.js';
 import { loadApiConfig } from '../../../src/config.js';
@@ -130,7 +131,8 @@ describe('stock-service: rate limits per principal and per address, shared by ev
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) }));
     const api = await startApi(loadApiConfig(stock.env), log);
-    const db = stock.api.resources.db;
+    // the api's app role may not alter tables; the test's superuser connection may
+    const db = createDb(stock.database.url, { poolMax: 1 });
     await db.raw('alter table rate_limits rename to rate_limits_away');
     try {
       const fallback = await bearer('rl-fallback', ['customer']);
@@ -140,6 +142,7 @@ describe('stock-service: rate limits per principal and per address, shared by ev
       expect(lines.map((l) => JSON.parse(l).msg)).to.include('rate-limit store (Postgres) failed: limiting in this process only until it answers again');
     } finally {
       await db.raw('alter table rate_limits_away rename to rate_limits');
+      await db.destroy();
       await api.stop();
     }
   });
