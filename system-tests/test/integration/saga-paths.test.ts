@@ -85,7 +85,10 @@ describe('the order saga, path by path (all services, real Postgres and NATS)', 
       const settled = { pending: ['released', 'cancelled'], stock_reserved: ['released'], confirmed: ['restocked'] }[when];
       await eventually(async () => expect((await reservation(system, o.id))?.status).to.be.oneOf(settled), { timeoutMs: 60_000 });
       await eventually(async () => expect(await product(system, 'KETTLE')).to.deep.equal(before), { timeoutMs: 60_000 });
-      await eventually(async () => expect((await payments(system, o.id))[0]?.status).to.equal(when === 'confirmed' ? 'refunded' : 'voided'), { timeoutMs: 60_000 });
+      // pending: voided, unless payment-service saw stock.reserved (sent once stock's worker is back)
+      // before it could act on the cancel (a retried cancel, under load): then captured and refunded
+      const restored = { pending: ['voided', 'refunded'], stock_reserved: ['voided'], confirmed: ['refunded'] }[when];
+      await eventually(async () => expect((await payments(system, o.id))[0]?.status).to.be.oneOf(restored), { timeoutMs: 60_000 });
     });
   }
 
