@@ -37,8 +37,9 @@ interface Thread {
 /**
  * Renders in a few reusable worker threads, so a slow render never blocks the event loop, and
  * ends any render that runs past the time limit by terminating its thread (a synchronous
- * render cannot be interrupted otherwise); a new thread takes its place. A render over a limit
- * fails with a permanent AppError: the same text and values would fail the same way again.
+ * render cannot be interrupted otherwise); a new thread takes its place. A render over the
+ * output or memory limit fails with a permanent AppError (the same text and values would fail
+ * the same way again); one over the time limit with a transient one (see timeOut).
  */
 export class RenderPool {
   private readonly threads = new Set<Thread>();
@@ -119,7 +120,11 @@ export class RenderPool {
     void thread.worker.terminate();
     if (!this.closed) this.replace();
     this.log.warn({ threadId: thread.id, timeoutMs: this.limits.timeoutMs }, 'render over the time limit: its thread is terminated and replaced');
-    job.reject(new AppError('permanent', `rendering took longer than ${this.limits.timeoutMs} ms (the limit)`));
+    // Transient: a text that passed the template rules renders in microseconds, so a render this
+    // slow is a starved machine far more often than a hostile text (seen in the compose smoke run
+    // with 20 containers on 2 cores). Each attempt is still cut at the limit, and a text that is
+    // slow every time runs out of retries and is dead-lettered: delivery never stalls.
+    job.reject(new AppError('transient', `rendering took longer than ${this.limits.timeoutMs} ms (the limit)`));
   }
 
   /** false when it was gone already (timed out or closed) */

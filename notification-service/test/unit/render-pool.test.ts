@@ -49,10 +49,10 @@ describe('rendering with limits', function () {
     expect(await pool.render(confirmed, view)).to.have.property('subject', 'Your order o-1 is confirmed');
   });
 
-  it('the time limit ends a render: permanent failure, the thread is terminated, a new one renders the next', async () => {
+  it('the time limit ends a render: a transient failure (retried, then dead-lettered), the thread is terminated, a new one renders the next', async () => {
     const pool = await start({ timeoutMs: 10, maxLength: Number.MAX_SAFE_INTEGER, threads: 1 });
     const { ms, error } = await timed(pool.render(hostile, { items: twoLines }));
-    expect(error).to.be.instanceOf(AppError).with.property('kind', 'permanent');
+    expect(error).to.be.instanceOf(AppError).with.property('kind', 'transient');
     expect((error as Error).message).to.equal('rendering took longer than 10 ms (the limit)');
     expect(ms).to.be.below(1000);
     const next = await timed(pool.render({ subject: '{{orderId}}', body: 'ok' }, view));
