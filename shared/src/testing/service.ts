@@ -65,6 +65,10 @@ export async function startServiceUnderTest<A extends Started & { url: string },
     RELAY_POLL_INTERVAL_MS: '200',
     JWT_SECRET: testJwtSecret,
     // limits on, counted in Postgres, but out of reach of any suite that is not about them
+    // small pools: a system test runs four services, api and worker each, on one Postgres whose
+    // max_connections (100 by default) other suites on the machine may share
+    DB_POOL_MAX: '4',
+    DB_AUTOCOMMIT_POOL_MAX: '2',
     RATE_LIMIT_READS_PER_MINUTE: '1000000',
     RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
     RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
