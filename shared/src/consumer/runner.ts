@@ -183,7 +183,7 @@ export class ConsumerRunner {
     const outcome = await withLogContext({ correlationId: event.subject }, async (): Promise<Outcome> => {
       if (delivery > maxAttempts) return this.exhausted(subscription, message, event, new Error(`delivered ${delivery} times`), log);
       try {
-        const applied = await this.handleOnce(subscription, event, event.id, log);
+        const applied = await this.handleOnce(subscription, event, event.id, delivery, log);
         message.ack();
         return applied ? 'handled' : 'duplicate';
       } catch (error) {
@@ -201,19 +201,19 @@ export class ConsumerRunner {
   }
 
   /** Runs `fn` at most once per (consumer, key): the processed row is inserted first, in the same transaction. */
-  private async once(durable: string, key: string, log: Logger, fn: (context: HandlerContext) => Promise<void>): Promise<boolean> {
+  private async once(durable: string, key: string, delivery: number, log: Logger, fn: (context: HandlerContext) => Promise<void>): Promise<boolean> {
     const { db, outbox, clock } = this.options;
     return db.transaction(async (trx) => {
       const inserted = await trx('processed_messages').insert({ consumer: durable, message_id: key }).onConflict(['consumer', 'message_id']).ignore().returning('message_id');
       if (inserted.length === 0) return false;
       const now = clock();
-      await fn({ trx, log, now, outbox: { add: (type, fields) => outbox.add(trx, type, { ...fields, time: now }) } });
+      await fn({ trx, log, now, delivery, outbox: { add: (type, fields) => outbox.add(trx, type, { ...fields, time: now }) } });
       return true;
     });
   }
 
-  private handleOnce(subscription: Subscription, event: AnyEventEnvelope, key: string, log: Logger): Promise<boolean> {
-    return this.once(subscription.consumer.durable, key, log, (context) => subscription.handle(event as never, context));
+  private handleOnce(subscription: Subscription, event: AnyEventEnvelope, key: string, delivery: number, log: Logger): Promise<boolean> {
+    return this.once(subscription.consumer.durable, key, delivery, log, (context) => subscription.handle(event as never, context));
   }
 
   private async exhausted(subscription: Subscription, message: JsMsg, event: AnyEventEnvelope, error: unknown, log: Logger): Promise<Outcome> {
@@ -222,7 +222,7 @@ export class ConsumerRunner {
     const hook = subscription.onExhausted;
     if (hook) {
       try {
-        await this.once(subscription.consumer.durable, `${event.id}:exhausted`, log, (context) => hook(event as never, { ...context, error }));
+        await this.once(subscription.consumer.durable, `${event.id}:exhausted`, message.info.deliveryCount, log, (context) => hook(event as never, { ...context, error }));
       } catch (hookError) {
         log.error({ err: hookError }, 'on-exhausted hook failed; will retry');
         message.nak(backoff(1, this.options.retry));

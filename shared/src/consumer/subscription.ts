@@ -12,6 +12,8 @@ export interface HandlerContext {
   };
   log: Logger;
   now: Date;
+  /** how many times JetStream has delivered this message: 1 the first time */
+  delivery: number;
 }
 
 export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, context: HandlerContext) => Promise<void>;
