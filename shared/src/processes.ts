@@ -60,6 +60,8 @@ export interface WorkerProcessConfig extends ResourceSettings {
   relayBatchSize: number;
   relayPollIntervalMs: number;
   relayRetentionHours: number;
+  consumerBatchSize: number;
+  consumerFlushWaitMs: number;
   consumerConcurrency: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -86,7 +88,7 @@ export async function startWorkerProcess(
   const worker = startWorker(resources, {
     subscriptions,
     relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, retentionMs: config.relayRetentionHours * 3600_000 },
-    consumers: { concurrency: config.consumerConcurrency, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } },
+    consumers: { batchSize: config.consumerBatchSize, flushWaitMs: config.consumerFlushWaitMs, concurrency: config.consumerConcurrency, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } },
     lagIntervalMs: config.consumerLagIntervalMs,
   });
   log.info({ subscriptions: subscriptions.map((s) => s.consumer.durable), metricsPort: metrics.port }, 'worker started');

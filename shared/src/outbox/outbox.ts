@@ -3,15 +3,24 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import { newEvent, type EventEnvelope } from '../events/envelope.js';
 import type { EventPayloads, EventType } from '../events/contracts.js';
 import { currentLogContext } from '../logger.js';
-import { contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
+import { isTracing, contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
+
+/** An event made and validated, not yet written: what `Outbox.insertMany` takes. */
+export type PendingEvent = EventEnvelope;
+
+/** The one statement that writes any number of events: arrays, so its text never changes and pg can prepare it. */
+const insertRows = `insert into outbox (id, type, source, subject, time, traceparent, data)
+  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::json[])`;
 
 /**
  * Writes events to the outbox inside the caller's transaction, so the event exists exactly
  * when the state change does. The payload is validated here: a producer never emits an event
  * its consumers would reject.
  *
- * Each write is a `<type> create` span, child of the request or message being handled, and
- * the row keeps that span's traceparent: the relay's publish span continues from it.
+ * Each event made is a `<type> create` span (when tracing is on), child of the request or
+ * message being handled, and the row keeps that span's traceparent: the relay's publish span
+ * continues from it. With tracing off the row keeps the incoming traceparent, so a trace id
+ * still follows the order through every log line.
  */
 export class Outbox {
   private readonly service: string;
@@ -20,14 +29,19 @@ export class Outbox {
     this.service = source.replace(/^\//, '');
   }
 
-  async add<T extends EventType>(
-    trx: Knex.Transaction,
-    type: T,
-    fields: { subject: string; data: EventPayloads[T]; time: Date },
-  ): Promise<EventEnvelope<T>> {
+  /** Makes and validates one event and writes it in `trx`: the api's path, one event per request. */
+  async add<T extends EventType>(trx: Knex.Transaction, type: T, fields: { subject: string; data: EventPayloads[T]; time: Date }): Promise<EventEnvelope<T>> {
+    const event = this.prepare(type, fields);
+    await this.insertMany(trx, [event]);
+    return event;
+  }
+
+  /** Makes and validates one event without writing it: the consumer loop writes a batch's events with one `insertMany`. */
+  prepare<T extends EventType>(type: T, fields: { subject: string; data: EventPayloads[T]; time: Date }): EventEnvelope<T> {
     const inherited = currentLogContext()?.['traceparent'];
     const parent = typeof inherited === 'string' ? inherited : undefined;
-    // The active span when tracing is on; the request's or message's traceparent when it is off.
+    if (!isTracing()) return newEvent(type, { source: this.source, subject: fields.subject, data: fields.data, time: fields.time, traceparent: parent });
+    // the active span (a request's or a message's), else the incoming traceparent
     const span = tracer(this.service).startSpan(
       `${type} create`,
       { kind: SpanKind.PRODUCER, attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': type } },
@@ -36,15 +50,6 @@ export class Outbox {
     try {
       const event = newEvent(type, { source: this.source, subject: fields.subject, data: fields.data, time: fields.time, traceparent: traceparentOf(span) ?? parent });
       span.setAttribute('messaging.message.id', event.id);
-      await trx('outbox').insert({
-        id: event.id,
-        type: event.type,
-        source: event.source,
-        subject: event.subject,
-        time: event.time,
-        traceparent: event.traceparent ?? null,
-        data: JSON.stringify(event.data),
-      });
       return event;
     } catch (error) {
       spanFailed(span, error);
@@ -53,4 +58,27 @@ export class Outbox {
       span.end();
     }
   }
+
+  /** Writes prepared events in one statement, in the order given (their `seq` follows it). */
+  async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const columns: unknown[][] = [[], [], [], [], [], [], []];
+    for (const event of events) {
+      columns[0]!.push(event.id);
+      columns[1]!.push(event.type);
+      columns[2]!.push(event.source);
+      columns[3]!.push(event.subject);
+      columns[4]!.push(event.time);
+      columns[5]!.push(event.traceparent ?? null);
+      columns[6]!.push(JSON.stringify(event.data));
+    }
+    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    await connection.query({ name: 'outbox-insert', text: insertRows, values: columns });
+  }
+}
+
+/** The pg client under a knex transaction: for the hot statements, without knex's query building. */
+export interface RawConnection {
+  query<R = Record<string, unknown>>(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R = Record<string, unknown>>(text: string): Promise<{ rows: R[]; rowCount: number | null }>;
 }

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import type { EventEnvelope } from '../events/envelope.js';
+import type { Logger } from '../logger.js';
+import type { Outbox, PendingEvent, RawConnection } from '../outbox/outbox.js';
+import type { MessageScope } from './message-scope.js';
+import type { HandlerContext } from './subscription.js';
+
+/** One message of a batch: what runs for it, and, once the batch is done, how it went. */
+export interface BatchItem {
+  /** the processed-messages key: the event id, or `<id>:exhausted` for the on-exhausted hook */
+  key: string;
+  delivery: number;
+  scope: MessageScope;
+  run(context: HandlerContext): Promise<void>;
+  result?: { kind: 'handled' } | { kind: 'duplicate' } | { kind: 'failed'; error: unknown };
+}
+
+export interface BatchDeps {
+  db: Knex;
+  outbox: Outbox;
+  clock: () => Date;
+  log: Logger;
+}
+
+const insertProcessed = `insert into processed_messages (consumer, message_id)
+  select $1, unnest($2::text[]) on conflict do nothing returning message_id`;
+const forgetProcessed = 'delete from processed_messages where consumer = $1 and message_id = any($2::text[])';
+
+/**
+ * Handles a batch in one transaction: one statement records every key as processed and
+ * answers which are new; the handlers of the new ones run in delivery order, each in its own
+ * savepoint, so one that fails is rolled back alone (and its key forgotten) while the others
+ * commit; their events are written with one insert; one commit. Each item's `result` says how
+ * it went. Throws only when the transaction itself failed: then nothing of it was committed.
+ *
+ * Handlers of one batch that touch the same row see each other's writes in delivery order,
+ * exactly as if they had run one by one. A key seen twice in one batch runs once.
+ */
+export async function handleBatch(deps: BatchDeps, durable: string, items: BatchItem[]): Promise<void> {
+  const trx = await deps.db.transaction();
+  try {
+    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    const keys = [...new Set(items.map((item) => item.key))];
+    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, keys] });
+    const fresh = new Set(inserted.rows.map((row) => row.message_id));
+    const toRun: BatchItem[] = [];
+    for (const item of items) {
+      if (fresh.delete(item.key)) toRun.push(item);
+      else item.result = { kind: 'duplicate' };
+    }
+    const now = deps.clock();
+    const events: PendingEvent[] = [];
+    if (toRun.length === 1) {
+      // alone, a failure may take the whole transaction with it: no savepoint to pay for
+      const item = toRun[0]!;
+      const pending = await runItem(deps, trx, now, item);
+      if (item.result?.kind === 'failed') {
+        await trx.rollback();
+        return;
+      }
+      events.push(...pending);
+    } else {
+      const failed: string[] = [];
+      let open = false;
+      for (const item of toRun) {
+        await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
+        open = true;
+        const pending = await runItem(deps, trx, now, item);
+        if (item.result?.kind === 'failed') {
+          await connection.query('rollback to savepoint handler');
+          failed.push(item.key);
+        } else events.push(...pending);
+      }
+      if (failed.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, failed] });
+    }
+    await deps.outbox.insertMany(trx, events);
+    await trx.commit();
+  } catch (error) {
+    if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Runs one handler with an outbox that keeps its events back until the batch writes them all. */
+async function runItem(deps: BatchDeps, trx: Knex.Transaction, now: Date, item: BatchItem): Promise<PendingEvent[]> {
+  const pending: PendingEvent[] = [];
+  const context: HandlerContext = {
+    trx,
+    now,
+    delivery: item.delivery,
+    log: deps.log,
+    outbox: {
+      add: (type, fields) => {
+        const event = deps.outbox.prepare(type, { ...fields, time: now });
+        pending.push(event);
+        return Promise.resolve(event as EventEnvelope<typeof type>);
+      },
+    },
+  };
+  try {
+    await item.scope.run(() => item.run(context));
+    item.result = { kind: 'handled' };
+  } catch (error) {
+    item.result = { kind: 'failed', error };
+  }
+  return pending;
+}

@@ -1,0 +1,195 @@
+import { expect } from 'chai';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventHandler } from '../../src/index.js';
+import { eventually, readStream } from '../../src/testing/index.js';
+import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+
+const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
+const encoder = new TextEncoder();
+
+function productChanged(sku: string, version = 1) {
+  return { sku, name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version, changedAt: new Date().toISOString() };
+}
+
+/** A handler's call: which event, in which transaction, on which delivery. */
+interface Call {
+  sku: string;
+  version: number;
+  txid: string;
+  delivery: number;
+}
+
+describe('batched consumer: one transaction per batch, one outcome per message', () => {
+  let f: MessagingFixture;
+  let runner: ConsumerRunner | undefined;
+  const calls: Call[] = [];
+
+  async function setUp(): Promise<void> {
+    calls.length = 0;
+    f = await messagingFixture('batches', [consumer]);
+    await f.db.schema.createTable('applied', (t) => {
+      t.text('sku').notNullable();
+      t.integer('version').notNullable();
+    });
+    await f.db.schema.createTable('product_log', (t) => {
+      t.text('sku').primary();
+      t.text('versions').notNullable();
+    });
+  }
+
+  beforeEach(setUp);
+
+  afterEach(async () => {
+    await runner?.stop();
+    runner = undefined;
+    await f.close();
+  });
+
+  /** Starts the runner once everything is published, so the first pull delivers it all and one batch takes it. */
+  function run(handle: EventHandler<'stock.product-changed'>, batchSize = 50): void {
+    runner = new ConsumerRunner({
+      service: 'test-service',
+      db: f.db,
+      nc: f.nc,
+      topology: f.topology,
+      outbox: new Outbox('/test-service'),
+      log: silentLog,
+      subscriptions: [subscribe(consumer, handle)],
+      retry: { baseDelayMs: 200, maxDelayMs: 1000 },
+      batchSize,
+      // a pull's messages can arrive in several reads: let the first batch wait for all of them
+      flushWaitMs: 100,
+    });
+    runner.start();
+  }
+
+  /** Records the call, writes a row and an event; then, for the skus named, fails after writing. */
+  function handler(fail: Record<string, (delivery: number) => Error | undefined> = {}): EventHandler<'stock.product-changed'> {
+    return async (event, { trx, outbox, delivery }) => {
+      const { sku, version } = event.data;
+      const [row] = (await trx.raw<{ rows: Array<{ txid: string }> }>('select txid_current()::text as txid')).rows;
+      calls.push({ sku, version, txid: row!.txid, delivery });
+      await trx('applied').insert({ sku, version });
+      await outbox.add('stock.low', { subject: sku, data: { sku, name: 'x', available: version, threshold: 1, detectedAt: new Date().toISOString() } });
+      const error = fail[sku]?.(delivery);
+      if (error) throw error;
+    };
+  }
+
+  async function publish(data: unknown, options: { id?: string; msgId?: string } = {}): Promise<string> {
+    const id = options.id ?? crypto.randomUUID();
+    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: '/stock-service', subject: 'sku', time: new Date().toISOString() });
+    if (options.msgId) headers.set('Nats-Msg-Id', options.msgId);
+    await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
+    return id;
+  }
+
+  async function settled(): Promise<void> {
+    const jsm = await jetstreamManager(f.nc);
+    await eventually(async () => {
+      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
+      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
+    }, { timeoutMs: 10_000 });
+  }
+
+  async function applied(): Promise<string[]> {
+    return (await f.db('applied').orderBy('sku').select('sku')).map((r: { sku: string }) => r.sku);
+  }
+
+  async function outboxSubjects(): Promise<string[]> {
+    return (await f.db('outbox').orderBy('subject').select('subject')).map((r: { subject: string }) => r.subject);
+  }
+
+  function transactionsOf(skus: string[]): Set<string> {
+    return new Set(calls.filter((c) => skus.includes(c.sku)).map((c) => c.txid));
+  }
+
+  it('handles what one pull delivers in one transaction, events included', async () => {
+    const skus = Array.from({ length: 20 }, (_, i) => `S${String(i).padStart(2, '0')}`);
+    for (const sku of skus) await publish(productChanged(sku));
+    run(handler());
+    await settled();
+    expect(await applied()).to.deep.equal(skus);
+    expect(await outboxSubjects()).to.deep.equal(skus);
+    expect(transactionsOf(skus).size, 'transactions for 20 messages').to.equal(1);
+    expect(calls.map((c) => c.sku), 'delivery order').to.deep.equal(skus);
+  });
+
+  it('dead-letters a poison message inside a batch alone; the rest commit, its writes and events do not', async () => {
+    const skus = ['A', 'B', 'POISON', 'C', 'D'];
+    const ids: Record<string, string> = {};
+    for (const sku of skus) ids[sku] = await publish(productChanged(sku));
+    await publish({ sku: 'not a product' }); // schema-invalid: never reaches a handler
+    run(handler({ POISON: () => new AppError('unprocessable', 'no such product line') }));
+    await settled();
+    expect(await applied()).to.deep.equal(['A', 'B', 'C', 'D']);
+    expect(await outboxSubjects()).to.deep.equal(['A', 'B', 'C', 'D']);
+    expect(transactionsOf(skus).size, 'one transaction').to.equal(1);
+    const dead = await readStream(f.nc, f.topology.stream('DLQ'));
+    expect(dead.map((m) => m.headers['dlq-error-kind']).sort()).to.deep.equal(['bad_request', 'unprocessable']);
+    expect(dead.find((m) => m.headers['dlq-error-kind'] === 'unprocessable')!.headers['ce-id']).to.equal(ids['POISON']);
+    const processed = (await f.db('processed_messages').select('message_id')).map((r: { message_id: string }) => r.message_id);
+    expect(processed).to.have.members(['A', 'B', 'C', 'D'].map((sku) => ids[sku]));
+    expect(calls.filter((c) => c.sku === 'POISON')).to.have.length(1);
+  });
+
+  it('retries a transient failure inside a batch alone: the others are applied once, on their first delivery', async () => {
+    const skus = ['A', 'FLAKY', 'B', 'C'];
+    for (const sku of skus) await publish(productChanged(sku));
+    run(handler({ FLAKY: (delivery) => (delivery === 1 ? new AppError('transient', 'database hiccup') : undefined) }));
+    await eventually(async () => expect(await applied()).to.deep.equal(['A', 'B', 'C', 'FLAKY']), { timeoutMs: 10_000 });
+    await settled();
+    expect(transactionsOf(['A', 'B', 'C']).size, 'first batch').to.equal(1);
+    expect(calls.filter((c) => c.sku !== 'FLAKY').map((c) => c.delivery)).to.deep.equal([1, 1, 1]);
+    expect(calls.filter((c) => c.sku === 'FLAKY').map((c) => c.delivery)).to.deep.equal([1, 2]);
+    expect(await outboxSubjects()).to.deep.equal(['A', 'B', 'C', 'FLAKY']);
+    expect(await readStream(f.nc, f.topology.stream('DLQ'))).to.have.length(0);
+  });
+
+  it('applies a message delivered several times inside one batch once, and acknowledges every copy', async () => {
+    const id = await publish(productChanged('TWICE'));
+    await publish(productChanged('A'));
+    await publish(productChanged('TWICE'), { id, msgId: `${id}-again` });
+    await publish(productChanged('TWICE'), { id, msgId: `${id}-third` });
+    run(handler());
+    await settled();
+    expect(await applied()).to.deep.equal(['A', 'TWICE']);
+    expect(await outboxSubjects()).to.deep.equal(['A', 'TWICE']);
+    expect(transactionsOf(['A', 'TWICE']).size, 'one transaction').to.equal(1);
+  });
+
+  it('gives two events of one row in one batch the final state of handling them one at a time', async () => {
+    const appendVersion: EventHandler<'stock.product-changed'> = async (event, context) => {
+      await handler()(event, context);
+      // the result depends on the order: only delivery order gives "1,2,3,4,5"
+      await context.trx.raw(
+        `insert into product_log (sku, versions) values (?, ?) on conflict (sku) do update set versions = product_log.versions || ',' || excluded.versions`,
+        [event.data.sku, String(event.data.version)],
+      );
+    };
+    const finalLog = async () => (await f.db('product_log').orderBy('sku').select('sku', 'versions')) as Array<{ sku: string; versions: string }>;
+    const publishAll = async () => {
+      for (const version of [1, 2, 3, 4, 5]) {
+        await publish(productChanged('X', version));
+        await publish(productChanged('Y', version));
+      }
+    };
+    await publishAll();
+    run(appendVersion);
+    await settled();
+    const batched = await finalLog();
+    expect(transactionsOf(['X', 'Y']).size, 'one transaction').to.equal(1);
+
+    // the same events on a fresh system, one message per transaction
+    await runner!.stop();
+    runner = undefined;
+    await f.close();
+    await setUp();
+    await publishAll();
+    run(appendVersion, 1);
+    await settled();
+    expect(transactionsOf(['X', 'Y']).size, 'one transaction each').to.equal(10);
+    expect(await finalLog()).to.deep.equal(batched);
+    expect(batched).to.deep.equal([{ sku: 'X', versions: '1,2,3,4,5' }, { sku: 'Y', versions: '1,2,3,4,5' }]);
+  });
+});
