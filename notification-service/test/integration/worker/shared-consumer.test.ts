@@ -23,7 +23,7 @@ describe('worker: three replicas sharing the durable consumer', function () {
     directory.customers.set('cust-mary', { name: 'Mary Jackson', email: 'mary@example.com' });
     receiver.beforeRespond = () => sleep(100);
     sut = await startNotificationService(
-      { NOTIFY_CUSTOMER_CHANNEL: 'webhook', WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, CUSTOMER_DIRECTORY_URL: directory.url, CONSUMER_CONCURRENCY: '2', LOG_LEVEL: 'info' },
+      { NOTIFY_CUSTOMER_CHANNEL: 'webhook', WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, CUSTOMER_DIRECTORY_URL: directory.url, CONSUMER_BATCH_SIZE: '4', CONSUMER_CONCURRENCY: '2', LOG_LEVEL: 'info' },
       { worker: false },
     );
     await shortenAckWait(sut, 'ORDERS', 'notification-service-orders-confirmed', 3000);
