@@ -3,10 +3,12 @@ import * as payments from './001-payments.js';
 import * as paymentMethods from './002-payment-methods.js';
 import * as paymentsNameTheirMethod from './003-payments-name-their-method.js';
 import * as rateLimits from './004-rate-limits.js';
+import * as paymentsAwaitTheirOrder from './005-payments-await-their-order.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
   '002-payment-methods': paymentMethods,
   '003-payments-name-their-method': paymentsNameTheirMethod,
   '004-rate-limits': rateLimits,
+  '005-payments-await-their-order': paymentsAwaitTheirOrder,
 };

@@ -1,5 +1,5 @@
 import type { Knex } from '@order-platform/shared';
-import type { Payment, PaymentStatus } from '../domain/payment.js';
+import type { AwaitingOrderPayment, Payment, PaymentStatus } from '../domain/payment.js';
 import { eraseCardOfOrder } from './payment-methods-repository.js';
 
 interface PaymentRow {
@@ -61,26 +61,41 @@ export async function insertPayment(trx: Knex.Transaction, payment: Payment): Pr
 }
 
 /**
- * Writes a transition: every one leaves `pending` (or refunds a capture), after which the card
- * is never charged again, so its token is erased in the same transaction. `attempts` is left
- * alone: only countChargeAttempt changes it.
+ * Takes the order's payment lock until the transaction ends. Every handler that writes an
+ * order's payment takes it first, so orders.created, stock.reserved and orders.cancelled of one
+ * order, handled at once by two replicas, run one after the other: the second sees what the
+ * first recorded (the row it inserted included), and exactly one of them charges.
+ */
+export async function lockPaymentOfOrder(trx: Knex.Transaction, orderId: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [PAYMENT_LOCK_SPACE, orderId]);
+}
+
+/** The first key of the order locks, apart from other advisory locks of the database. */
+const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
+
+/**
+ * Writes a transition. Every one but awaiting_order → pending (which happens only inside the
+ * charge) leaves the states that may still charge, after which the card is never charged
+ * again, so its token is erased in the same transaction.
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
-  await trx('payments').where({ id: payment.id }).update({ status: payment.status, failure_reason: payment.failureReason, updated_at: payment.updatedAt });
-  if (payment.status !== 'pending') await eraseCardOfOrder(trx, payment.orderId, payment.updatedAt);
+  await trx('payments').where({ id: payment.id }).update({
+    status: payment.status,
+    amount: payment.amount?.amount ?? null,
+    currency: payment.amount?.currency ?? null,
+    payment_method_id: payment.paymentMethodId,
+    attempts: payment.attempts,
+    failure_reason: payment.failureReason,
+    updated_at: payment.updatedAt,
+  });
+  if (payment.status !== 'pending' && payment.status !== 'awaiting_order') await eraseCardOfOrder(trx, payment.orderId, payment.updatedAt);
 }
 
 /**
- * Counts a charge attempt of the order's pending payment, committed on its own. `skip locked`:
- * a row locked by another handler is being settled (cancelled, charged) right now, so this
- * never waits for it, and never holds an autocommit connection while a handler holds the lock.
- * Returns whether an attempt was counted.
+ * Payments still awaiting their order since before `before`, oldest first, locked; rows a
+ * handler holds right now are skipped (it is settling them).
  */
-export async function countChargeAttempt(autocommit: Knex, orderId: string, now: Date): Promise<boolean> {
-  const result = await autocommit.raw<{ rowCount: number }>(
-    `update payments set attempts = attempts + 1, updated_at = :now
-     where id = (select id from payments where order_id = :orderId and status = 'pending' for update skip locked)`,
-    { orderId, now },
-  );
-  return result.rowCount === 1;
+export async function lockPaymentsAwaitingOrder(trx: Knex.Transaction, before: Date, limit: number): Promise<AwaitingOrderPayment[]> {
+  const rows = await trx<PaymentRow>('payments').where({ status: 'awaiting_order' }).andWhere('created_at', '<', before).orderBy('created_at').limit(limit).forUpdate().skipLocked();
+  return rows.map(toPayment) as AwaitingOrderPayment[];
 }

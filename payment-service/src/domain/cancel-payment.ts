@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type HandlerContext, type OrderCancelled } from '@order-platform/shared';
-import { findPaymentByOrder, insertPayment, updatePayment } from '../data/payments-repository.js';
+import { findPaymentByOrder, insertPayment, lockPaymentOfOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, refundKey } from './gateway.js';
-import { capture, decideCancel, refundPayment, voidPayment, type CapturedPayment, type Payment } from './payment.js';
+import { decideCancel, refundPayment, settleVoid, type CapturedPayment, type Payment } from './payment.js';
 
 /**
  * orders.cancelled: voids a payment not charged and refunds a captured one. With no payment yet,
@@ -11,23 +11,23 @@ import { capture, decideCancel, refundPayment, voidPayment, type CapturedPayment
  */
 export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, context: HandlerContext): Promise<Payment> {
   const { trx, outbox, now } = context;
+  await lockPaymentOfOrder(trx, cancel.orderId);
   const decision = decideCancel(await findPaymentByOrder(trx, cancel.orderId, { forUpdate: true }), cancel, now, randomUUID());
   switch (decision.kind) {
     case 'tombstone':
-      if (!(await insertPayment(trx, decision.payment))) throw new AppError('transient', 'a payment was opened concurrently; retrying', { details: { orderId: cancel.orderId } });
+      if (!(await insertPayment(trx, decision.payment))) throw new AppError('transient', 'a payment was recorded without the order lock; retrying', { details: { orderId: cancel.orderId } });
       return decision.payment;
     case 'void': {
       // A charge attempt may have reached the gateway before a crash lost its answer.
       const held = await deps.gateway.voidCharge({ idempotencyKey: chargeKey(decision.payment.id) });
-      if (held.outcome === 'voided') {
-        const voided = voidPayment(decision.payment, now);
-        await updatePayment(trx, voided);
-        return voided;
+      const settled = settleVoid(decision.payment, held, cancel.total, now);
+      if (settled.kind === 'voided') {
+        await updatePayment(trx, settled.payment);
+        return settled.payment;
       }
       // taken after all: record the capture, then give the money back
-      const captured = capture(decision.payment, now);
-      await outbox.add(captured.event.type, { subject: cancel.orderId, data: captured.event.data });
-      return refund(deps, captured.payment, cancel.customerId, context);
+      await outbox.add(settled.captured.event.type, { subject: cancel.orderId, data: settled.captured.event.data });
+      return refund(deps, settled.captured.payment, cancel.customerId, context);
     }
     case 'refund':
       return refund(deps, decision.payment, cancel.customerId, context);

@@ -4,12 +4,6 @@ import type { Gateway } from './gateway.js';
 /** What the worker's use cases need besides the handler's transaction. */
 export interface PaymentDeps {
   gateway: Gateway;
-  /**
-   * A pool of its own for writes that must commit even when the handler's transaction rolls
-   * back (the charge attempt count). Kept apart from the handlers' pool so that handlers
-   * holding every pooled connection can never leave it waiting for one.
-   */
-  autocommit: Knex;
 }
 
 /** What the API's queries need. */

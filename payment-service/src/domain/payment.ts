@@ -5,7 +5,7 @@ import { eraseToken, type ClaimDecision, type PaymentMethod, type UsedPaymentMet
 interface PaymentFields {
   id: string;
   orderId: string;
-  /** charge requests sent to the gateway */
+  /** deliveries of the message that settled the charge (each one asked the gateway); 0 until then */
   attempts: number;
   createdAt: Date;
   updatedAt: Date;
@@ -13,21 +13,31 @@ interface PaymentFields {
 
 /** The card is the payment method's: the payment only names it. */
 type Charged = { amount: Money; paymentMethodId: string; failureReason: null };
+/** paymentMethodId null: taken by a charge whose commit was lost, found by a cancel before orders.created was recorded */
+type Taken = { amount: Money; paymentMethodId: string | null; failureReason: null };
 
-/** A payment is a union on its status: what is known about it depends on how it got there. */
+/**
+ * A payment is a union on its status: what is known about it depends on how it got there.
+ * orders.created (amount, card) and stock.reserved (go) are joined here: whichever comes
+ * first is recorded (`pending` or `awaiting_order`), and the second one charges.
+ */
 export type Payment = PaymentFields &
   (
+    // stock.reserved came first: orders.created will tell the amount and card, and charge
+    | { status: 'awaiting_order'; amount: null; paymentMethodId: null; failureReason: null }
+    // orders.created came first: stock.reserved will charge
     | ({ status: 'pending' } & Charged)
-    | ({ status: 'captured' } & Charged)
-    | ({ status: 'refunded' } & Charged)
+    | ({ status: 'captured' } & Taken)
+    | ({ status: 'refunded' } & Taken)
     // paymentMethodId null: the cancel came before orders.created
     | { status: 'voided'; amount: Money; paymentMethodId: string | null; failureReason: null }
-    // amount and paymentMethodId null: the retries ran out before orders.created told them
+    // amount and paymentMethodId null: orders.created never came (see decideOrderNeverCame)
     | { status: 'failed'; amount: Money | null; paymentMethodId: string | null; failureReason: PaymentFailed['reason'] }
   );
 
 export type PaymentStatus = Payment['status'];
 export type PendingPayment = Extract<Payment, { status: 'pending' }>;
+export type AwaitingOrderPayment = Extract<Payment, { status: 'awaiting_order' }>;
 export type CapturedPayment = Extract<Payment, { status: 'captured' }>;
 
 export type PaymentEvent =
@@ -35,84 +45,111 @@ export type PaymentEvent =
   | { type: 'payments.failed'; data: PaymentFailed }
   | { type: 'payments.refunded'; data: PaymentRefunded };
 
-type Settled<P extends Payment = Payment> = { payment: P; event: PaymentEvent };
+export type Settled<P extends Payment = Payment> = { payment: P; event: PaymentEvent };
 
 export type OpenDecision =
   | { kind: 'open'; payment: PendingPayment; method: UsedPaymentMethod }
+  | { kind: 'charge'; payment: PendingPayment; method: UsedPaymentMethod }
   | { kind: 'decline'; payment: Payment; event: PaymentEvent }
   | { kind: 'leave'; payment: Payment; retire?: PaymentMethod };
 
 /**
- * orders.created: a pending payment for the total, on the payment method claimed for it; a
- * method the order may not use fails the payment at once as declined, and nothing is charged.
- * An order with a payment already (a repeat, or a cancel came first) gets nothing new; when that
- * payment settled before the order was seen, the method is claimed and erased: it will never be charged.
+ * orders.created: a pending payment for the total, on the payment method claimed for it, to be
+ * charged when stock.reserved comes; or charged now when stock.reserved came first. A method
+ * the order may not use fails the payment at once as declined, and nothing is charged. An order
+ * with a payment already (a repeat, or a cancel came first) gets nothing new; when that payment
+ * settled before the order was seen, the method is claimed and erased: it will never be charged.
  */
 export function decideOpen(existing: Payment | undefined, claim: ClaimDecision, order: OrderCreated, now: Date, id: string): OpenDecision {
-  if (existing) {
+  if (existing && existing.status !== 'awaiting_order') {
     return claim.kind === 'claim' && existing.status !== 'pending' ? { kind: 'leave', payment: existing, retire: eraseToken(claim.method, now) } : { kind: 'leave', payment: existing };
   }
-  const opened = { id, orderId: order.orderId, amount: order.total, paymentMethodId: order.payment.paymentMethodId, attempts: 0, createdAt: now, updatedAt: now };
-  if (claim.kind === 'refuse') return { kind: 'decline', ...fail({ ...opened, status: 'failed', failureReason: 'payment_declined' }, 'payment_declined', claim.detail, now) };
-  return { kind: 'open', payment: { ...opened, status: 'pending', failureReason: null }, method: claim.method };
+  const known = { id, attempts: 0, createdAt: now, ...existing, orderId: order.orderId, amount: order.total, paymentMethodId: order.payment.paymentMethodId, updatedAt: now };
+  if (claim.kind === 'refuse') return { kind: 'decline', ...fail({ ...known, status: 'failed', failureReason: 'payment_declined' }, 'payment_declined', claim.detail, now) };
+  return { kind: existing ? 'charge' : 'open', payment: { ...known, status: 'pending', failureReason: null }, method: claim.method };
 }
 
-export type ChargeDecision = { kind: 'wait' } | { kind: 'leave'; payment: Payment } | { kind: 'charge'; payment: PendingPayment };
+export type ReservedDecision = { kind: 'await_order'; payment: AwaitingOrderPayment } | { kind: 'charge'; payment: PendingPayment } | { kind: 'leave'; payment: Payment };
 
-/** stock.reserved: only a pending payment is charged; without one the amount is unknown, so wait for orders.created. */
-export function decideCharge(payment: Payment | undefined): ChargeDecision {
-  if (!payment) return { kind: 'wait' };
-  return payment.status === 'pending' ? { kind: 'charge', payment } : { kind: 'leave', payment };
+/**
+ * stock.reserved: a pending payment is charged now. Without one the amount and card are not
+ * known yet: the reservation is recorded, and orders.created charges when it comes.
+ */
+export function decideReserved(payment: Payment | undefined, orderId: string, now: Date, id: string): ReservedDecision {
+  if (!payment) return { kind: 'await_order', payment: { id, orderId, status: 'awaiting_order', amount: null, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
+  switch (payment.status) {
+    case 'pending':
+      return { kind: 'charge', payment };
+    case 'awaiting_order':
+    case 'captured':
+    case 'failed':
+    case 'voided':
+    case 'refunded':
+      return { kind: 'leave', payment };
+    default:
+      return unreachable(payment);
+  }
 }
 
-export function settleCharge(payment: PendingPayment, result: ChargeResult, now: Date): Settled {
+/** The gateway answered the charge; `attempts` is the delivery count of the message that asked it. */
+export function settleCharge(payment: PendingPayment, result: ChargeResult, attempts: number, now: Date): Settled {
   switch (result.outcome) {
     case 'captured':
-      return capture(payment, now);
+      return capture({ ...payment, attempts }, now);
     case 'declined':
-      return fail(payment, 'payment_declined', result.detail, now);
+      return fail({ ...payment, attempts }, 'payment_declined', result.detail, now);
     default:
       return unreachable(result);
   }
 }
 
-export function capture(payment: PendingPayment, now: Date): Settled<CapturedPayment> {
+export function capture(payment: PendingPayment | (Omit<AwaitingOrderPayment, 'amount'> & { amount: Money }), now: Date): Settled<CapturedPayment> {
   return {
     payment: { ...payment, status: 'captured', updatedAt: now },
     event: { type: 'payments.captured', data: { orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, capturedAt: now.toISOString() } },
   };
 }
 
-export type UnavailableDecision = { kind: 'leave'; payment: Payment } | { kind: 'record'; payment: Payment; event: PaymentEvent } | { kind: 'settle'; payment: PendingPayment };
-
 /**
- * The charge's retries ran out. A pending payment is settled (see settleUnavailable); with no
- * payment yet, a failed one is recorded so a late orders.created opens nothing; any other
- * payment is left as it is.
+ * The charge's retries ran out (attempts: the last delivery's count), and the gateway was asked
+ * to void it: failed as unavailable, or captured if it had been taken after all.
  */
-export function decideUnavailable(payment: Payment | undefined, failure: { orderId: string; detail: string }, now: Date, id: string): UnavailableDecision {
-  if (payment) return payment.status === 'pending' ? { kind: 'settle', payment } : { kind: 'leave', payment };
-  const failed: Payment = { id, orderId: failure.orderId, status: 'failed', amount: null, paymentMethodId: null, failureReason: 'payment_unavailable', attempts: 0, createdAt: now, updatedAt: now };
-  return { kind: 'record', ...fail(failed, 'payment_unavailable', failure.detail, now) };
+export function settleUnavailable(payment: PendingPayment, held: VoidResult, detail: string, attempts: number, now: Date): Settled {
+  return held.outcome === 'captured' ? capture({ ...payment, attempts }, now) : fail({ ...payment, attempts }, 'payment_unavailable', detail, now);
 }
 
-/** After the gateway was asked to void the charge: failed as unavailable, or captured if it had been taken after all. */
-export function settleUnavailable(payment: PendingPayment, held: VoidResult, detail: string, now: Date): Settled {
-  return held.outcome === 'captured' ? capture(payment, now) : fail(payment, 'payment_unavailable', detail, now);
+export type OrderNeverCameDecision = { kind: 'fail'; payment: Payment; event: PaymentEvent } | { kind: 'leave' };
+
+/**
+ * Stock was reserved, and orders.created did not come within the wait: the payment fails as
+ * unavailable, so the order is cancelled and its stock released instead of held forever; a late
+ * orders.created then opens nothing. Its charge was voided first; should the gateway say it was
+ * taken (an orders.created charged, and its commit was lost), that orders.created's redelivery
+ * records it, so the payment is left for it.
+ */
+export function decideOrderNeverCame(payment: AwaitingOrderPayment, held: VoidResult, waitMs: number, now: Date): OrderNeverCameDecision {
+  if (held.outcome === 'captured') return { kind: 'leave' };
+  const detail = `orders.created not received within ${waitMs} ms of stock.reserved`;
+  return { kind: 'fail', ...fail({ ...payment, status: 'failed', failureReason: 'payment_unavailable' }, 'payment_unavailable', detail, now) };
 }
 
 export type CancelDecision =
   | { kind: 'tombstone'; payment: Payment }
-  | { kind: 'void'; payment: PendingPayment }
+  | { kind: 'void'; payment: PendingPayment | AwaitingOrderPayment }
   | { kind: 'refund'; payment: CapturedPayment }
   | { kind: 'leave'; payment: Payment };
 
-/** orders.cancelled: void what is not charged, refund what is; with no payment yet, leave a voided one behind. */
+/**
+ * orders.cancelled: void what is not charged, refund what is; with no payment yet, leave a
+ * voided one behind. A payment awaiting its order is voided like a pending one: an
+ * orders.created may have charged it and lost its commit to a crash.
+ */
 export function decideCancel(payment: Payment | undefined, cancel: OrderCancelled, now: Date, id: string): CancelDecision {
   if (!payment) {
     return { kind: 'tombstone', payment: { id, orderId: cancel.orderId, status: 'voided', amount: cancel.total, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
   }
   switch (payment.status) {
+    case 'awaiting_order':
     case 'pending':
       return { kind: 'void', payment };
     case 'captured':
@@ -126,8 +163,14 @@ export function decideCancel(payment: Payment | undefined, cancel: OrderCancelle
   }
 }
 
-export function voidPayment(payment: PendingPayment, now: Date): Payment {
-  return { ...payment, status: 'voided', updatedAt: now };
+/**
+ * After the gateway was asked to void a cancelled payment's charge: voided, or captured (then
+ * refunded) if it had been taken after all. The cancel tells the total when the order was not seen.
+ */
+export function settleVoid(payment: PendingPayment | AwaitingOrderPayment, held: VoidResult, total: Money, now: Date): { kind: 'voided'; payment: Payment } | { kind: 'taken'; captured: Settled<CapturedPayment> } {
+  const known = { ...payment, amount: payment.amount ?? total };
+  if (held.outcome === 'captured') return { kind: 'taken', captured: capture(known, now) };
+  return { kind: 'voided', payment: { ...known, status: 'voided', updatedAt: now } };
 }
 
 /** `customerId` comes from the cancellation, so the refund can be announced to the customer. */

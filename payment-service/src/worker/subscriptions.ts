@@ -1,24 +1,27 @@
-import { declareConsumer, subscribe, type ConsumerDeclaration, type Subscription } from '@order-platform/shared';
+import { declareConsumer, subscribe, type ConsumerDeclaration, type RetryPolicy, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
 import type { PaymentDeps } from '../domain/deps.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
-import { onOrderCreated } from './handlers/on-order-created.js';
-import { onChargeExhausted, onStockReserved } from './handlers/on-stock-reserved.js';
+import { onOrderCreated, onOrderCreatedExhausted } from './handlers/on-order-created.js';
+import { onStockReserved, onStockReservedExhausted } from './handlers/on-stock-reserved.js';
+import { chargeAttempts, MAX_CHARGE_ATTEMPTS } from './charge-budget.js';
 
-const orderCreated = declareConsumer(SERVICE, 'orders.created');
-// Ten attempts (about two minutes at the default backoff), then payments.failed (payment_unavailable).
-// The budget also covers waiting for orders.created when stock.reserved overtakes it under load.
-const stockReserved = declareConsumer(SERVICE, 'stock.reserved', { maxAttempts: 10 });
+// Whichever of orders.created and stock.reserved comes second charges, so both may be retried
+// while the gateway is unavailable; the worker uses as many of these deliveries as
+// PAYMENT_CHARGE_BUDGET_MS allows (see chargeAttempts), then payments.failed (payment_unavailable).
+const orderCreated = declareConsumer(SERVICE, 'orders.created', { maxAttempts: MAX_CHARGE_ATTEMPTS });
+const stockReserved = declareConsumer(SERVICE, 'stock.reserved', { maxAttempts: MAX_CHARGE_ATTEMPTS });
 const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
 
 /** The durable consumers the migrator declares for this service. */
 export const consumers: ConsumerDeclaration[] = [orderCreated, stockReserved, orderCancelled];
 
 /** The subscription table: one handler per consumed event. */
-export function subscriptions(deps: PaymentDeps): Subscription[] {
+export function subscriptions(deps: PaymentDeps, charge: { budgetMs: number; retry: RetryPolicy }): Subscription[] {
+  const maxAttempts = chargeAttempts(charge.budgetMs, charge.retry);
   return [
-    subscribe(orderCreated, onOrderCreated),
-    subscribe(stockReserved, onStockReserved(deps), onChargeExhausted(deps)),
+    subscribe({ ...orderCreated, maxAttempts }, onOrderCreated(deps), onOrderCreatedExhausted(deps)),
+    subscribe({ ...stockReserved, maxAttempts }, onStockReserved(deps), onStockReservedExhausted(deps)),
     subscribe(orderCancelled, onOrderCancelled(deps)),
   ];
 }

@@ -2,37 +2,55 @@ import { createDb, startWorkerProcess, type Logger, type RunningWorkerProcess } 
 import { SERVICE, type WorkerConfig } from '../config.js';
 import { expireUnusedPaymentMethods } from '../data/payment-methods-repository.js';
 import { SimulatedGateway } from '../data/simulated-gateway.js';
+import { failPaymentsWithoutOrder } from '../domain/fail-payments-without-order.js';
 import { subscriptions } from './subscriptions.js';
 
 export type { RunningWorkerProcess };
 
 export async function startWorker(config: WorkerConfig, log: Logger): Promise<RunningWorkerProcess> {
-  // Writes that must outlive a handler's transaction get a pool of their own: on the handlers'
-  // pool, handlers holding every connection would wait for one forever (see PaymentDeps).
-  const autocommit = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-autocommit` });
-  const deps = { autocommit, gateway: new SimulatedGateway(autocommit) };
+  // The simulated gateway stands for the provider: its records commit apart from the handlers'
+  // transactions, on connections of its own (on the handlers' pool, handlers holding every
+  // connection would wait for one forever). Handlers write nothing else outside their transaction.
+  const gatewayDb = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-gateway` });
+  const deps = { gateway: new SimulatedGateway(gatewayDb) };
+  const charge = { budgetMs: config.paymentChargeBudgetMs, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } };
   try {
-    const worker = await startWorkerProcess({ service: SERVICE, subscriptions: () => subscriptions(deps) }, config, log);
-    // every replica sweeps: erasing an expired token twice is harmless, and no replica is special
-    const sweep = setInterval(async () => {
-      try {
-        const expired = await expireUnusedPaymentMethods(worker.resources.db, worker.resources.clock());
+    const worker = await startWorkerProcess({ service: SERVICE, subscriptions: () => subscriptions(deps, charge) }, config, log);
+    const { db, outbox, clock } = worker.resources;
+    // every replica sweeps: each row is settled once (locked, skipped by the others), and no replica is special
+    const sweeps = [
+      every(config.paymentMethodSweepIntervalMs, log, 'could not sweep expired payment methods', async () => {
+        const expired = await expireUnusedPaymentMethods(db, clock());
         if (expired > 0) log.info({ expired }, 'card tokens of unused payment methods erased');
-      } catch (error) {
-        log.warn({ err: error }, 'could not sweep expired payment methods');
-      }
-    }, config.paymentMethodSweepIntervalMs);
-    sweep.unref();
+      }),
+      every(config.paymentOrderSweepIntervalMs, log, 'could not sweep payments awaiting their order', async () => {
+        const { failed, taken } = await failPaymentsWithoutOrder({ ...deps, db, outbox }, config.paymentOrderWaitMs, clock());
+        for (const orderId of failed) log.error({ orderId, waitMs: config.paymentOrderWaitMs }, 'stock was reserved but orders.created never came; payment failed as payment_unavailable');
+        for (const orderId of taken) log.error({ orderId }, 'orders.created not recorded, but the gateway took its charge; waiting for its redelivery to record it');
+      }),
+    ];
     return {
       ...worker,
       async stop() {
-        clearInterval(sweep);
+        for (const sweep of sweeps) clearInterval(sweep);
         await worker.stop();
-        await autocommit.destroy();
+        await gatewayDb.destroy();
       },
     };
   } catch (error) {
-    await autocommit.destroy();
+    await gatewayDb.destroy();
     throw error;
   }
+}
+
+function every(intervalMs: number, log: Logger, failure: string, run: () => Promise<void>): NodeJS.Timeout {
+  const timer = setInterval(async () => {
+    try {
+      await run();
+    } catch (error) {
+      log.warn({ err: error }, failure);
+    }
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { expect } from 'chai';
-import { eventually, readStream, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { eventually, readStream, scrapeMetrics, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
 import { startApi, type RunningApi } from '../../src/api/app.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
 import { descriptor } from '../../src/descriptor.js';
@@ -70,4 +70,12 @@ export async function settled(payments: PaymentService, event: 'orders.created' 
     const info = await jsm.consumers.info(stream, `payment-service-${event.replace('.', '-')}`);
     expect(info.num_pending + info.num_ack_pending).to.equal(0);
   });
+}
+
+/** Messages of the service's charging consumers that a worker nak'ed for a retry, from its /metrics. */
+export async function retriedCharges(worker: { metricsUrl: string }): Promise<number> {
+  const metrics = await scrapeMetrics(worker.metricsUrl);
+  return ['payment-service-orders-created', 'payment-service-stock-reserved']
+    .map((consumer) => metrics.value('consumer_messages_total', { consumer, outcome: 'retried' }) ?? 0)
+    .reduce((a, b) => a + b, 0);
 }

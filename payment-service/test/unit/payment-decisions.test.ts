@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { OrderCancelled, OrderCreated } from '@order-platform/shared';
 import type { ClaimDecision, UsedPaymentMethod } from '../../src/domain/payment-method.js';
 import {
-  decideCancel, decideCharge, decideOpen, decideUnavailable, refundPayment, settleCharge, settleUnavailable,
-  type CapturedPayment, type Payment, type PendingPayment,
+  decideCancel, decideOpen, decideOrderNeverCame, decideReserved, refundPayment, settleCharge, settleUnavailable, settleVoid,
+  type AwaitingOrderPayment, type CapturedPayment, type Payment, type PendingPayment,
 } from '../../src/domain/payment.js';
 
 const t0 = new Date('2026-01-02T03:04:05.000Z');
@@ -19,6 +19,7 @@ const captured: CapturedPayment = { ...pending, status: 'captured' };
 const voided: Payment = { ...pending, status: 'voided', paymentMethodId: null };
 const failed: Payment = { ...pending, status: 'failed', failureReason: 'payment_declined' };
 const refunded: Payment = { ...pending, status: 'refunded' };
+const awaiting: AwaitingOrderPayment = { id: 'pay-1', orderId: 'order-1', status: 'awaiting_order', amount: null, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: t0, updatedAt: t0 };
 const method: UsedPaymentMethod = { id: 'pm_1', customerId: 'c1', status: 'used', token: 'tok_ok', orderId: 'order-1', createdAt: t0, expiresAt: now, updatedAt: t0 };
 const claimed: ClaimDecision = { kind: 'claim', method };
 
@@ -45,52 +46,75 @@ describe('deciding about a payment', () => {
     expect(decideOpen(voided, { kind: 'refuse', detail: 'unknown or foreign payment method' }, order, t0, 'pay-2')).to.deep.equal({ kind: 'leave', payment: voided });
   });
 
-  it('charges only a pending payment, and waits when the order is not known yet', () => {
-    expect(decideCharge(undefined)).to.deep.equal({ kind: 'wait' });
-    expect(decideCharge(pending)).to.deep.equal({ kind: 'charge', payment: pending });
-    for (const other of [captured, voided, failed, refunded]) expect(decideCharge(other).kind, other.status).to.equal('leave');
+  it('when stock is reserved first, orders.created claims the method and charges the payment awaiting it, under its id', () => {
+    expect(decideOpen(awaiting, claimed, order, now, 'pay-2')).to.deep.equal({
+      kind: 'charge',
+      payment: { ...pending, attempts: 0, updatedAt: now },
+      method: claimed.method,
+    });
   });
 
-  it('when the gateway captures, the payment is captured and payments.captured carries the amount', () => {
-    expect(settleCharge(pending, { outcome: 'captured' }, now)).to.deep.equal({
-      payment: { ...pending, status: 'captured', updatedAt: now },
+  it('when stock is reserved first and the order may not use the method, the awaiting payment is declined and nothing charged', () => {
+    const decision = decideOpen(awaiting, { kind: 'refuse', detail: 'unknown or foreign payment method' }, order, now, 'pay-2');
+    expect(decision.kind).to.equal('decline');
+    expect(decision.payment).to.deep.equal({ ...pending, attempts: 0, status: 'failed', failureReason: 'payment_declined', updatedAt: now });
+  });
+
+  it('stock.reserved charges a pending payment, records one awaiting its order when there is none, and leaves the rest', () => {
+    expect(decideReserved(undefined, 'order-1', now, 'pay-2')).to.deep.equal({
+      kind: 'await_order',
+      payment: { id: 'pay-2', orderId: 'order-1', status: 'awaiting_order', amount: null, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now },
+    });
+    expect(decideReserved(pending, 'order-1', now, 'pay-2')).to.deep.equal({ kind: 'charge', payment: pending });
+    for (const other of [awaiting, captured, voided, failed, refunded]) expect(decideReserved(other, 'order-1', now, 'pay-2').kind, other.status).to.equal('leave');
+  });
+
+  it('when the gateway captures, the payment is captured, with the delivery count as its attempts, and payments.captured carries the amount', () => {
+    expect(settleCharge(pending, { outcome: 'captured' }, 3, now)).to.deep.equal({
+      payment: { ...pending, status: 'captured', attempts: 3, updatedAt: now },
       event: { type: 'payments.captured', data: { orderId: 'order-1', paymentId: 'pay-1', amount: total, capturedAt: now.toISOString() } },
     });
   });
 
   it('when the gateway declines, the payment fails with payment_declined and the detail', () => {
-    const { payment, event } = settleCharge(pending, { outcome: 'declined', detail: 'card declined by the issuer' }, now);
-    expect(payment).to.include({ status: 'failed', failureReason: 'payment_declined' });
+    const { payment, event } = settleCharge(pending, { outcome: 'declined', detail: 'card declined by the issuer' }, 1, now);
+    expect(payment).to.include({ status: 'failed', failureReason: 'payment_declined', attempts: 1 });
     expect(event).to.deep.equal({
       type: 'payments.failed',
       data: { orderId: 'order-1', paymentId: 'pay-1', reason: 'payment_declined', detail: 'card declined by the issuer', failedAt: now.toISOString() },
     });
   });
 
-  it('when retries run out, a pending payment is settled, others are left, and a missing one is recorded as failed', () => {
-    const failure = { orderId: 'order-1', detail: 'card gateway unavailable' };
-    expect(decideUnavailable(pending, failure, now, 'pay-2')).to.deep.equal({ kind: 'settle', payment: pending });
-    for (const other of [captured, voided, failed, refunded]) expect(decideUnavailable(other, failure, now, 'pay-2').kind, other.status).to.equal('leave');
-    const recorded = decideUnavailable(undefined, failure, now, 'pay-2');
-    expect(recorded.kind).to.equal('record');
-    if (recorded.kind !== 'record') return;
-    expect(recorded.payment).to.include({ id: 'pay-2', status: 'failed', amount: null, paymentMethodId: null, failureReason: 'payment_unavailable' });
-    expect(recorded.event.data).to.deep.include({ paymentId: 'pay-2', reason: 'payment_unavailable', detail: 'card gateway unavailable' });
+  it('when the retries run out, a pending payment whose charge could be voided fails as unavailable; one taken after all is captured', () => {
+    const voidedCharge = settleUnavailable(pending, { outcome: 'voided' }, 'card gateway unavailable', 6, now);
+    expect(voidedCharge.payment).to.include({ status: 'failed', failureReason: 'payment_unavailable', attempts: 6 });
+    expect(voidedCharge.event.data).to.deep.include({ reason: 'payment_unavailable', detail: 'card gateway unavailable' });
+    const taken = settleUnavailable(pending, { outcome: 'captured' }, 'card gateway unavailable', 6, now);
+    expect(taken.payment).to.include({ status: 'captured', attempts: 6 });
+    expect(taken.event.type).to.equal('payments.captured');
   });
 
-  it('a pending payment whose charge could be voided fails as unavailable; one taken after all is captured', () => {
-    const voidedCharge = settleUnavailable(pending, { outcome: 'voided' }, 'card gateway unavailable', now);
-    expect(voidedCharge.payment).to.include({ status: 'failed', failureReason: 'payment_unavailable' });
-    expect(voidedCharge.event.type).to.equal('payments.failed');
-    const taken = settleUnavailable(pending, { outcome: 'captured' }, 'card gateway unavailable', now);
-    expect(taken.payment.status).to.equal('captured');
-    expect(taken.event.type).to.equal('payments.captured');
+  it('when orders.created never comes, the awaiting payment fails as unavailable, unless the gateway says its charge was taken', () => {
+    const decision = decideOrderNeverCame(awaiting, { outcome: 'voided' }, 300_000, now);
+    expect(decision.kind).to.equal('fail');
+    if (decision.kind !== 'fail') return;
+    expect(decision.payment).to.include({ status: 'failed', failureReason: 'payment_unavailable', amount: null, paymentMethodId: null });
+    expect(decision.event.data).to.deep.include({ paymentId: 'pay-1', reason: 'payment_unavailable', detail: 'orders.created not received within 300000 ms of stock.reserved' });
+    expect(decideOrderNeverCame(awaiting, { outcome: 'captured' }, 300_000, now)).to.deep.equal({ kind: 'leave' });
   });
 
   it('a cancel voids a pending payment, refunds a captured one and leaves the rest', () => {
     expect(decideCancel(pending, cancel, now, 'pay-2')).to.deep.equal({ kind: 'void', payment: pending });
+    expect(decideCancel(awaiting, cancel, now, 'pay-2')).to.deep.equal({ kind: 'void', payment: awaiting });
     expect(decideCancel(captured, cancel, now, 'pay-2')).to.deep.equal({ kind: 'refund', payment: captured });
     for (const other of [voided, failed, refunded]) expect(decideCancel(other, cancel, now, 'pay-2').kind, other.status).to.equal('leave');
+  });
+
+  it('a voided charge voids the payment, for the total of the cancel when the order was not seen; one taken after all is captured', () => {
+    expect(settleVoid(pending, { outcome: 'voided' }, total, now)).to.deep.equal({ kind: 'voided', payment: { ...pending, status: 'voided', updatedAt: now } });
+    expect(settleVoid(awaiting, { outcome: 'voided' }, total, now)).to.deep.equal({ kind: 'voided', payment: { ...awaiting, status: 'voided', amount: total, updatedAt: now } });
+    const taken = settleVoid(awaiting, { outcome: 'captured' }, total, now);
+    expect(taken.kind === 'taken' && taken.captured.payment).to.deep.equal({ ...awaiting, status: 'captured', amount: total, updatedAt: now });
   });
 
   it('a cancel before the order leaves a voided payment for the total and no payment method', () => {

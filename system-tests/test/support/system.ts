@@ -60,7 +60,9 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
   const services = {
     stock: await start(stockDescriptor, stock as never, stockWorker as never, stockConfig),
     order: await start(orderDescriptor, order as never, orderWorker as never, orderConfig),
-    payment: await start(paymentDescriptor, payment as never, paymentWorker as never, paymentConfig),
+    // at the tests' 100 ms base delay, 8 s gives a charge 10 deliveries (about 6.5 s), as long
+    // as a test needs to see an order while its charge is retried
+    payment: await start(paymentDescriptor, payment as never, paymentWorker as never, paymentConfig, { PAYMENT_CHARGE_BUDGET_MS: '8000' }),
     notification: await start(notificationDescriptor, notification as never, notificationWorker as never, notificationConfig, {
       SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
       CUSTOMER_DIRECTORY_URL: directory.url,

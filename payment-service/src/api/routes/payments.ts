@@ -2,7 +2,7 @@ import { idSchema, moneySchema, route, type RouteDefinition } from '@order-platf
 import type { QueryDeps } from '../../domain/deps.js';
 import { findPayments } from '../../domain/find-payments.js';
 
-const statuses = ['pending', 'captured', 'failed', 'voided', 'refunded'];
+const statuses = ['awaiting_order', 'pending', 'captured', 'failed', 'voided', 'refunded'];
 const orderId = idSchema;
 
 const paymentSchema = {
@@ -10,7 +10,7 @@ const paymentSchema = {
   properties: {
     id: { type: 'string', format: 'uuid' },
     orderId,
-    amount: { oneOf: [moneySchema, { type: 'null' }], description: 'null only when the order was never seen' },
+    amount: { oneOf: [moneySchema, { type: 'null' }], description: 'null while the order is not known yet (awaiting_order), or when it never came (failed)' },
     status: { enum: statuses },
     attempts: { type: 'integer', minimum: 0 },
     createdAt: { type: 'string', format: 'date-time' },

@@ -1,10 +1,31 @@
-import type { EventHandler } from '@order-platform/shared';
-import { openPayment } from '../../domain/open-payment.js';
+import type { EventHandler, ExhaustedHandler } from '@order-platform/shared';
+import type { PaymentDeps } from '../../domain/deps.js';
+import { openPayment, type Opened } from '../../domain/open-payment.js';
+import { chargeCard, giveUp } from '../../domain/settle-charge.js';
 
-const messages = { open: 'payment opened', decline: 'payment declined: the order may not use its payment method', leave: 'order has a payment already' };
-
-export const onOrderCreated: EventHandler<'orders.created'> = async (event, context) => {
-  const decision = await openPayment(event.data, context);
-  const detail = decision.kind === 'decline' && 'detail' in decision.event.data ? { detail: decision.event.data.detail } : {};
-  context.log.info({ orderId: event.data.orderId, paymentId: decision.payment.id, paymentMethodId: event.data.payment.paymentMethodId, ...detail }, messages[decision.kind]);
+const messages = {
+  open: 'payment opened',
+  charge: 'payment charged: stock was reserved already',
+  decline: 'payment declined: the order may not use its payment method',
+  leave: 'order has a payment already',
 };
+
+export function onOrderCreated(deps: PaymentDeps): EventHandler<'orders.created'> {
+  return async (event, context) => {
+    const decision = await openPayment(event.data, chargeCard(deps), context);
+    context.log.info(logFields(event.data.payment.paymentMethodId, decision), messages[decision.kind]);
+  };
+}
+
+/** The charge's retries ran out (stock was reserved first, and the gateway stayed unavailable). */
+export function onOrderCreatedExhausted(deps: PaymentDeps): ExhaustedHandler<'orders.created'> {
+  return async (event, context) => {
+    const detail = context.error instanceof Error ? context.error.message : String(context.error);
+    const decision = await openPayment(event.data, giveUp(deps, detail), context);
+    context.log.warn({ ...logFields(event.data.payment.paymentMethodId, decision), detail }, 'charge retries exhausted');
+  };
+}
+
+function logFields(paymentMethodId: string, { payment, detail }: Opened) {
+  return { orderId: payment.orderId, paymentId: payment.id, status: payment.status, attempts: payment.attempts, paymentMethodId, ...(detail ? { detail } : {}) };
+}

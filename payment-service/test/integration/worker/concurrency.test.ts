@@ -8,7 +8,7 @@ describe('payment-service worker under concurrency', () => {
 
   before(async () => {
     // two handler connections for sixteen concurrent handlers per consumer: charges still go
-    // through, because attempt counts and gateway records use a pool of their own
+    // through, because the simulated gateway's records use connections of their own
     payments = await startPaymentService({ env: { DB_POOL_MAX: '2' } });
   });
 

@@ -59,6 +59,22 @@ describe('payment-service worker: orders.cancelled', () => {
     expect(await paymentMethodRow(payments, created.payment.paymentMethodId)).to.include({ status: 'erased', token: null });
   });
 
+  it('when stock was reserved but the order not seen yet, a cancel voids the payment for its total, and the late order charges nothing', async () => {
+    const created = await orderWithCard(payments, newOrderId());
+    await publish(payments, 'stock.reserved', stockReserved(created.orderId));
+    const awaiting = await paymentWithStatus(payments, created.orderId, 'awaiting_order');
+    await publish(payments, 'orders.cancelled', orderCancelled(created, 'stock_reserved'));
+    const voided = await paymentWithStatus(payments, created.orderId, 'voided');
+    expect(voided).to.include({ id: awaiting.id, amount: 5198, currency: 'EUR', payment_method_id: null });
+    await publish(payments, 'orders.created', created);
+    await settled(payments, 'orders.created');
+    await sleep(300);
+    expect(await paymentRow(payments, created.orderId)).to.deep.equal(voided);
+    expect(await eventTypes(created.orderId)).to.deep.equal([]);
+    expect(await gatewayOperation(payments, awaiting.id)).to.include({ outcome: 'voided', attempts: 0 });
+    expect(await paymentMethodRow(payments, created.payment.paymentMethodId)).to.include({ status: 'erased', token: null });
+  });
+
   it('when a captured order is cancelled, the payment is refunded once and payments.refunded announced', async () => {
     const created = await capturedOrder();
     const payment = (await paymentRow(payments, created.orderId))!;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
@@ -72,38 +72,5 @@ describe('payment-service worker: stock.reserved', () => {
     expect((await paymentEvents(payments, orderId)).map((e) => e.type)).to.deep.equal(['payments.captured']);
     expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
     expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: 1 });
-  });
-
-  it('when stock is reserved before the order is seen, the payment is charged only after orders.created arrives', async () => {
-    const orderId = newOrderId();
-    await publish(payments, 'stock.reserved', stockReserved(orderId));
-    await sleep(300); // the first attempts find no payment and are retried
-    expect(await paymentRow(payments, orderId)).to.equal(undefined);
-    expect(await paymentEvents(payments, orderId)).to.deep.equal([]);
-    await publish(payments, 'orders.created', await orderWithCard(payments, orderId, 'tok_ok', 1234));
-    const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
-    expect(captured!.data['amount']).to.deep.equal({ amount: 1234, currency: 'EUR' });
-    expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
-  });
-
-  it('counts the attempt when the payment becomes chargeable between counting and locking it', async () => {
-    const { orderId } = await pendingPayment('tok_ok');
-    const db = payments.api.resources.db;
-    // another transaction holds the payment: the count skips it, the handler waits for the lock
-    const holder = await db.transaction();
-    try {
-      await holder('payments').where({ order_id: orderId }).forUpdate();
-      await publish(payments, 'stock.reserved', stockReserved(orderId));
-      await eventually(async () => {
-        const waiting = await db('pg_stat_activity').where({ wait_event_type: 'Lock' }).andWhereLike('query', '%from "payments"%for update%');
-        expect(waiting, 'a handler waiting for the payment row').to.have.length(1);
-      });
-    } finally {
-      await holder.commit();
-    }
-    const [captured] = await paymentEventsOf(payments, orderId, ['payments.captured']);
-    expect(captured!.data['paymentId']).to.be.a('string');
-    expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
-    expect(await gatewayOperation(payments, (await paymentRow(payments, orderId))!.id)).to.include({ attempts: 1 });
   });
 });
