@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { backoff } from '@order-platform/shared';
-import { chargeAttempts, MAX_CHARGE_ATTEMPTS, nominalDelay } from '../../src/worker/charge-budget.js';
+import { backoff, nominalBackoff as nominalDelay } from '@order-platform/shared';
+import { chargeAttempts, MAX_CHARGE_ATTEMPTS } from '../../src/worker/charge-budget.js';
 
 const defaults = { baseDelayMs: 500, maxDelayMs: 30_000 };
 /** The longest the waits before the n-th delivery can add up to, at the runner's jitter. */

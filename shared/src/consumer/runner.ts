@@ -12,13 +12,8 @@ import { handleBatch, type BatchItem } from './batch.js';
 import { writeDeadLetter, type DeadLetterDeps } from './dead-letter.js';
 import { MessageQueue } from './message-queue.js';
 import { MessageScope } from './message-scope.js';
+import { backoff, type RetryPolicy } from './retry.js';
 import type { Subscription } from './subscription.js';
-
-export interface RetryPolicy {
-  /** delay before the second delivery; doubles each time */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
 
 export interface ConsumerRunnerOptions {
   service: string;
@@ -265,11 +260,6 @@ export class ConsumerRunner {
     this.metrics.messages.inc({ consumer, outcome });
     this.metrics.seconds.observe({ consumer }, (performance.now() - started) / 1000);
   }
-}
-
-export function backoff(delivery: number, policy: RetryPolicy): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, delivery - 1));
-  return Math.round(exponential * (0.8 + Math.random() * 0.4));
 }
 
 function sleep(ms: number): Promise<void> {
