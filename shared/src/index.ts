@@ -32,7 +32,7 @@ export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js';
 export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './consumer/retry.js';
 export { ConsumerLagMonitor, type ConsumerLagOptions } from './consumer/lag.js';
-export { subscribe, type Subscription, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
+export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, type EventHandler, type ExhaustedHandler, type HandlerContext } from './consumer/subscription.js';
 export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';
 export { apiConfig, authConfig, workerConfig, tracingConfig, autocommitPoolConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
 export { migrationSource, type ServiceDescriptor, type Migration } from './service.js';

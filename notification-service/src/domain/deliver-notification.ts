@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, isPermanent, type HandlerContext, type Knex, type Logger } from '@order-platform/shared';
+import { AppError, isPermanent, type HandlerContext, type Knex, type LockKey, type Logger } from '@order-platform/shared';
 import { findNotification, finishAttempt, saveNotification, startAttempt } from '../data/notifications-repository.js';
 import { findTemplate } from '../data/templates-repository.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
@@ -26,6 +26,11 @@ export interface DeliveryDeps {
 // Advisory locks in the two-key form, so they never meet the relay's one-key leader lock.
 const LOCK_SPACE = 4004;
 
+/** The lock a delivery runs under. */
+export function deliveryLock(dedupKey: string): LockKey {
+  return { space: LOCK_SPACE, key: dedupKey };
+}
+
 /**
  * Delivers one notification at most once per dedup key, even when its event is delivered twice
  * or a worker dies mid-way. Under a transaction-scoped lock on the key (released by Postgres
@@ -35,7 +40,8 @@ const LOCK_SPACE = 4004;
  * lock and resolves without a second email (see `decideDelivery`).
  */
 export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: HandlerContext): Promise<Notification> {
-  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [LOCK_SPACE, request.dedupKey]);
+  const lock = deliveryLock(request.dedupKey);
+  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [lock.space, lock.key]);
   const existing = await findNotification(deps.ledger, request.dedupKey);
   if (existing && isSettled(existing)) return existing;
 

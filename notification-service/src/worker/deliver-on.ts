@@ -1,5 +1,5 @@
-import type { EventHandler, ExhaustedHandler } from '@order-platform/shared';
-import { deliverNotification, giveUpNotification, type DeliveryDeps } from '../domain/deliver-notification.js';
+import type { EventEnvelope, EventHandler, ExhaustedHandler, LockKey } from '@order-platform/shared';
+import { deliverNotification, deliveryLock, giveUpNotification, type DeliveryDeps } from '../domain/deliver-notification.js';
 import type { Announced, RequestOf } from '../domain/notification-requests.js';
 
 /**
@@ -16,4 +16,9 @@ export function deliverOn<T extends Announced>(deps: DeliveryDeps, requestOf: Re
 /** Retries ran out: the log says `failed` (the event is in the DLQ and can be replayed). */
 export function giveUpOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): ExhaustedHandler<T> {
   return (event, context) => giveUpNotification(deps, requestOf(event), context.error, context.log);
+}
+
+/** A delivery runs under its dedup key's lock; a batch takes its deliveries' locks first, in one order. */
+export function lockOn<T extends Announced>(requestOf: RequestOf<T>): (event: EventEnvelope<T>) => LockKey[] {
+  return (event) => [deliveryLock(requestOf(event).dedupKey)];
 }

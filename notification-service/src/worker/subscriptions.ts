@@ -7,7 +7,7 @@ import {
   paymentRefundedNotification,
   stockLowNotification,
 } from '../domain/notification-requests.js';
-import { deliverOn, giveUpOn } from './deliver-on.js';
+import { deliverOn, giveUpOn, lockOn } from './deliver-on.js';
 
 const orderConfirmed = declareConsumer(SERVICE, 'orders.confirmed');
 const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
@@ -20,9 +20,9 @@ export const consumers: ConsumerDeclaration[] = [orderConfirmed, orderCancelled,
 /** The subscription table: each event with the notification it asks for. */
 export function subscriptions(deps: DeliveryDeps): Subscription[] {
   return [
-    subscribe(orderConfirmed, deliverOn(deps, orderConfirmedNotification), giveUpOn(deps, orderConfirmedNotification)),
-    subscribe(orderCancelled, deliverOn(deps, orderCancelledNotification), giveUpOn(deps, orderCancelledNotification)),
-    subscribe(paymentRefunded, deliverOn(deps, paymentRefundedNotification), giveUpOn(deps, paymentRefundedNotification)),
-    subscribe(stockLow, deliverOn(deps, stockLowNotification), giveUpOn(deps, stockLowNotification)),
+    subscribe(orderConfirmed, deliverOn(deps, orderConfirmedNotification), { onExhausted: giveUpOn(deps, orderConfirmedNotification), locks: lockOn(orderConfirmedNotification) }),
+    subscribe(orderCancelled, deliverOn(deps, orderCancelledNotification), { onExhausted: giveUpOn(deps, orderCancelledNotification), locks: lockOn(orderCancelledNotification) }),
+    subscribe(paymentRefunded, deliverOn(deps, paymentRefundedNotification), { onExhausted: giveUpOn(deps, paymentRefundedNotification), locks: lockOn(paymentRefundedNotification) }),
+    subscribe(stockLow, deliverOn(deps, stockLowNotification), { onExhausted: giveUpOn(deps, stockLowNotification), locks: lockOn(stockLowNotification) }),
   ];
 }

@@ -1,4 +1,4 @@
-import { declareConsumer, subscribe, type ConsumerDeclaration, type Subscription } from '@order-platform/shared';
+import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
 import { onPaymentCaptured } from './handlers/on-payment-captured.js';
 import { onPaymentFailed } from './handlers/on-payment-failed.js';
@@ -15,13 +15,17 @@ const paymentFailed = declareConsumer(SERVICE, 'payments.failed');
 /** The durable consumers the migrator declares for this service. */
 export const consumers: ConsumerDeclaration[] = [productChanged, stockReserved, stockRejected, paymentCaptured, paymentFailed];
 
+/** The saga's handlers each lock their order's row; a batch locks its orders first, in one order. */
+const ORDER_LOCKS = 0x6f726400; // "ord\0"
+const orderLock = (event: { data: { orderId: string } }): LockKey[] => [{ space: ORDER_LOCKS, key: event.data.orderId }];
+
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
   return [
     subscribe(productChanged, onProductChanged),
-    subscribe(stockReserved, onStockReserved),
-    subscribe(stockRejected, onStockRejected),
-    subscribe(paymentCaptured, onPaymentCaptured),
-    subscribe(paymentFailed, onPaymentFailed),
+    subscribe(stockReserved, onStockReserved, { locks: orderLock }),
+    subscribe(stockRejected, onStockRejected, { locks: orderLock }),
+    subscribe(paymentCaptured, onPaymentCaptured, { locks: orderLock }),
+    subscribe(paymentFailed, onPaymentFailed, { locks: orderLock }),
   ];
 }

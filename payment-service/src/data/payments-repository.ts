@@ -71,7 +71,7 @@ export async function lockPaymentOfOrder(trx: Knex.Transaction, orderId: string)
 }
 
 /** The first key of the order locks, apart from other advisory locks of the database. */
-const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
+export const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
 
 /**
  * Writes a transition. Every one but awaiting_order → pending (which happens only inside the

@@ -1,4 +1,5 @@
-import { declareConsumer, subscribe, type ConsumerDeclaration, type RetryPolicy, type Subscription } from '@order-platform/shared';
+import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type RetryPolicy, type Subscription } from '@order-platform/shared';
+import { PAYMENT_LOCK_SPACE } from '../data/payments-repository.js';
 import { SERVICE } from '../config.js';
 import type { PaymentDeps } from '../domain/deps.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
@@ -16,12 +17,15 @@ const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
 /** The durable consumers the migrator declares for this service. */
 export const consumers: ConsumerDeclaration[] = [orderCreated, stockReserved, orderCancelled];
 
+/** Every handler takes its order's payment lock; a batch takes its orders' first, in one order. */
+const paymentLock = (event: { data: { orderId: string } }): LockKey[] => [{ space: PAYMENT_LOCK_SPACE, key: event.data.orderId }];
+
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(deps: PaymentDeps, charge: { budgetMs: number; retry: RetryPolicy }): Subscription[] {
   const maxAttempts = chargeAttempts(charge.budgetMs, charge.retry);
   return [
-    subscribe({ ...orderCreated, maxAttempts }, onOrderCreated(deps), onOrderCreatedExhausted(deps)),
-    subscribe({ ...stockReserved, maxAttempts }, onStockReserved(deps), onStockReservedExhausted(deps)),
-    subscribe(orderCancelled, onOrderCancelled(deps)),
+    subscribe({ ...orderCreated, maxAttempts }, onOrderCreated(deps), { onExhausted: onOrderCreatedExhausted(deps), locks: paymentLock }),
+    subscribe({ ...stockReserved, maxAttempts }, onStockReserved(deps), { onExhausted: onStockReservedExhausted(deps), locks: paymentLock }),
+    subscribe(orderCancelled, onOrderCancelled(deps), { locks: paymentLock }),
   ];
 }

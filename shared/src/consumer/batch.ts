@@ -3,13 +3,15 @@ import type { EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
 import type { Outbox, PendingEvent, RawConnection } from '../outbox/outbox.js';
 import type { MessageScope } from './message-scope.js';
-import type { HandlerContext } from './subscription.js';
+import type { HandlerContext, LockKey } from './subscription.js';
 
 /** One message of a batch: what runs for it, and, once the batch is done, how it went. */
 export interface BatchItem {
   /** the processed-messages key: the event id, or `<id>:exhausted` for the on-exhausted hook */
   key: string;
   delivery: number;
+  /** advisory locks taken for the whole batch before any handler runs */
+  locks: LockKey[];
   scope: MessageScope;
   run(context: HandlerContext): Promise<void>;
   result?: { kind: 'handled' } | { kind: 'duplicate' } | { kind: 'failed'; error: unknown };
@@ -25,6 +27,8 @@ export interface BatchDeps {
 const insertProcessed = `insert into processed_messages (consumer, message_id)
   select $1, unnest($2::text[]) on conflict do nothing returning message_id`;
 const forgetProcessed = 'delete from processed_messages where consumer = $1 and message_id = any($2::text[])';
+// one lock after another, in the arrays' order (unnest keeps it)
+const takeLocks = 'select count(pg_advisory_xact_lock(space, hashtext(key))) from unnest($1::int[], $2::text[]) as lock(space, key)';
 
 /**
  * Handles a batch in one transaction: one statement records every key as processed and
@@ -48,6 +52,7 @@ export async function handleBatch(deps: BatchDeps, durable: string, items: Batch
       if (fresh.delete(item.key)) toRun.push(item);
       else item.result = { kind: 'duplicate' };
     }
+    await lockInOrder(connection, toRun);
     const now = deps.clock();
     const events: PendingEvent[] = [];
     if (toRun.length === 1) {
@@ -79,6 +84,15 @@ export async function handleBatch(deps: BatchDeps, durable: string, items: Batch
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw error;
   }
+}
+
+/** Takes every lock the batch's handlers need, sorted: all batches take shared locks in one order. */
+async function lockInOrder(connection: RawConnection, items: BatchItem[]): Promise<void> {
+  const locks = new Map<string, LockKey>();
+  for (const item of items) for (const lock of item.locks) locks.set(`${lock.space}\u0000${lock.key}`, lock);
+  if (locks.size === 0) return;
+  const sorted = [...locks.values()].sort((a, b) => a.space - b.space || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  await connection.query({ name: 'batch-locks', text: takeLocks, values: [sorted.map((l) => l.space), sorted.map((l) => l.key)] });
 }
 
 /** Runs one handler with an outbox that keeps its events back until the batch writes them all. */

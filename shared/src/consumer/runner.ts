@@ -168,7 +168,8 @@ export class ConsumerRunner {
         settling.push(this.exhausted(subscription, message, event, scope, new Error(`delivered ${delivery} times`), log, started));
         continue;
       }
-      items.push({ key: event.id, delivery, scope, message, event, run: (context) => subscription.handle(event as never, context) });
+      const locks = subscription.locks?.(event as never) ?? [];
+      items.push({ key: event.id, delivery, locks, scope, message, event, run: (context) => subscription.handle(event as never, context) });
     }
     if (items.length > 0) {
       try {
@@ -226,7 +227,8 @@ export class ConsumerRunner {
     if (!(await writeDeadLetter(this.deadLetters, durable, message, error, log.child(scope.logFields)))) return this.retryLater(durable, message, scope, started);
     const hook = subscription.onExhausted;
     if (hook) {
-      const item: BatchItem = { key: `${event.id}:exhausted`, delivery: message.info.deliveryCount, scope, run: (context) => hook(event as never, { ...context, error }) };
+      const locks = subscription.locks?.(event as never) ?? [];
+      const item: BatchItem = { key: `${event.id}:exhausted`, delivery: message.info.deliveryCount, locks, scope, run: (context) => hook(event as never, { ...context, error }) };
       const failure = await handleBatch(this.optionsForBatch(log), durable, [item]).then(
         () => (item.result?.kind === 'failed' ? item.result.error : undefined),
         (transactionError: unknown) => transactionError,

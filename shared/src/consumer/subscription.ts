@@ -24,17 +24,32 @@ export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, contex
  */
 export type ExhaustedHandler<T extends EventType> = (event: EventEnvelope<T>, context: HandlerContext & { error: unknown }) => Promise<void>;
 
-export interface Subscription<T extends EventType = EventType> {
+/**
+ * A transaction-scoped Postgres advisory lock, in the two-key form: `space` keeps a service's
+ * kinds of lock apart, `key` (hashed with `hashtext`) names what it guards.
+ */
+export interface LockKey {
+  space: number;
+  key: string;
+}
+
+export interface SubscriptionOptions<T extends EventType> {
+  onExhausted?: ExhaustedHandler<T> | undefined;
+  /**
+   * The locks a handler of this event needs: every row it locks or writes that a handler of
+   * another message may also lock. A batch takes the locks of all its messages first, in one
+   * order shared by every batch, so batches that touch the same rows in different orders wait
+   * for each other instead of deadlocking. A handler may take the same lock again (it holds it).
+   */
+  locks?: ((event: EventEnvelope<T>) => LockKey[]) | undefined;
+}
+
+export interface Subscription<T extends EventType = EventType> extends SubscriptionOptions<T> {
   consumer: ConsumerDeclaration & { event: T };
   handle: EventHandler<T>;
-  onExhausted?: ExhaustedHandler<T> | undefined;
 }
 
 /** One row of a worker's subscription table. */
-export function subscribe<T extends EventType>(
-  consumer: ConsumerDeclaration & { event: T },
-  handle: EventHandler<T>,
-  onExhausted?: ExhaustedHandler<T>,
-): Subscription {
-  return { consumer, handle, onExhausted } as unknown as Subscription;
+export function subscribe<T extends EventType>(consumer: ConsumerDeclaration & { event: T }, handle: EventHandler<T>, options: SubscriptionOptions<T> = {}): Subscription {
+  return { consumer, handle, ...options } as unknown as Subscription;
 }

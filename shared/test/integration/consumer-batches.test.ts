@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventHandler } from '../../src/index.js';
+import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventHandler, type LockKey } from '../../src/index.js';
 import { eventually, readStream } from '../../src/testing/index.js';
 import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
 
 const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
+const mirrored = declareConsumer('mirror-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
 const encoder = new TextEncoder();
 
 function productChanged(sku: string, version = 1) {
@@ -26,7 +27,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
 
   async function setUp(): Promise<void> {
     calls.length = 0;
-    f = await messagingFixture('batches', [consumer]);
+    f = await messagingFixture('batches', [consumer, mirrored]);
     await f.db.schema.createTable('applied', (t) => {
       t.text('sku').notNullable();
       t.integer('version').notNullable();
@@ -191,5 +192,44 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     expect(transactionsOf(['X', 'Y']).size, 'one transaction each').to.equal(10);
     expect(await finalLog()).to.deep.equal(batched);
     expect(batched).to.deep.equal([{ sku: 'X', versions: '1,2,3,4,5' }, { sku: 'Y', versions: '1,2,3,4,5' }]);
+  });
+
+  it('takes the locks a batch declares first, in one order, so batches locking the same rows in opposite orders do not deadlock', async () => {
+    await f.db.schema.createTable('shelf', (t) => {
+      t.text('sku').primary();
+      t.integer('touched').notNullable();
+    });
+    await f.db('shelf').insert([{ sku: 'X', touched: 0 }, { sku: 'Y', touched: 0 }]);
+    // the second consumer's handler touches the other row: its batch locks Y then X, the first's X then Y
+    const swap: Record<string, string> = { X: 'Y', Y: 'X' };
+    const failures: string[] = [];
+    const touch = (rowOf: (sku: string) => string): EventHandler<'stock.product-changed'> => async (event, { trx, delivery }) => {
+      if (delivery > 1) failures.push(`${event.data.sku} delivered ${delivery} times`);
+      await trx.raw('select touched from shelf where sku = ? for update', [rowOf(event.data.sku)]);
+      await trx.raw('select pg_sleep(0.3)'); // both batches hold their first row now
+      await trx.raw('update shelf set touched = touched + 1 where sku = ?', [rowOf(event.data.sku)]);
+    };
+    const shelfLock = (rowOf: (sku: string) => string) => (event: { data: { sku: string } }): LockKey[] => [{ space: 7, key: rowOf(event.data.sku) }];
+    const same = (sku: string) => sku;
+    const other = (sku: string) => swap[sku]!;
+    await publish(productChanged('X'));
+    await publish(productChanged('Y'));
+    const runners = [
+      { declared: consumer, handle: touch(same), locks: shelfLock(same) },
+      { declared: mirrored, handle: touch(other), locks: shelfLock(other) },
+    ].map(({ declared, handle, locks }) => {
+      const r = new ConsumerRunner({
+        service: 'test-service', db: f.db, nc: f.nc, topology: f.topology, outbox: new Outbox('/test-service'), log: silentLog,
+        subscriptions: [subscribe(declared, handle, { locks })], retry: { baseDelayMs: 200, maxDelayMs: 1000 }, flushWaitMs: 100,
+      });
+      r.start();
+      return r;
+    });
+    try {
+      await eventually(async () => expect(Number((await f.db('shelf').sum({ n: 'touched' }))[0]!.n)).to.equal(4), { timeoutMs: 15_000 });
+    } finally {
+      for (const r of runners) await r.stop();
+    }
+    expect(failures, 'redeliveries (a deadlock fails a batch and retries it)').to.deep.equal([]);
   });
 });

@@ -38,7 +38,7 @@ describe('idempotent consumer runner', () => {
       topology: f.topology,
       outbox: new Outbox('/test-service'),
       log: silentLog,
-      subscriptions: [subscribe(consumer, handle, onExhausted)],
+      subscriptions: [subscribe(consumer, handle, { onExhausted })],
       retry: { baseDelayMs: 200, maxDelayMs: 1000 },
     });
     runner.start();

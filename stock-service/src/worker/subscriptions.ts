@@ -1,4 +1,4 @@
-import { declareConsumer, subscribe, type ConsumerDeclaration, type Subscription } from '@order-platform/shared';
+import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type OrderLine, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
 import { onOrderConfirmed } from './handlers/on-order-confirmed.js';
@@ -11,7 +11,15 @@ const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
 /** The durable consumers the migrator declares for this service. */
 export const consumers: ConsumerDeclaration[] = [orderCreated, orderConfirmed, orderCancelled];
 
+/** Every handler here locks the products of the order's lines; a batch locks them all first, in sku order. */
+const PRODUCT_LOCKS = 0x736b7500; // "sku\0"
+const productLocks = (event: { data: { items: OrderLine[] } }): LockKey[] => event.data.items.map((line) => ({ space: PRODUCT_LOCKS, key: line.sku }));
+
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
-  return [subscribe(orderCreated, onOrderCreated), subscribe(orderConfirmed, onOrderConfirmed), subscribe(orderCancelled, onOrderCancelled)];
+  return [
+    subscribe(orderCreated, onOrderCreated, { locks: productLocks }),
+    subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks }),
+    subscribe(orderCancelled, onOrderCancelled, { locks: productLocks }),
+  ];
 }
