@@ -24,7 +24,7 @@ export interface PlacedOrder {
  *
  * Round trips are the cost of this route: the key is claimed in the statement that inserts the
  * order (no look-up first), so a first request is five (begin, catalog, order, outbox, commit);
- * a retry pays one more to read the first answer.
+ * a retry costs as many, reading the first answer where a first request writes its event.
  */
 export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const customerId = customerOf(actor, request.customerId);
