@@ -1,6 +1,6 @@
 import type { Knex } from '@order-platform/shared';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
-import type { Channel, TemplateName } from '../domain/templates.js';
+import type { Channel, TemplateName, TemplateText } from '../domain/templates.js';
 
 interface NotificationRow {
   id: string;
@@ -72,25 +72,56 @@ export async function findNotification(db: Knex | Knex.Transaction, dedupKey: st
   return row ? toNotification(row) : undefined;
 }
 
-/** Inserts or replaces the row of `notification.dedupKey` (the caller holds its lock). */
-export async function saveNotification(trx: Knex.Transaction, notification: Notification): Promise<void> {
-  const { id: _id, dedup_key: _key, created_at: _created, ...changes } = toRow(notification);
-  await trx('notifications').insert(toRow(notification)).onConflict('dedup_key').merge(changes);
+/**
+ * The notification of `dedupKey` and the stored text of its template for `channel`, in one
+ * statement: a delivery reads both before it sends, so one round trip, not two.
+ */
+export async function findDelivery(db: Knex, dedupKey: string, template: TemplateName, channel: Channel): Promise<{ existing: Notification | undefined; text: TemplateText | undefined }> {
+  type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+  const result = await db.raw<{ rows: { notification: Json<NotificationRow> | null; text: TemplateText | null }[] }>(
+    `select (select row_to_json(n) from notifications n where n.dedup_key = ?) as notification,
+            (select json_build_object('subject', t.subject, 'body', t.body) from templates t where t.name = ? and t.channel = ?) as text`,
+    [dedupKey, template, channel],
+  );
+  const { notification: n, text } = result.rows[0]!;
+  const existing = n ? toNotification({ ...n, sent_at: n.sent_at === null ? null : new Date(n.sent_at), created_at: new Date(n.created_at), updated_at: new Date(n.updated_at) }) : undefined;
+  return { existing, text: text ?? undefined };
 }
 
-export async function startAttempt(trx: Knex.Transaction, notificationId: string, attempt: number, now: Date): Promise<void> {
-  await trx('delivery_attempts').insert({ notification_id: notificationId, attempt, outcome: 'sending', started_at: now });
+const columns: (keyof NotificationRow)[] = [
+  'id', 'dedup_key', 'template', 'channel', 'order_id', 'customer_id', 'sku', 'recipient', 'subject',
+  'status', 'attempts', 'error', 'fallback', 'event_id', 'sent_at', 'created_at', 'updated_at',
+];
+const kept = new Set<keyof NotificationRow>(['id', 'dedup_key', 'created_at']);
+
+/** What happens to the delivery attempts with a save: one finishes, one starts. */
+export interface AttemptChanges {
+  finish?: { attempt: number; outcome: 'sent' | 'failed' | 'interrupted'; error: string | null };
+  start?: number;
 }
 
-export async function finishAttempt(
-  db: Knex | Knex.Transaction,
-  notificationId: string,
-  attempt: number,
-  outcome: 'sent' | 'failed' | 'interrupted',
-  error: string | null,
-  now: Date,
-): Promise<void> {
-  await db('delivery_attempts').where({ notification_id: notificationId, attempt }).update({ outcome, error, finished_at: now });
+/**
+ * Inserts or replaces the row of `notification.dedupKey` (the caller holds its lock) and records
+ * its attempts, in one statement: atomic on its own, so it needs no transaction (and no BEGIN and
+ * COMMIT round trips). An attempt's row refers to the notification inserted with it; foreign keys
+ * are checked at the end of the statement.
+ */
+export async function saveNotification(db: Knex | Knex.Transaction, notification: Notification, attempts: AttemptChanges = {}, now: Date = notification.updatedAt): Promise<void> {
+  const row = toRow(notification);
+  const ctes = [
+    `saved as (insert into notifications (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})
+       on conflict (dedup_key) do update set ${columns.filter((c) => !kept.has(c)).map((c) => `${c} = excluded.${c}`).join(', ')})`,
+  ];
+  const bindings: Knex.RawBinding[] = columns.map((c) => row[c]);
+  if (attempts.finish) {
+    ctes.push('finished as (update delivery_attempts set outcome = ?, error = ?, finished_at = ? where notification_id = ? and attempt = ?)');
+    bindings.push(attempts.finish.outcome, attempts.finish.error, now, notification.id, attempts.finish.attempt);
+  }
+  if (attempts.start !== undefined) {
+    ctes.push(`started as (insert into delivery_attempts (notification_id, attempt, outcome, started_at) values (?, ?, 'sending', ?))`);
+    bindings.push(notification.id, attempts.start, now);
+  }
+  await db.raw(`with ${ctes.join(',\n')} select 1`, bindings);
 }
 
 export interface NotificationFilter {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, isPermanent, type HandlerContext, type Knex, type LockKey, type Logger } from '@order-platform/shared';
-import { findNotification, finishAttempt, saveNotification, startAttempt } from '../data/notifications-repository.js';
-import { findTemplate } from '../data/templates-repository.js';
+import { findDelivery, findNotification, saveNotification } from '../data/notifications-repository.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
 import type { NotificationRequest } from './notification-requests.js';
@@ -42,10 +41,10 @@ export function deliveryLock(dedupKey: string): LockKey {
 export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: HandlerContext): Promise<Notification> {
   const lock = deliveryLock(request.dedupKey);
   await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [lock.space, lock.key]);
-  const existing = await findNotification(deps.ledger, request.dedupKey);
+  const channelName = request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;
+  const { existing, text: stored } = await findDelivery(deps.ledger, request.dedupKey, request.template, channelName);
   if (existing && isSettled(existing)) return existing;
 
-  const channelName = request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;
   const channel = deps.channels[channelName];
   if (!channel) throw new AppError('permanent', `the ${channelName} channel is not configured`);
   const lookup = request.customerId ? { customerId: request.customerId, result: await deps.directory.find(request.customerId) } : undefined;
@@ -66,15 +65,12 @@ export async function deliverNotification(deps: DeliveryDeps, request: Notificat
         error: `a worker stopped during the send; not sent again so the customer never gets two (Message-ID <${base.id}@notification-service>)`,
         updatedAt: now,
       };
-      await deps.ledger.transaction(async (t) => {
-        await saveNotification(t, unconfirmed);
-        await finishAttempt(t, base.id, base.attempts, 'interrupted', 'worker stopped during the send', now);
-      });
+      await saveNotification(deps.ledger, unconfirmed, { finish: { attempt: base.attempts, outcome: 'interrupted', error: 'worker stopped during the send' } });
       log.warn({ notificationId: base.id, dedupKey: base.dedupKey, recipient: base.recipient }, 'notification delivery unconfirmed: check the mail server log');
       return unconfirmed;
     }
     case 'send':
-      return send(deps, request, channel, addressee as Extract<Addressee, { kind: 'send' }>, { ...base, attempts: step.attempt }, step.interrupted, log);
+      return send(deps, request, channel, stored, addressee as Extract<Addressee, { kind: 'send' }>, { ...base, attempts: step.attempt }, step.interrupted, log);
   }
 }
 
@@ -82,12 +78,12 @@ async function send(
   deps: DeliveryDeps,
   request: NotificationRequest,
   channel: DeliveryChannel,
+  template: TemplateText | undefined,
   addressee: Extract<Addressee, { kind: 'send' }>,
   notification: Notification,
   interrupted: boolean,
   log: Logger,
 ): Promise<Notification> {
-  const template = await findTemplate(deps.ledger, request.template, channel.name);
   if (!template) throw new AppError('permanent', `no ${channel.name} text for template ${request.template}`);
   let text: TemplateText;
   try {
@@ -111,11 +107,8 @@ async function send(
     fallback: addressee.fallback,
     updatedAt: claimedAt,
   };
-  await deps.ledger.transaction(async (t) => {
-    await saveNotification(t, claimed);
-    if (interrupted) await finishAttempt(t, claimed.id, claimed.attempts - 1, 'interrupted', 'worker stopped during the send', claimedAt);
-    await startAttempt(t, claimed.id, claimed.attempts, claimedAt);
-  });
+  const previous = interrupted ? { finish: { attempt: claimed.attempts - 1, outcome: 'interrupted' as const, error: 'worker stopped during the send' } } : {};
+  await saveNotification(deps.ledger, claimed, { ...previous, start: claimed.attempts });
   try {
     await channel.send({
       id: claimed.id,
@@ -129,18 +122,15 @@ async function send(
     const message = (error as Error).message;
     const permanent = error instanceof AppError && error.kind === 'permanent';
     const failed: Notification = { ...claimed, status: permanent ? 'failed' : 'retrying', error: message, updatedAt: deps.clock() };
-    await deps.ledger.transaction(async (t) => {
-      await saveNotification(t, failed);
-      await finishAttempt(t, claimed.id, claimed.attempts, 'failed', message, failed.updatedAt);
-    });
+    await deps.ledger.transaction((t) => saveNotification(t, failed, { finish: { attempt: claimed.attempts, outcome: 'failed', error: message } }));
     throw error;
   }
   const sentAt = deps.clock();
   const sent: Notification = { ...claimed, status: 'sent', sentAt, updatedAt: sentAt };
-  await deps.ledger.transaction(async (t) => {
-    await saveNotification(t, sent);
-    await finishAttempt(t, sent.id, sent.attempts, 'sent', null, sentAt);
-  });
+  // In a transaction, though one statement: Postgres runs a lone statement to its commit even
+  // when its worker died while it waited (on a lock), whereas a dead worker's COMMIT never comes;
+  // so a worker killed before it learned the outcome leaves `sending`, as decideDelivery expects.
+  await deps.ledger.transaction((t) => saveNotification(t, sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }));
   log.info({ notificationId: sent.id, template: sent.template, channel: sent.channel, recipient: sent.recipient, attempt: sent.attempts, fallback: sent.fallback }, 'notification sent');
   return sent;
 }
@@ -154,7 +144,7 @@ export async function giveUpNotification(deps: DeliveryDeps, request: Notificati
 }
 
 async function record(deps: DeliveryDeps, log: Logger, notification: Notification, message: string): Promise<Notification> {
-  await deps.ledger.transaction((t) => saveNotification(t, notification));
+  await saveNotification(deps.ledger, notification);
   const level = notification.status === 'failed' ? 'error' : 'info';
   log[level]({ notificationId: notification.id, dedupKey: notification.dedupKey, template: notification.template, status: notification.status, reason: notification.error }, message);
   return notification;

@@ -12,7 +12,7 @@ export interface IdempotencyRecord {
   response: unknown;
 }
 
-/** The caller's record for this key, unless it is older than `notBefore` (expired). */
+/** The caller's record for this key (stored with its order: orders-repository's insertPlacedOrder), unless it is older than `notBefore` (expired). */
 export async function findIdempotencyRecord(db: Knex, scope: IdempotencyScope, notBefore: Date): Promise<IdempotencyRecord | undefined> {
   const row = await db('idempotency_keys')
     .where({ principal: scope.principal, key: scope.key })
@@ -21,24 +21,6 @@ export async function findIdempotencyRecord(db: Knex, scope: IdempotencyScope, n
   return row && { fingerprint: row.fingerprint, orderId: row.order_id, response: row.response };
 }
 
-/** Stores the first answer; an expired record of the same key is replaced. */
-export async function insertIdempotencyRecord(trx: Knex.Transaction, scope: IdempotencyScope, record: IdempotencyRecord, at: Date, notBefore: Date): Promise<void> {
-  await trx('idempotency_keys').where({ principal: scope.principal, key: scope.key }).andWhere('created_at', '<', notBefore).delete();
-  await trx('idempotency_keys').insert({
-    principal: scope.principal,
-    key: scope.key,
-    fingerprint: record.fingerprint,
-    order_id: record.orderId,
-    response: JSON.stringify(record.response),
-    created_at: at,
-  });
-}
-
 export async function pruneIdempotencyRecords(db: Knex, notBefore: Date): Promise<number> {
   return db('idempotency_keys').where('created_at', '<', notBefore).delete();
-}
-
-export function isIdempotencyKeyTaken(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string };
-  return e.code === '23505' && e.constraint === 'idempotency_keys_pkey';
 }

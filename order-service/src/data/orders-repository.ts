@@ -21,35 +21,84 @@ interface ItemRow {
   currency: string;
 }
 
-export async function insertOrder(trx: Knex.Transaction, order: Order): Promise<void> {
-  await trx('orders').insert({
-    id: order.id,
-    customer_id: order.customerId,
-    status: order.status,
-    cancellation_reason: order.cancellationReason,
-    total_amount: order.total.amount,
-    currency: order.total.currency,
-    created_at: order.createdAt,
-    updated_at: order.updatedAt,
-  });
-  await trx('order_items').insert(
-    order.items.map((item, line) => ({ order_id: order.id, line, sku: item.sku, quantity: item.quantity, unit_price_amount: item.unitPrice.amount, currency: item.unitPrice.currency })),
-  );
+export interface HistoryEntryInput {
+  orderId: string;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  cause: string;
+  causeId?: string | undefined;
+  reason?: string | null;
+  at: Date;
 }
 
-export async function appendHistory(
-  trx: Knex.Transaction,
-  entry: { orderId: string; from: OrderStatus | null; to: OrderStatus; cause: string; causeId?: string; reason?: string | null; at: Date },
-): Promise<void> {
-  await trx('order_history').insert({
-    order_id: entry.orderId,
-    from_status: entry.from,
-    to_status: entry.to,
-    cause: entry.cause,
-    cause_id: entry.causeId ?? null,
-    reason: entry.reason ?? null,
-    occurred_at: entry.at,
-  });
+/**
+ * The first answer to an Idempotency-Key, stored with the order. An expired record of the same
+ * (principal, key), older than `notBefore`, is replaced; an unexpired one keeps the key taken.
+ */
+export interface IdempotencyClaim {
+  principal: string;
+  key: string;
+  fingerprint: string;
+  response: unknown;
+  notBefore: Date;
+}
+
+/**
+ * Inserts a new order, its lines and its first history entry in one statement (one round trip;
+ * the foreign keys are checked at its end). With a claim, the idempotency record goes in the same
+ * statement and the order only with it: returns false, having written nothing, when the key is
+ * taken (an unexpired record, or a concurrent request that committed first).
+ */
+export async function insertPlacedOrder(trx: Knex.Transaction, order: Order, history: HistoryEntryInput, claim?: IdempotencyClaim): Promise<boolean> {
+  const keyed = claim
+    ? `keyed as (
+         insert into idempotency_keys (principal, key, fingerprint, order_id, response, created_at)
+         values (?, ?, ?, ?, ?::jsonb, ?)
+         on conflict (principal, key) do update
+           set fingerprint = excluded.fingerprint, order_id = excluded.order_id, response = excluded.response, created_at = excluded.created_at
+           where idempotency_keys.created_at < ?
+         returning 1
+       ),`
+    : '';
+  const keyBindings = claim ? [claim.principal, claim.key, claim.fingerprint, order.id, JSON.stringify(claim.response), order.createdAt, claim.notBefore] : [];
+  const result = await trx.raw<{ rows: { id: string }[] }>(
+    `with ${keyed}
+     placed as (
+       insert into orders (id, customer_id, status, cancellation_reason, total_amount, currency, created_at, updated_at)
+       select ?, ?, ?, ?, ?, ?, ?, ? ${claim ? 'where exists (select 1 from keyed)' : ''}
+       returning id
+     ),
+     lines as (
+       insert into order_items (order_id, line, sku, quantity, unit_price_amount, currency)
+       select placed.id, l.line, l.sku, l.quantity, l.amount, l.currency
+       from placed, unnest(?::int[], ?::text[], ?::int[], ?::bigint[], ?::text[]) as l(line, sku, quantity, amount, currency)
+     ),
+     history as (
+       insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at)
+       select placed.id, ?, ?, ?, ?, ?, ? from placed
+     )
+     select id from placed`,
+    [
+      ...keyBindings,
+      order.id, order.customerId, order.status, order.cancellationReason, order.total.amount, order.total.currency, order.createdAt, order.updatedAt,
+      order.items.map((_, line) => line),
+      order.items.map((item) => item.sku),
+      order.items.map((item) => item.quantity),
+      order.items.map((item) => item.unitPrice.amount),
+      order.items.map((item) => item.unitPrice.currency),
+      history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at,
+    ],
+  );
+  return result.rows.length === 1;
+}
+
+/** Saves an order's new status and its history entry, in one statement. */
+export async function saveTransition(trx: Knex.Transaction, order: Order, history: HistoryEntryInput): Promise<void> {
+  await trx.raw(
+    `with saved as (update orders set status = ?, cancellation_reason = ?, updated_at = ? where id = ?)
+     insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at) values (?, ?, ?, ?, ?, ?, ?)`,
+    [order.status, order.cancellationReason, order.updatedAt, order.id, history.orderId, history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at],
+  );
 }
 
 export async function findOrder(db: Knex | Knex.Transaction, id: string): Promise<Order | undefined> {
@@ -80,28 +129,46 @@ async function withItems(db: Knex | Knex.Transaction, rows: OrderRow[]): Promise
   const items = await db<ItemRow>('order_items').whereIn('order_id', rows.map((r) => r.id)).orderBy(['order_id', 'line']);
   const byOrder = new Map<string, ItemRow[]>();
   for (const item of items) byOrder.set(item.order_id, [...(byOrder.get(item.order_id) ?? []), item]);
-  return rows.map((row) => ({
+  return rows.map((row) =>
+    toOrder(row, (byOrder.get(row.id) ?? []).map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.unit_price_amount), currency: i.currency.trim() } }))),
+  );
+}
+
+function toOrder(row: OrderRow, items: Order['items']): Order {
+  return {
     id: row.id,
     customerId: row.customer_id,
     status: row.status,
     cancellationReason: row.cancellation_reason,
-    items: (byOrder.get(row.id) ?? []).map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.unit_price_amount), currency: i.currency.trim() } })),
+    items,
     total: { amount: Number(row.total_amount), currency: row.currency.trim() },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  }));
+  };
 }
 
-/** The order, locked for the rest of the transaction: transitions of one order never interleave. */
+/**
+ * The order, locked for the rest of the transaction: transitions of one order never interleave.
+ * Its lines come in the same statement (they never change after the order is placed).
+ */
 export async function lockOrder(trx: Knex.Transaction, id: string): Promise<Order | undefined> {
-  const row = await trx<OrderRow>('orders').where({ id }).forUpdate().first();
+  const result = await trx.raw<{ rows: (OrderRow & { items: ItemJson[] })[] }>(
+    `select o.*, coalesce((
+       select json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'amount', i.unit_price_amount, 'currency', i.currency) order by i.line)
+       from order_items i where i.order_id = o.id), '[]') as items
+     from orders o where o.id = ? for update`,
+    [id],
+  );
+  const row = result.rows[0];
   if (!row) return undefined;
-  const [order] = await withItems(trx, [row]);
-  return order;
+  return toOrder(row, row.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.amount), currency: i.currency.trim() } })));
 }
 
-export async function saveStatus(trx: Knex.Transaction, order: Order): Promise<void> {
-  await trx('orders').where({ id: order.id }).update({ status: order.status, cancellation_reason: order.cancellationReason, updated_at: order.updatedAt });
+interface ItemJson {
+  sku: string;
+  quantity: number;
+  amount: number;
+  currency: string;
 }
 
 export interface HistoryEntry {

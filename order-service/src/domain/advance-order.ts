@@ -1,5 +1,5 @@
 import { AppError, type HandlerContext, type Knex, type OrderCancelled, type OrderConfirmed } from '@order-platform/shared';
-import { appendHistory, lockOrder, saveStatus } from '../data/orders-repository.js';
+import { lockOrder, saveTransition } from '../data/orders-repository.js';
 import { applyTransition, contradiction, decideTransition, type OrderFact } from './order-lifecycle.js';
 import { orderView, type Order, type OrderView } from './order.js';
 
@@ -33,8 +33,7 @@ export async function advanceOrder(
   const transition = decideTransition(order.status, fact);
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);
-  await saveStatus(trx, next);
-  await appendHistory(trx, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now });
+  await saveTransition(trx, next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now });
   if (transition.emit === 'orders.confirmed') await outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
   if (transition.emit === 'orders.cancelled') await outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
   return { outcome: 'changed', order: orderView(next) };

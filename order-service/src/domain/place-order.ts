@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, type Principal } from '@order-platform/shared';
 import { findCatalogEntries } from '../data/catalog-repository.js';
-import { findIdempotencyRecord, insertIdempotencyRecord, isIdempotencyKeyTaken, type IdempotencyRecord } from '../data/idempotency-repository.js';
-import { appendHistory, insertOrder } from '../data/orders-repository.js';
+import { findIdempotencyRecord, type IdempotencyRecord, type IdempotencyScope } from '../data/idempotency-repository.js';
+import { insertPlacedOrder } from '../data/orders-repository.js';
 import type { UseCaseDeps } from './deps.js';
 import { customerOf } from './order-access.js';
-import { decidePlaceOrder, describeRejection, orderView, type OrderView, type PlaceOrder } from './order.js';
+import { decidePlaceOrder, describeRejection, orderView, type OrderView, type PlaceOrder, type PlaceOrderDecision } from './order.js';
 
 /** The body of POST /orders: `customerId` only when an admin orders for a customer. */
 export type PlaceOrderRequest = Omit<PlaceOrder, 'customerId'> & { customerId?: string };
@@ -21,6 +21,10 @@ export interface PlacedOrder {
  * event in one transaction. With an Idempotency-Key (the caller's own, kept for
  * `idempotencyRetentionMs`), a retry of the same request returns the first answer and creates
  * nothing; the same key with another request is refused.
+ *
+ * Round trips are the cost of this route: the key is claimed in the statement that inserts the
+ * order (no look-up first), so a first request is five (begin, catalog, order, outbox, commit);
+ * a retry costs as many, reading the first answer where a first request writes its event.
  */
 export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const customerId = customerOf(actor, request.customerId);
@@ -29,31 +33,33 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
   const fingerprint = fingerprintOf(command);
   const scope = idempotencyKey ? { principal: actor.id, key: idempotencyKey } : undefined;
   const notBefore = new Date(deps.clock().getTime() - deps.idempotencyRetentionMs);
-  if (scope) {
-    const earlier = await findIdempotencyRecord(deps.db, scope, notBefore);
-    if (earlier) return replay(earlier, fingerprint);
-  }
-  try {
-    return await deps.db.transaction(async (trx) => {
-      const now = deps.clock();
-      const catalog = await findCatalogEntries(trx, command.items.map((item) => item.sku));
-      const decision = decidePlaceOrder(command, catalog, now, randomUUID());
-      if (decision.kind === 'rejected') {
-        throw new AppError('unprocessable', describeRejection(decision), { details: { reason: decision.reason, skus: decision.skus } });
-      }
-      const { order, event } = decision;
-      await insertOrder(trx, order);
-      await appendHistory(trx, { orderId: order.id, from: null, to: 'pending', cause: 'POST /orders', at: now });
-      await deps.outbox.add(trx, 'orders.created', { subject: order.id, data: event, time: now });
-      const view = orderView(order);
-      if (scope) await insertIdempotencyRecord(trx, scope, { fingerprint, orderId: order.id, response: view }, now, notBefore);
-      return { order: view, replayed: false };
-    });
-  } catch (error) {
-    // A concurrent request with the same key committed first: answer as its retry.
-    if (scope && isIdempotencyKeyTaken(error)) return replay((await findIdempotencyRecord(deps.db, scope, notBefore))!, fingerprint);
-    throw error;
-  }
+  const attempt = await deps.db.transaction(async (trx): Promise<Attempt> => {
+    const now = deps.clock();
+    const catalog = await findCatalogEntries(trx, command.items.map((item) => item.sku));
+    const decision = decidePlaceOrder(command, catalog, now, randomUUID());
+    if (decision.kind === 'rejected') return decision;
+    const { order, event } = decision;
+    const view = orderView(order);
+    const claim = scope && { ...scope, fingerprint, response: view, notBefore };
+    if (!(await insertPlacedOrder(trx, order, { orderId: order.id, from: null, to: 'pending', cause: 'POST /orders', at: now }, claim))) return { kind: 'key_taken' };
+    await deps.outbox.add(trx, 'orders.created', { subject: order.id, data: event, time: now });
+    return { kind: 'placed', order: view };
+  });
+  if (attempt.kind === 'placed') return { order: attempt.order, replayed: false };
+  // A retry gets the first answer, even when the catalog has changed since.
+  const earlier = scope && (await findEarlier(deps, scope, notBefore, attempt.kind === 'key_taken'));
+  if (earlier) return replay(earlier, fingerprint);
+  if (attempt.kind === 'key_taken') throw new Error('unreachable: a taken key has a record');
+  throw new AppError('unprocessable', describeRejection(attempt), { details: { reason: attempt.reason, skus: attempt.skus } });
+}
+
+type Attempt = { kind: 'placed'; order: OrderView } | { kind: 'key_taken' } | Extract<PlaceOrderDecision, { kind: 'rejected' }>;
+
+/** The first answer to this key; `taken`: the key was found taken, so a missing one expired in between (a retry sees it free). */
+async function findEarlier(deps: UseCaseDeps, scope: IdempotencyScope, notBefore: Date, taken: boolean): Promise<IdempotencyRecord | undefined> {
+  const earlier = await findIdempotencyRecord(deps.db, scope, notBefore);
+  if (!earlier && taken) throw new AppError('transient', 'the Idempotency-Key expired while this request used it; retry');
+  return earlier;
 }
 
 function replay(earlier: IdempotencyRecord, fingerprint: string): PlacedOrder {

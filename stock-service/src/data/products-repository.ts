@@ -73,17 +73,7 @@ export async function listProducts(db: Knex, options: { limit: number; afterSku?
   return (await query).map(toProduct);
 }
 
-/**
- * Locks the products of an order in sku order. Every transaction locks in the same order, so
- * concurrent reservations wait for each other instead of deadlocking.
- */
-export async function lockProducts(trx: Knex.Transaction, skus: string[]): Promise<Map<string, Product>> {
-  const rows = await trx<ProductRow>('products').whereIn('sku', [...new Set(skus)].sort()).orderBy('sku').forUpdate();
-  return new Map(rows.map((row) => [row.sku, toProduct(row)]));
-}
-
-export async function saveStockLevels(trx: Knex.Transaction, products: Product[]): Promise<void> {
-  for (const p of products) {
-    await trx('products').where({ sku: p.sku }).update({ available: p.available, reserved: p.reserved, sold: p.sold, updated_at: p.updatedAt });
-  }
+/** A products row as json_agg gives it (timestamps as text): see reservations-repository. */
+export function productFromJson(row: Omit<ProductRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string }): Product {
+  return toProduct({ ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) });
 }

@@ -9,14 +9,25 @@ export interface Reservation {
   lines: StockLine[];
 }
 
+/**
+ * Units moving between the counts of one product: added to each (negative: taken away). Saved as
+ * increments on the locked row, so the save needs no read of the levels it changes.
+ */
+export interface StockMovement {
+  sku: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
 export type ReserveDecision =
-  | { kind: 'reserved'; products: Product[]; low: Product[] }
+  | { kind: 'reserved'; movements: StockMovement[]; low: Product[] }
   | { kind: 'rejected'; reason: StockRejected['reason']; lines: StockRejected['lines'] };
 
 /**
  * All lines or none: every product must exist, be active and have the units available.
- * Returns the products with units moved from available to reserved, and those that fell
- * below their low-stock threshold with this reservation (so stock.low is sent once per fall).
+ * Returns the units to move from available to reserved, and the products (at their new levels)
+ * that fell below their low-stock threshold with this reservation (so stock.low is sent once per fall).
  */
 export function decideReservation(lines: StockLine[], products: ReadonlyMap<string, Product>, now: Date): ReserveDecision {
   const unavailable = lines.filter((line) => !products.get(line.sku)?.active);
@@ -32,23 +43,17 @@ export function decideReservation(lines: StockLine[], products: ReadonlyMap<stri
     return { ...p, available: p.available - line.quantity, reserved: p.reserved + line.quantity, updatedAt: now };
   });
   const low = updated.filter((p) => p.available < p.lowStockThreshold && products.get(p.sku)!.available >= p.lowStockThreshold);
-  return { kind: 'reserved', products: updated, low };
+  return { kind: 'reserved', movements: lines.map((l) => ({ sku: l.sku, available: -l.quantity, reserved: l.quantity, sold: 0 })), low };
 }
 
 /** Confirmed order: reserved units become sold. */
-export function commitLines(lines: StockLine[], products: ReadonlyMap<string, Product>, now: Date): Product[] {
-  return lines.map((line) => {
-    const p = products.get(line.sku)!;
-    return { ...p, reserved: p.reserved - line.quantity, sold: p.sold + line.quantity, updatedAt: now };
-  });
+export function commitMovements(lines: StockLine[]): StockMovement[] {
+  return lines.map((l) => ({ sku: l.sku, available: 0, reserved: -l.quantity, sold: l.quantity }));
 }
 
 /** Cancelled order: a reservation goes back to available; committed (sold) units are restocked. */
-export function returnLines(status: 'reserved' | 'committed', lines: StockLine[], products: ReadonlyMap<string, Product>, now: Date): Product[] {
-  return lines.map((line) => {
-    const p = products.get(line.sku)!;
-    return status === 'reserved'
-      ? { ...p, reserved: p.reserved - line.quantity, available: p.available + line.quantity, updatedAt: now }
-      : { ...p, sold: p.sold - line.quantity, available: p.available + line.quantity, updatedAt: now };
-  });
+export function returnMovements(status: 'reserved' | 'committed', lines: StockLine[]): StockMovement[] {
+  return lines.map((l) =>
+    status === 'reserved' ? { sku: l.sku, available: l.quantity, reserved: -l.quantity, sold: 0 } : { sku: l.sku, available: l.quantity, reserved: 0, sold: -l.quantity },
+  );
 }

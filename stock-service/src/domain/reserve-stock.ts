@@ -1,6 +1,5 @@
 import { AppError, type HandlerContext, type OrderCreated } from '@order-platform/shared';
-import { lockProducts, saveStockLevels } from '../data/products-repository.js';
-import { insertReservation, lockReservation } from '../data/reservations-repository.js';
+import { insertReservation, lockOrderStock } from '../data/reservations-repository.js';
 import { decideReservation } from './reservation.js';
 
 /**
@@ -9,19 +8,18 @@ import { decideReservation } from './reservation.js';
  * cancelled before it arrived here) changes nothing.
  */
 export async function reserveStock(order: OrderCreated, { trx, outbox, now }: HandlerContext): Promise<void> {
-  if (await lockReservation(trx, order.orderId)) return;
   const lines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  const products = await lockProducts(trx, lines.map((l) => l.sku));
+  const { existing, products } = await lockOrderStock(trx, order.orderId, lines.map((l) => l.sku));
+  if (existing) return;
   const decision = decideReservation(lines, products, now);
   const status = decision.kind === 'reserved' ? 'reserved' : 'rejected';
-  if (!(await insertReservation(trx, { orderId: order.orderId, status, lines }, now))) {
+  if (!(await insertReservation(trx, { orderId: order.orderId, status, lines }, decision.kind === 'reserved' ? decision.movements : [], now))) {
     throw new AppError('transient', `order ${order.orderId} was handled concurrently; retrying`);
   }
   if (decision.kind === 'rejected') {
     await outbox.add('stock.rejected', { subject: order.orderId, data: { orderId: order.orderId, reason: decision.reason, lines: decision.lines, rejectedAt: now.toISOString() } });
     return;
   }
-  await saveStockLevels(trx, decision.products);
   await outbox.add('stock.reserved', { subject: order.orderId, data: { orderId: order.orderId, items: lines, reservedAt: now.toISOString() } });
   for (const p of decision.low) {
     await outbox.add('stock.low', { subject: p.sku, data: { sku: p.sku, name: p.name, available: p.available, threshold: p.lowStockThreshold, detectedAt: now.toISOString() } });

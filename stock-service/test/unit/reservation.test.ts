@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { commitLines, decideReservation, returnLines } from '../../src/domain/reservation.js';
+import { commitMovements, decideReservation, returnMovements } from '../../src/domain/reservation.js';
 import { newProduct, type Product } from '../../src/domain/product.js';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
@@ -14,7 +14,10 @@ describe('reservation decisions', () => {
     const decision = decideReservation([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], catalog(product('A', 5), product('B', 1)), now);
     expect(decision.kind).to.equal('reserved');
     if (decision.kind !== 'reserved') return;
-    expect(decision.products.map((p) => [p.sku, p.available, p.reserved])).to.deep.equal([['A', 3, 2], ['B', 0, 1]]);
+    expect(decision.movements).to.deep.equal([
+      { sku: 'A', available: -2, reserved: 2, sold: 0 },
+      { sku: 'B', available: -1, reserved: 1, sold: 0 },
+    ]);
   });
 
   it('rejects all lines when one is short, naming only the short ones', () => {
@@ -36,12 +39,9 @@ describe('reservation decisions', () => {
   });
 
   it('commits reserved units to sold, and gives back reserved or sold units on cancel', () => {
-    const reserved = { ...product('A', 10), available: 7, reserved: 3 };
-    const [committed] = commitLines([{ sku: 'A', quantity: 3 }], catalog(reserved), now);
-    expect([committed!.available, committed!.reserved, committed!.sold]).to.deep.equal([7, 0, 3]);
-    const [released] = returnLines('reserved', [{ sku: 'A', quantity: 3 }], catalog(reserved), now);
-    expect([released!.available, released!.reserved, released!.sold]).to.deep.equal([10, 0, 0]);
-    const [restocked] = returnLines('committed', [{ sku: 'A', quantity: 3 }], catalog(committed!), now);
-    expect([restocked!.available, restocked!.reserved, restocked!.sold]).to.deep.equal([10, 0, 0]);
+    const lines = [{ sku: 'A', quantity: 3 }];
+    expect(commitMovements(lines)).to.deep.equal([{ sku: 'A', available: 0, reserved: -3, sold: 3 }]);
+    expect(returnMovements('reserved', lines)).to.deep.equal([{ sku: 'A', available: 3, reserved: -3, sold: 0 }]);
+    expect(returnMovements('committed', lines)).to.deep.equal([{ sku: 'A', available: 3, reserved: 0, sold: -3 }]);
   });
 });
