@@ -116,12 +116,21 @@ try {
   let refused = 0;
   const placedAt = [];
   let next = 0;
+  const refusals = new Map(); // why, and how often
   const placeOrder = async (at) => {
-    const card = await payment.post('/payment-methods', cardBody);
-    const orderPostedAt = clock();
-    const r = card.status === 201 ? await orders.post('/orders', orderBody(next++, card.body.id)) : card;
+    let r;
+    let orderPostedAt;
+    try {
+      const card = await payment.post('/payment-methods', cardBody);
+      orderPostedAt = clock();
+      r = card.status === 201 ? await orders.post('/orders', orderBody(next++, card.body.id)) : card;
+    } catch (error) {
+      r = { status: error.code ?? error.message };
+    }
     if (r.status !== 202) {
       refused++;
+      const why = `${r.status}${r.body?.title ? ` ${r.body.title}` : ''}`;
+      refusals.set(why, (refusals.get(why) ?? 0) + 1);
       return undefined;
     }
     accepted++;
@@ -166,7 +175,7 @@ try {
   clearInterval(sampler);
 
   const results = ends.results;
-  const figures = report({ before, after, t0, endedAt, driven, results, accepted: accepted - probes, refused, unfinished: ends.open, placedAt, rss, ceilings, measured });
+  const figures = report({ before, after, t0, endedAt, driven, results, accepted: accepted - probes, refused, refusals: Object.fromEntries(refusals), unfinished: ends.open, placedAt, rss, ceilings, measured });
 
   const qs = Object.fromEntries(services.map((s) => [s.name, (sql) => queryDb(database[s.dir], sql)]));
   invariants = await checkInvariants({ q: qs, initial: Object.fromEntries(skus.map((s) => [s, INITIAL_STOCK])), accepted, unfinished: ends.open, mailed: () => sink.count() });
@@ -174,7 +183,7 @@ try {
   const file = join(root, 'bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${run}`);
   mkdirSync(join(root, 'bench-results'), { recursive: true });
   writeFileSync(`${file}.json`, `${JSON.stringify(figures, null, 2)}\n`);
-  writeFileSync(`${file}.svg`, runChart({ title: `make bench ${run}: ${mode}; ${int(figures.ordersPerSecond)} orders/s, p99 ${figures.latencyMs.p99.toFixed(0)} ms`, seconds: Math.ceil((endedAt - t0) / 1000), perSecond: figures.perSecond }));
+  writeFileSync(`${file}.svg`, runChart({ title: `make bench ${run}: ${mode}; ${int(figures.ordersPerSecond)} orders/s, p99 ${figures.latencyMs.p99.toFixed(0)} ms`, seconds: Math.ceil((endedAt - t0) / 1000), perSecond: figures.perSecond, rssSeries: figures.rssSeries }));
   out(`figures: ${file.slice(root.length)}.json, chart: ${file.slice(root.length)}.svg`);
   code = invariants.every((i) => i.ok) ? 0 : 1;
   payment.close();
@@ -273,7 +282,7 @@ async function snapshot(measured) {
   return { at, machine, queries, cpu, postgres, xacts, streams };
 }
 
-function report({ before, after, t0, endedAt, driven, results, accepted, refused, unfinished, placedAt, rss, ceilings, measured }) {
+function report({ before, after, t0, endedAt, driven, results, accepted, refused, refusals, unfinished, placedAt, rss, ceilings, measured }) {
   const n = results.length;
   const seconds = (endedAt - t0) / 1000;
   const perOrder = (v) => (n ? v / n : NaN);
@@ -287,7 +296,7 @@ function report({ before, after, t0, endedAt, driven, results, accepted, refused
   const ms = (v) => `${Number.isFinite(v) ? v.toFixed(v < 10 ? 1 : 0) : '-'} ms`;
 
   const placing = settings.idle ? `one at a time` : settings.rate ? `target ${settings.rate}/s${driven.late ? `; the generator fell behind: ${driven.late} orders started over 10 ms late, the latest by ${driven.lateMs.toFixed(0)} ms (counted in their latency)` : ', on time'}` : `${settings.concurrency} in flight`;
-  out(`orders placed: ${accepted} in ${driven.seconds.toFixed(1)} s (${(accepted / driven.seconds).toFixed(0)}/s, ${placing})${refused ? `, ${refused} refused` : ''}`);
+  out(`orders placed: ${accepted} in ${driven.seconds.toFixed(1)} s (${(accepted / driven.seconds).toFixed(0)}/s, ${placing})${refused ? `, ${refused} refused (${Object.entries(refusals).map(([why, k]) => `${k}× ${why}`).join(', ')})` : ''}`);
   out(`orders ended: ${confirmed} confirmed, ${n - confirmed} cancelled, ${unfinished} unfinished, in ${seconds.toFixed(1)} s -> ${ordersPerSecond.toFixed(0)} orders/s reached a terminal state`);
   out(`latency first POST -> orders.confirmed: p50 ${ms(latencyMs.p50)}, p95 ${ms(latencyMs.p95)}, p99 ${ms(latencyMs.p99)}, max ${ms(latencyMs.max)}${settings.rate ? ' (from when each order was due)' : ''}`);
   out(`latency POST /orders -> orders.confirmed: p50 ${ms(orderPostMs.p50)}, p95 ${ms(orderPostMs.p95)}, p99 ${ms(orderPostMs.p99)}, max ${ms(orderPostMs.max)}`);
@@ -332,6 +341,9 @@ function report({ before, after, t0, endedAt, driven, results, accepted, refused
   out(`worker RSS MB over the run (first after a ${warmUp.toFixed(0)} s warm-up / last / max, drift last vs first):`);
   for (const [p, m] of Object.entries(memory).filter(([p]) => p.endsWith('-worker'))) out(`  ${p.padEnd(14)} ${m.firstMb.toFixed(0)} / ${m.lastMb.toFixed(0)} / ${m.maxMb.toFixed(0)}  ${m.driftPercent >= 0 ? '+' : ''}${m.driftPercent.toFixed(1)} %`);
 
+  const workers = measured.nodes.filter((p) => p.name.endsWith('-worker')).map((p) => p.name);
+  const rssSeries = rss.map((s) => ({ t: s.t, mb: Object.fromEntries(workers.map((w) => [w, s.kb[w] / 1024])) }));
+
   const perSecond = [];
   for (let second = 0; second < Math.ceil(seconds); second++) perSecond.push({ second, finished: 0, placed: 0, latencies: [] });
   for (const r of results) {
@@ -352,10 +364,10 @@ function report({ before, after, t0, endedAt, driven, results, accepted, refused
   }
   return {
     run, mode, settings, startedAt: new Date(Date.now() - (clock() - t0)).toISOString(), ceilings,
-    orders: { accepted, refused, confirmed, cancelled: n - confirmed, unfinished, seconds, lateStarts: driven.late, latestStartMs: driven.lateMs },
+    orders: { accepted, refused, refusals, confirmed, cancelled: n - confirmed, unfinished, seconds, lateStarts: driven.late, latestStartMs: driven.lateMs },
     ordersPerSecond, latencyMs, orderPostLatencyMs: orderPostMs,
     perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])) },
-    machine, rssMb: memory, perSecond,
+    machine, rssMb: memory, perSecond, rssSeries,
   };
 }
 

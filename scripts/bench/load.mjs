@@ -67,8 +67,6 @@ export function completions(clock) {
     waitFor(id) {
       return open.has(id) ? new Promise((resolve) => (waiter = { id, resolve })) : Promise.resolve();
     },
-    /** ends of orders this run did not place (the probes) */
-    forgetEarly: () => early.clear(),
   };
 }
 
