@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // make bench: loads the whole saga and reports what it cost. Starts its own copy of the system
-// (ports 5001–5005, databases and NATS namespace of the run, dropped at the end), places tok_ok
+// (free ports, databases and NATS namespace of the run, dropped at the end), places tok_ok
 // orders flat out (BENCH_CONCURRENCY in flight), at BENCH_RATE orders/s (open loop), or
 // BENCH_IDLE of them one at a time, and reports, for the same run:
 // - orders/s reaching a terminal state, latency p50/p95/p99/max from the first POST to
@@ -20,6 +20,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -31,7 +32,7 @@ import { runChart } from './bench/chart.mjs';
 import { checkInvariants } from './bench/invariants.mjs';
 import { completions, drive, jsonClient } from './bench/load.mjs';
 import { findNatsServer, machineCpu, postgresCpu, postgresSnapshot, rssKb, stat } from './bench/processes.mjs';
-import { services, startStack, waitReady } from './stack.mjs';
+import { peers, services, startStack, waitReady } from './stack.mjs';
 
 const env = process.env;
 const settings = {
@@ -75,20 +76,25 @@ try {
   writeFileSync('.bench.log', '');
   out('starting the system (logs in .bench.log) …');
   sink = await startSink();
+  // free ports, so that benches running side by side never load each other's system
+  const ports = new Map();
+  for (const s of [...services, ...peers]) ports.set(s.name, { port: await freePort(), metricsPort: await freePort() });
   stack = await startStack({
     env: {
       NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', CONSUMER_CONCURRENCY: env.CONSUMER_CONCURRENCY ?? '32',
-      SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:5005',
+      SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: `http://127.0.0.1:${ports.get('directory').port}`,
       NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${new URL('./bench/query-counter.mjs', import.meta.url).href}`.trim(),
       BENCH_QUERY_COUNT_DIR: queryDir,
     },
     adminUrl: `${pgBase}/postgres`,
     database: (dir) => database[dir],
-    port: (s) => s.port + 2000,
-    metricsPort: (s) => s.metricsPort + 2000,
+    port: (s) => ports.get(s.name).port,
+    metricsPort: (s) => ports.get(s.name).metricsPort,
     output: (line) => appendFileSync('.bench.log', `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
   });
   await waitReady(stack.urls);
+  const exited = () => stack.children.filter(({ child }) => child.exitCode !== null || child.signalCode !== null).map(({ name }) => name);
+  if (exited().length) throw new Error(`${exited().join(', ')} exited at start`);
   const measured = await measuredProcesses(stack, sink);
 
   // Orders are placed by staff for one bench customer: a customer's own budget
@@ -165,6 +171,7 @@ try {
   const drainDeadline = clock() + 120_000;
   while (ends.open > 0 && clock() < drainDeadline) await sleep(50);
   const endedAt = clock();
+  if (exited().length) throw new Error(`${exited().join(', ')} exited during the run`);
   clearInterval(ticker);
   progress();
   out();
@@ -205,6 +212,15 @@ process.exit(code);
 
 function int(n) {
   return Math.round(n).toLocaleString('en-US');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function percentile(sorted, p) {
