@@ -158,7 +158,11 @@ try {
   const before = await snapshot(measured);
   const t0 = before.at;
   const rss = [];
-  const sampler = setInterval(() => rss.push({ t: (clock() - t0) / 1000, kb: Object.fromEntries(measured.nodes.map((p) => [p.name, rssKb(p.pid)])) }), 1000);
+  const backendsSeen = new Map(); // Postgres backends as last seen, for those that end before the run does
+  const sampler = setInterval(() => {
+    rss.push({ t: (clock() - t0) / 1000, kb: Object.fromEntries(measured.nodes.map((p) => [p.name, rssKb(p.pid)])) });
+    for (const [pid, child] of (measured.postmaster && postgresSnapshot(measured.postmaster)?.children) || []) backendsSeen.set(pid, child);
+  }, 1000);
   const progress = () => {
     const elapsed = (clock() - t0) / 1000;
     const total = settings.idle ? settings.idle : settings.seconds;
@@ -182,7 +186,7 @@ try {
   clearInterval(sampler);
 
   const results = ends.results;
-  const figures = report({ before, after, t0, endedAt, driven, results, accepted: accepted - probes, refused, refusals: Object.fromEntries(refusals), unfinished: ends.open, placedAt, rss, ceilings, measured });
+  const figures = report({ backendsSeen, before, after, t0, endedAt, driven, results, accepted: accepted - probes, refused, refusals: Object.fromEntries(refusals), unfinished: ends.open, placedAt, rss, ceilings, measured });
 
   const qs = Object.fromEntries(services.map((s) => [s.name, (sql) => queryDb(database[s.dir], sql)]));
   invariants = await checkInvariants({ q: qs, initial: Object.fromEntries(skus.map((s) => [s, INITIAL_STOCK])), accepted, unfinished: ends.open, mailed: () => sink.count() });
@@ -298,7 +302,7 @@ async function snapshot(measured) {
   return { at, machine, queries, cpu, postgres, xacts, streams };
 }
 
-function report({ before, after, t0, endedAt, driven, results, accepted, refused, refusals, unfinished, placedAt, rss, ceilings, measured }) {
+function report({ backendsSeen, before, after, t0, endedAt, driven, results, accepted, refused, refusals, unfinished, placedAt, rss, ceilings, measured }) {
   const n = results.length;
   const seconds = (endedAt - t0) / 1000;
   const perOrder = (v) => (n ? v / n : NaN);
@@ -332,7 +336,7 @@ function report({ before, after, t0, endedAt, driven, results, accepted, refused
 
   const cpuMs = Object.fromEntries(Object.keys(after.cpu).map((p) => [p, perOrder(after.cpu[p] - before.cpu[p])]));
   if (before.postgres && after.postgres) {
-    const pgCpu = postgresCpu(before.postgres, after.postgres, Object.keys(name));
+    const pgCpu = postgresCpu(before.postgres, after.postgres, Object.keys(name), backendsSeen);
     cpuMs['postgres (all processes)'] = perOrder(pgCpu.total);
     // the rest: the postmaster, wal writer, checkpointer, autovacuum, backends that ended, other databases'
     for (const [db, v] of Object.entries(pgCpu.parts)) cpuMs[db === 'other' ? '  the rest (wal, vacuum, …)' : `  backends of ${name[db]}`] = perOrder(v);

@@ -70,12 +70,19 @@ export function postgresSnapshot(postmasterPid) {
   return { cpuMs: own.cpuMs, exitedMs: own.childrenCpuMs, children };
 }
 
-export function postgresCpu(before, after, databases) {
+/**
+ * `seen`: every child as last sampled during the run (pools close idle connections and open
+ * new ones, so backends come and go): a backend that ended counts for its database up to its
+ * last sample, and the rest of its time for `other`.
+ */
+export function postgresCpu(before, after, databases, seen = new Map()) {
   const parts = Object.fromEntries([...databases, 'other'].map((d) => [d, 0]));
   const partOf = (title) => databases.find((d) => title.split(' ').includes(d)) ?? 'other';
   let gone = 0;
-  for (const [pid, child] of after.children) parts[partOf(child.title)] += child.cpuMs - (before.children.get(pid)?.cpuMs ?? 0);
-  for (const [pid, child] of before.children) if (!after.children.has(pid)) gone += child.cpuMs;
+  const last = new Map([...seen, ...after.children]);
+  for (const [pid, child] of last) parts[partOf(child.title)] += child.cpuMs - (before.children.get(pid)?.cpuMs ?? 0);
+  for (const [pid, child] of last) if (!after.children.has(pid)) gone += child.cpuMs;
+  for (const [pid, child] of before.children) if (!last.has(pid)) gone += child.cpuMs;
   // postmaster, background processes, other databases' backends, and backends that exited
   parts.other += after.cpuMs - before.cpuMs + (after.exitedMs - before.exitedMs) - gone;
   return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
