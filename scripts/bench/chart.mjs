@@ -1,9 +1,9 @@
 // The run as a picture a person opens: latency (p50, p99), throughput and the workers' memory
 // over the run, three panels of one SVG, written by hand (polylines and a few labels need no chart library).
 
-const W = 900;
+const W = 940;
 const PANEL = 260;
-const M = { left: 70, right: 150, top: 40, bottom: 40 };
+const M = { left: 70, right: 190, top: 40, bottom: 40 };
 const escape = (s) => String(s).replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]);
 
 function niceMax(v) {
@@ -46,8 +46,8 @@ export function runChart({ title, seconds, perSecond, rssSeries }) {
   const at = (key) => perSecond.map((s) => [s.second + 0.5, s[key]]);
   const body = [
     panel({ top: M.top, title: 'latency of the orders that ended in each second', unit: 'ms', seconds, series: [{ name: 'p50', colour: '#1f77b4', points: at('p50') }, { name: 'p99', colour: '#d62728', points: at('p99') }] }),
-    panel({ top: M.top + PANEL + 20, title: 'throughput', unit: 'orders/s', seconds, series: [{ name: 'ended', colour: '#2ca02c', points: at('finished') }, { name: 'placed', colour: '#7f7f7f', points: at('placed') }] }),
-    panel({ top: M.top + 2 * (PANEL + 20), title: 'resident memory of each worker', unit: 'MB', seconds, series: Object.keys(rssSeries[0]?.mb ?? {}).map((w, i) => ({ name: w, colour: colours[i % colours.length], points: rssSeries.map((s) => [s.t, s.mb[w]]) })) }),
+    panel({ top: M.top + PANEL + 20, title: 'throughput', unit: 'orders/s', seconds, series: [{ name: 'ended', colour: '#2ca02c', points: at('finished') }, { name: 'placed (when due)', colour: '#7f7f7f', points: at('placed') }] }),
+    panel({ top: M.top + 2 * (PANEL + 20), title: 'resident memory of each worker', unit: 'MB', seconds, series: Object.keys(rssSeries[0]?.mb ?? {}).map((w, i) => ({ name: w, colour: colours[i % colours.length], points: rssSeries.filter((s) => s.t <= seconds).map((s) => [s.t, s.mb[w]]) })) }),
   ];
   const height = M.top + 3 * PANEL + 80;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12">
