@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-relay asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,8 +54,11 @@ streams: build ## messages per stream, and pending / unacked / redelivered / lag
 autoscale: build ## scale SERVICE's compose worker on consumer lag (DRY_RUN=1 prints decisions only; ARGS="--max-replicas 8", see ARGS=--help)
 	node migrator/dist/src/autoscale.js $(SERVICE) $(if $(DRY_RUN),--dry-run) $(ARGS)
 
-bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16); orders/s, latency, raw Postgres tx/s
+bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16): orders/s, latency, raw ceilings, cost per order, invariants; chart + JSON in bench-results/
 	node scripts/bench.mjs
+
+bench-idle: build ## latency on an idle system: BENCH_IDLE=50 orders one at a time, with the same report as make bench
+	BENCH_IDLE=$${BENCH_IDLE:-50} node scripts/bench.mjs
 
 asyncapi: build ## regenerate docs/asyncapi.json, the AsyncAPI 3.0 catalog of every subject, from the code's schemas
 	node migrator/dist/src/asyncapi.js docs/asyncapi.json

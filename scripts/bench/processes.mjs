@@ -1,0 +1,97 @@
+// CPU and memory of the processes a bench run measures, read from /proc (Linux): CPU as
+// utime + stime of /proc/<pid>/stat, resident memory as VmRSS of /proc/<pid>/status.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** { ppid, cpuMs, childrenCpuMs } of a pid, or undefined once it is gone. */
+export function stat(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the fields after the command name, which may hold spaces: state is [0], ppid [1], utime [11]
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ms = (ticks) => (Number(ticks) * 1000) / ticksPerSecond;
+  return { ppid: Number(f[1]), cpuMs: ms(f[11]) + ms(f[12]), childrenCpuMs: ms(f[13]) + ms(f[14]) };
+}
+
+export function rssKb(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+const cmdline = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+};
+const pids = () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+
+/**
+ * The nats-server this run talks to: the only one on the machine, or the one whose command line
+ * names the URL's port (several run here side by side). Undefined when it is not local.
+ */
+export function findNatsServer(natsUrl) {
+  const port = /:(\d+)\s*$/.exec(natsUrl)?.[1] ?? '4222';
+  const servers = pids().filter((pid) => /(^|\/)nats-server /.test(`${cmdline(pid)} `));
+  if (servers.length === 1) return servers[0];
+  return servers.find((pid) => new RegExp(`(-p|--port)[ =]${port}( |$)`).test(cmdline(pid)));
+}
+
+/**
+ * A Postgres server as one figure and its parts: the postmaster's children now (each backend
+ * names its database on its command line), and those that exited, which the kernel adds to the
+ * postmaster's children's time once reaped. Returns a snapshot; `postgresCpu(a, b, databases)`
+ * turns two into ms per part.
+ */
+export function postgresSnapshot(postmasterPid) {
+  const own = stat(postmasterPid);
+  if (!own) return undefined;
+  const children = new Map();
+  for (const pid of pids()) {
+    const s = stat(pid);
+    if (s?.ppid === postmasterPid) children.set(pid, { cpuMs: s.cpuMs, title: cmdline(pid) });
+  }
+  return { cpuMs: own.cpuMs, exitedMs: own.childrenCpuMs, children };
+}
+
+/**
+ * `seen`: every child as last sampled during the run (pools close idle connections and open
+ * new ones, so backends come and go): a backend that ended counts for its database up to its
+ * last sample, and the rest of its time for `other`.
+ */
+export function postgresCpu(before, after, databases, seen = new Map()) {
+  const parts = Object.fromEntries([...databases, 'other'].map((d) => [d, 0]));
+  const partOf = (title) => databases.find((d) => title.split(' ').includes(d)) ?? 'other';
+  let gone = 0;
+  const last = new Map([...seen, ...after.children]);
+  for (const [pid, child] of last) parts[partOf(child.title)] += child.cpuMs - (before.children.get(pid)?.cpuMs ?? 0);
+  for (const [pid, child] of last) if (!after.children.has(pid)) gone += child.cpuMs;
+  for (const [pid, child] of before.children) if (!last.has(pid)) gone += child.cpuMs;
+  // postmaster, background processes, other databases' backends, and backends that exited
+  parts.other += after.cpuMs - before.cpuMs + (after.exitedMs - before.exitedMs) - gone;
+  return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
+}
+
+/** { busyMs, totalMs } of every core together, from /proc/stat (idle and iowait are not busy). */
+export function machineCpu() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = ticks[3] + ticks[4];
+  return { busyMs: ((total - idle) * 1000) / ticksPerSecond, totalMs: (total * 1000) / ticksPerSecond };
+}
