@@ -81,7 +81,7 @@ try {
   for (const s of [...services, ...peers]) ports.set(s.name, { port: await freePort(), metricsPort: await freePort() });
   stack = await startStack({
     env: {
-      NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', CONSUMER_CONCURRENCY: env.CONSUMER_CONCURRENCY ?? '32',
+      NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn',
       SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: `http://127.0.0.1:${ports.get('directory').port}`,
       NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${new URL('./bench/query-counter.mjs', import.meta.url).href}`.trim(),
       BENCH_QUERY_COUNT_DIR: queryDir,
