@@ -59,6 +59,7 @@ export async function startApiProcess(
 export interface WorkerProcessConfig extends ResourceSettings {
   relayBatchSize: number;
   relayPollIntervalMs: number;
+  relayGatherMs: number;
   relayRetentionHours: number;
   consumerConcurrency: number;
   retryBaseDelayMs: number;
@@ -85,7 +86,7 @@ export async function startWorkerProcess(
   const subscriptions = definition.subscriptions(resources);
   const worker = startWorker(resources, {
     subscriptions,
-    relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, retentionMs: config.relayRetentionHours * 3600_000 },
+    relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, gatherMs: config.relayGatherMs, retentionMs: config.relayRetentionHours * 3600_000 },
     consumers: { concurrency: config.consumerConcurrency, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } },
     lagIntervalMs: config.consumerLagIntervalMs,
   });

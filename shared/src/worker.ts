@@ -23,7 +23,7 @@ export interface WorkerDeps {
 
 export interface WorkerSettings {
   subscriptions: Subscription[];
-  relay?: { batchSize?: number; pollIntervalMs?: number; leaderRetryMs?: number; retentionMs?: number };
+  relay?: { batchSize?: number; pollIntervalMs?: number; gatherMs?: number; leaderRetryMs?: number; retentionMs?: number };
   consumers?: { concurrency?: number; retry?: RetryPolicy };
   /** how often consumer lag is read from JetStream */
   lagIntervalMs?: number;
