@@ -5,7 +5,10 @@
  *   CPU ms per 1000 events  utime + stime of the relay process (/proc/PID/stat) while it moves
  *                           the events, minus what it burns idle over the same time
  *     bulk:    BENCH_EVENTS rows committed in one transaction
- *     orders:  BENCH_EVENTS rows, one per transaction, from BENCH_WRITERS concurrent writers
+ *     orders:  BENCH_EVENTS rows, one per transaction, from BENCH_WRITERS concurrent writers at
+ *              BENCH_RATE transactions/s in all (the same arrivals whatever the relay does)
+ *   batches per 1000 events  the relay's outbox_batch_size count (each batch is a select, a
+ *                           publish round and a mark)
  *   idle latency            one row committed to an idle relay: from sending the insert (an
  *                           autocommit statement) to the message on the stream's subject; BENCH_SAMPLES of them, 25 ms apart
  *
@@ -22,6 +25,7 @@ import { startRelayProcess, waitUntilActive } from '../test/support/relay-proces
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 20_000);
 const WRITERS = Number(process.env['BENCH_WRITERS'] ?? 16);
 const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 200);
+const RATE = Number(process.env['BENCH_RATE'] ?? 500);
 const TICK_MS = 1000 / 100; // CLK_TCK
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,10 +43,22 @@ const database = await createTestDatabase('relaycost');
 const db = createDb(database.url, { poolMax: 4 });
 await createMessagingTables(db);
 const pool = new pg.Pool({ connectionString: database.url, max: WRITERS });
+pool.on('error', () => undefined); // the drop at the end terminates idle clients
 const nc = await testNatsConnection();
 const topology = new Topology(uniqueNamespace('relaycost'));
 await declareTopology(nc, topology, { streams: ['ORDERS'], consumers: [] }, defaultStreamSettings, pino({ level: 'warn' }));
 const relay = startRelayProcess({ databaseUrl: database.url, natsUrl, namespace: topology.namespace, extraEnv: { RELAY_BATCH_SIZE: '1000', RELAY_POLL_INTERVAL_MS: '1000' } });
+
+/** The relay process's batch count so far (its fixture logs it on SIGUSR2). */
+async function batches(): Promise<number> {
+  const seen = relay.output().length;
+  relay.child.kill('SIGUSR2');
+  for (;;) {
+    const match = /"batches":(\d+)/.exec(relay.output().slice(seen));
+    if (match) return Number(match[1]);
+    await sleep(5);
+  }
+}
 
 async function unpublished(): Promise<number> {
   const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from outbox where published_at is null');
@@ -54,13 +70,15 @@ async function measure(label: string, load: () => Promise<void>): Promise<void> 
   const idleFrom = cpuMs(relay.child.pid!);
   await sleep(2000);
   const idlePerMs = (cpuMs(relay.child.pid!) - idleFrom) / 2000;
+  const batchesFrom = await batches();
   const from = cpuMs(relay.child.pid!);
   const started = performance.now();
   await load();
   while ((await unpublished()) > 0) await sleep(10);
   const elapsed = performance.now() - started;
   const cpu = cpuMs(relay.child.pid!) - from - idlePerMs * elapsed;
-  out(`${label}: ${EVENTS} events in ${Math.round(elapsed)} ms, relay CPU ${Math.round(cpu)} ms = ${((cpu / EVENTS) * 1000).toFixed(1)} ms per 1000 events (idle ${(idlePerMs * 1000).toFixed(1)} ms/s subtracted)`);
+  const rounds = (await batches()) - batchesFrom;
+  out(`${label}: ${EVENTS} events in ${Math.round(elapsed)} ms, relay CPU ${Math.round(cpu)} ms = ${((cpu / EVENTS) * 1000).toFixed(1)} ms per 1000 events, ${Math.round((rounds / EVENTS) * 1000)} batches per 1000 events (idle ${(idlePerMs * 1000).toFixed(1)} ms/s subtracted)`);
   await pool.query('delete from outbox');
 }
 
@@ -71,11 +89,16 @@ try {
   await measure('bulk (one transaction)', async () => {
     await pool.query(insert, [data, EVENTS]);
   });
-  await measure(`orders (one row per transaction, ${WRITERS} writers)`, async () => {
+  await measure(`orders (one row per transaction, ${WRITERS} writers, ${RATE}/s)`, async () => {
     let next = 0;
+    const start = performance.now();
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
-        while (next++ < EVENTS) await pool.query(insert, [data, 1]);
+        for (let i = next++; i < EVENTS; i = next++) {
+          const due = start + (i * 1000) / RATE - performance.now();
+          if (due > 0) await sleep(due);
+          await pool.query(insert, [data, 1]);
+        }
       }),
     );
   });
