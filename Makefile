@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ nats-auth: build ## regenerate deploy/nats/auth.conf, each service's NATS user a
 
 bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BENCH_EVENTS=100000)
 	cd shared && npx tsx --conditions=source bench/relay-bench.ts
+
+bench-relay-cost: install ## outbox relay CPU ms per 1000 events (bulk, one-row orders) and an idle event's latency (BENCH_EVENTS=20000, RELAY_GATHER_MS)
+	cd shared && npx tsx --conditions=source bench/relay-cost-bench.ts
 
 clean: ## remove build output
 	rm -rf */dist */tsconfig.tsbuildinfo .test-results

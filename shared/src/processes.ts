@@ -59,6 +59,7 @@ export async function startApiProcess(
 export interface WorkerProcessConfig extends ResourceSettings {
   relayBatchSize: number;
   relayPollIntervalMs: number;
+  relayGatherMs: number;
   relayRetentionHours: number;
   consumerBatchSize: number;
   consumerFlushWaitMs: number;
@@ -87,7 +88,7 @@ export async function startWorkerProcess(
   const subscriptions = definition.subscriptions(resources);
   const worker = startWorker(resources, {
     subscriptions,
-    relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, retentionMs: config.relayRetentionHours * 3600_000 },
+    relay: { batchSize: config.relayBatchSize, pollIntervalMs: config.relayPollIntervalMs, gatherMs: config.relayGatherMs, retentionMs: config.relayRetentionHours * 3600_000 },
     consumers: { batchSize: config.consumerBatchSize, flushWaitMs: config.consumerFlushWaitMs, concurrency: config.consumerConcurrency, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } },
     lagIntervalMs: config.consumerLagIntervalMs,
   });

@@ -24,7 +24,7 @@ export interface WorkerDeps {
 
 export interface WorkerSettings {
   subscriptions: Subscription[];
-  relay?: { batchSize?: number; pollIntervalMs?: number; leaderRetryMs?: number; retentionMs?: number };
+  relay?: { batchSize?: number; pollIntervalMs?: number; gatherMs?: number; leaderRetryMs?: number; retentionMs?: number };
   consumers?: { batchSize?: number; flushWaitMs?: number; concurrency?: number; retry?: RetryPolicy };
   /** how often consumer lag is read from JetStream */
   lagIntervalMs?: number;

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { eventually, readStream, testInfra } from '../../src/testing/index.js';
 import { messagingFixture, type MessagingFixture } from '../support/messaging.js';
+import { holdMarks, watchSubject } from '../support/held-marks.js';
 import { addOrderEvents, publishedCount, streamCount } from '../support/outbox-rows.js';
 import { startRelayProcess, waitUntilActive, type RelayProcess } from '../support/relay-process.js';
 
@@ -73,5 +74,25 @@ describe('outbox relay processes', function () {
     await waitUntilActive(standby);
     await eventually(async () => expect(await publishedCount(f.db)).to.equal(before.length + after.length), { timeoutMs: 30_000 });
     await expectExactlyOnce(f, [...before, ...after]);
+  });
+
+  it('publishes a row again when the relay dies between its PubAck and its mark, and JetStream keeps it once', async () => {
+    const held = await holdMarks(f.database.url);
+    const wire = watchSubject(f.nc, f.topology.subject('orders.created'));
+    try {
+      const [id] = await addOrderEvents(f.db, 1);
+      const first = await start();
+      await eventually(() => expect(wire.ids).to.deep.equal([id]), { timeoutMs: 20_000 });
+      await first.kill('SIGKILL');
+      const second = await start();
+      await waitUntilActive(second);
+      await eventually(() => expect(wire.ids, 'published by each relay').to.deep.equal([id, id]), { timeoutMs: 20_000 });
+      await held.release();
+      await eventually(async () => expect(await publishedCount(f.db)).to.equal(1), { timeoutMs: 20_000 });
+      await expectExactlyOnce(f, [id!]);
+    } finally {
+      wire.stop();
+      await held.release();
+    }
   });
 });

@@ -12,9 +12,9 @@ export interface RelayProcess {
 }
 
 /** Starts the relay fixture as a real process (tsx), with its log captured. */
-export function startRelayProcess(env: { databaseUrl: string; natsUrl: string; namespace: string }): RelayProcess {
+export function startRelayProcess(env: { databaseUrl: string; natsUrl: string; namespace: string; extraEnv?: Record<string, string> }): RelayProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fixture], {
-    env: { ...process.env, RELAY_DATABASE_URL: env.databaseUrl, RELAY_NATS_URL: env.natsUrl, RELAY_NAMESPACE: env.namespace },
+    env: { ...process.env, RELAY_DATABASE_URL: env.databaseUrl, RELAY_NATS_URL: env.natsUrl, RELAY_NAMESPACE: env.namespace, ...env.extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
