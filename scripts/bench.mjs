@@ -86,6 +86,8 @@ try {
       NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${new URL('./bench/query-counter.mjs', import.meta.url).href}`.trim(),
       BENCH_QUERY_COUNT_DIR: queryDir,
     },
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every api and worker, written there when they stop
+    nodeArgs: env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [],
     adminUrl: `${pgBase}/postgres`,
     database: (dir) => database[dir],
     port: (s) => ports.get(s.name).port,

@@ -44,13 +44,14 @@ function exited(child) {
 /**
  * adminUrl: a superuser on the server's maintenance database (default DATABASE_ADMIN_URL, else
  * the local `postgres`); database: each service's database name (default `<service>_service`).
- * @param {{ env?: Record<string,string>, adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
+ * nodeArgs: node options put before each process's script (e.g. `--cpu-prof`).
+ * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
   const stoppingOnItsOwn = new Set(); // children that logged "stopping" (had a signal already)
   const run = (prefix, colour, args, env) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         if (line.includes('"msg":"stopping"')) stoppingOnItsOwn.add(child);
