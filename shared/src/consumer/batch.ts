@@ -32,15 +32,34 @@ const takeLocks = 'select count(pg_advisory_xact_lock(space, hashtext(key))) fro
 
 /**
  * Handles a batch in one transaction: one statement records every key as processed and
- * answers which are new; the handlers of the new ones run in delivery order, each in its own
- * savepoint, so one that fails is rolled back alone (and its key forgotten) while the others
- * commit; their events are written with one insert; one commit. Each item's `result` says how
- * it went. Throws only when the transaction itself failed: then nothing of it was committed.
+ * answers which are new; the handlers of the new ones run in delivery order; their events are
+ * written with one insert; one commit. Each item's `result` says how it went. Throws only when
+ * the transaction itself failed: then nothing of it was committed.
+ *
+ * A handler that fails must not take the others with it. The first pass runs without
+ * savepoints (a savepoint is a round trip per message, and handlers rarely fail): when one
+ * fails, its transaction is rolled back and the rest of the batch runs again, this time with a
+ * savepoint per message, so any further failure is rolled back alone (and its key forgotten)
+ * while the others commit. Running a handler again after a rollback is what a redelivery does
+ * anyway, so handlers are already safe to re-run.
  *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
  * exactly as if they had run one by one. A key seen twice in one batch runs once.
  */
 export async function handleBatch(deps: BatchDeps, durable: string, items: BatchItem[]): Promise<void> {
+  const failed = await runInTransaction(deps, durable, items, false);
+  if (!failed) return;
+  const rest = items.filter((item) => item !== failed);
+  for (const item of rest) delete item.result;
+  if (rest.length > 0) await runInTransaction(deps, durable, rest, true);
+}
+
+/**
+ * One pass over a batch in one transaction. Without savepoints, the first handler that fails
+ * ends the pass: everything is rolled back and that item is returned (the others have no
+ * result). With savepoints, every item gets its result and the pass commits.
+ */
+async function runInTransaction(deps: BatchDeps, durable: string, items: BatchItem[], savepoints: boolean): Promise<BatchItem | undefined> {
   const trx = await deps.db.transaction();
   try {
     const connection = (await trx.client.acquireConnection()) as RawConnection;
@@ -55,31 +74,30 @@ export async function handleBatch(deps: BatchDeps, durable: string, items: Batch
     await lockInOrder(connection, toRun);
     const now = deps.clock();
     const events: PendingEvent[] = [];
-    if (toRun.length === 1) {
-      // alone, a failure may take the whole transaction with it: no savepoint to pay for
-      const item = toRun[0]!;
-      const pending = await runItem(deps, trx, now, item);
-      if (item.result?.kind === 'failed') {
-        await trx.rollback();
-        return;
-      }
-      events.push(...pending);
-    } else {
-      const failed: string[] = [];
-      let open = false;
-      for (const item of toRun) {
+    const forgotten: string[] = [];
+    let open = false;
+    for (const item of toRun) {
+      if (savepoints) {
         await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
         open = true;
-        const pending = await runItem(deps, trx, now, item);
-        if (item.result?.kind === 'failed') {
-          await connection.query('rollback to savepoint handler');
-          failed.push(item.key);
-        } else events.push(...pending);
       }
-      if (failed.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, failed] });
+      const pending = await runItem(deps, trx, now, item);
+      if (item.result?.kind !== 'failed') {
+        events.push(...pending);
+        continue;
+      }
+      if (!savepoints) {
+        await trx.rollback();
+        for (const other of items) if (other !== item) delete other.result;
+        return item;
+      }
+      await connection.query('rollback to savepoint handler');
+      forgotten.push(item.key);
     }
+    if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
     await deps.outbox.insertMany(trx, events);
     await trx.commit();
+    return undefined;
   } catch (error) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw error;

@@ -31,6 +31,8 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     await f.db.schema.createTable('applied', (t) => {
       t.text('sku').notNullable();
       t.integer('version').notNullable();
+      t.text('txid').notNullable();
+      t.integer('delivery').notNullable();
     });
     await f.db.schema.createTable('product_log', (t) => {
       t.text('sku').primary();
@@ -70,7 +72,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
       const { sku, version } = event.data;
       const [row] = (await trx.raw<{ rows: Array<{ txid: string }> }>('select txid_current()::text as txid')).rows;
       calls.push({ sku, version, txid: row!.txid, delivery });
-      await trx('applied').insert({ sku, version });
+      await trx('applied').insert({ sku, version, txid: row!.txid, delivery });
       await outbox.add('stock.low', { subject: sku, data: { sku, name: 'x', available: version, threshold: 1, detectedAt: new Date().toISOString() } });
       const error = fail[sku]?.(delivery);
       if (error) throw error;
@@ -101,8 +103,14 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     return (await f.db('outbox').orderBy('subject').select('subject')).map((r: { subject: string }) => r.subject);
   }
 
-  function transactionsOf(skus: string[]): Set<string> {
-    return new Set(calls.filter((c) => skus.includes(c.sku)).map((c) => c.txid));
+  /** The transactions that committed these skus' writes. */
+  async function transactionsOf(skus: string[]): Promise<Set<string>> {
+    const rows = (await f.db('applied').whereIn('sku', skus).select('txid')) as Array<{ txid: string }>;
+    return new Set(rows.map((r) => r.txid));
+  }
+
+  async function committedDeliveries(skus: string[]): Promise<number[]> {
+    return ((await f.db('applied').whereIn('sku', skus).orderBy('sku').select('delivery')) as Array<{ delivery: number }>).map((r) => r.delivery);
   }
 
   it('handles what one pull delivers in one transaction, events included', async () => {
@@ -112,26 +120,28 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     await settled();
     expect(await applied()).to.deep.equal(skus);
     expect(await outboxSubjects()).to.deep.equal(skus);
-    expect(transactionsOf(skus).size, 'transactions for 20 messages').to.equal(1);
+    expect((await transactionsOf(skus)).size, 'transactions for 20 messages').to.equal(1);
     expect(calls.map((c) => c.sku), 'delivery order').to.deep.equal(skus);
   });
 
-  it('dead-letters a poison message inside a batch alone; the rest commit, its writes and events do not', async () => {
-    const skus = ['A', 'B', 'POISON', 'C', 'D'];
+  it('dead-letters poison messages inside a batch alone; the rest commit, their writes and events do not', async () => {
+    // the first fails the optimistic pass; the second fails again in the pass with savepoints
+    const skus = ['A', 'B', 'POISON', 'C', 'POISON2', 'D'];
     const ids: Record<string, string> = {};
     for (const sku of skus) ids[sku] = await publish(productChanged(sku));
     await publish({ sku: 'not a product' }); // schema-invalid: never reaches a handler
-    run(handler({ POISON: () => new AppError('unprocessable', 'no such product line') }));
+    const poison = () => new AppError('unprocessable', 'no such product line');
+    run(handler({ POISON: poison, POISON2: poison }));
     await settled();
     expect(await applied()).to.deep.equal(['A', 'B', 'C', 'D']);
     expect(await outboxSubjects()).to.deep.equal(['A', 'B', 'C', 'D']);
-    expect(transactionsOf(skus).size, 'one transaction').to.equal(1);
+    expect((await transactionsOf(skus)).size, 'one transaction').to.equal(1);
     const dead = await readStream(f.nc, f.topology.stream('DLQ'));
-    expect(dead.map((m) => m.headers['dlq-error-kind']).sort()).to.deep.equal(['bad_request', 'unprocessable']);
-    expect(dead.find((m) => m.headers['dlq-error-kind'] === 'unprocessable')!.headers['ce-id']).to.equal(ids['POISON']);
+    expect(dead.map((m) => m.headers['dlq-error-kind']).sort()).to.deep.equal(['bad_request', 'unprocessable', 'unprocessable']);
+    expect(dead.filter((m) => m.headers['dlq-error-kind'] === 'unprocessable').map((m) => m.headers['ce-id'])).to.have.members([ids['POISON'], ids['POISON2']]);
     const processed = (await f.db('processed_messages').select('message_id')).map((r: { message_id: string }) => r.message_id);
     expect(processed).to.have.members(['A', 'B', 'C', 'D'].map((sku) => ids[sku]));
-    expect(calls.filter((c) => c.sku === 'POISON')).to.have.length(1);
+    expect(calls.filter((c) => c.sku.startsWith('POISON')).map((c) => c.sku), 'each poison handled once').to.deep.equal(['POISON', 'POISON2']);
   });
 
   it('retries a transient failure inside a batch alone: the others are applied once, on their first delivery', async () => {
@@ -140,8 +150,9 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     run(handler({ FLAKY: (delivery) => (delivery === 1 ? new AppError('transient', 'database hiccup') : undefined) }));
     await eventually(async () => expect(await applied()).to.deep.equal(['A', 'B', 'C', 'FLAKY']), { timeoutMs: 10_000 });
     await settled();
-    expect(transactionsOf(['A', 'B', 'C']).size, 'first batch').to.equal(1);
-    expect(calls.filter((c) => c.sku !== 'FLAKY').map((c) => c.delivery)).to.deep.equal([1, 1, 1]);
+    expect((await transactionsOf(['A', 'B', 'C'])).size, 'first batch').to.equal(1);
+    expect(await committedDeliveries(['A', 'B', 'C']), 'the others: applied on their first delivery').to.deep.equal([1, 1, 1]);
+    expect(await committedDeliveries(['FLAKY'])).to.deep.equal([2]);
     expect(calls.filter((c) => c.sku === 'FLAKY').map((c) => c.delivery)).to.deep.equal([1, 2]);
     expect(await outboxSubjects()).to.deep.equal(['A', 'B', 'C', 'FLAKY']);
     expect(await readStream(f.nc, f.topology.stream('DLQ'))).to.have.length(0);
@@ -156,7 +167,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     await settled();
     expect(await applied()).to.deep.equal(['A', 'TWICE']);
     expect(await outboxSubjects()).to.deep.equal(['A', 'TWICE']);
-    expect(transactionsOf(['A', 'TWICE']).size, 'one transaction').to.equal(1);
+    expect((await transactionsOf(['A', 'TWICE'])).size, 'one transaction').to.equal(1);
   });
 
   it('gives two events of one row in one batch the final state of handling them one at a time', async () => {
@@ -179,7 +190,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     run(appendVersion);
     await settled();
     const batched = await finalLog();
-    expect(transactionsOf(['X', 'Y']).size, 'one transaction').to.equal(1);
+    expect((await transactionsOf(['X', 'Y'])).size, 'one transaction').to.equal(1);
 
     // the same events on a fresh system, one message per transaction
     await runner!.stop();
@@ -189,7 +200,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     await publishAll();
     run(appendVersion, 1);
     await settled();
-    expect(transactionsOf(['X', 'Y']).size, 'one transaction each').to.equal(10);
+    expect((await transactionsOf(['X', 'Y'])).size, 'one transaction each').to.equal(10);
     expect(await finalLog()).to.deep.equal(batched);
     expect(batched).to.deep.equal([{ sku: 'X', versions: '1,2,3,4,5' }, { sku: 'Y', versions: '1,2,3,4,5' }]);
   });
