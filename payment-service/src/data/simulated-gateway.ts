@@ -29,6 +29,10 @@ interface OperationRow {
   detail: string | null;
 }
 
+function answerOf(op: OperationRow): ChargeResult {
+  return op.outcome === 'captured' ? { outcome: 'captured' } : { outcome: 'declined', detail: op.detail ?? op.outcome ?? 'declined' };
+}
+
 /**
  * The card gateway, simulated. It stands for the provider's side, so it keeps its records in
  * `gateway_operations` through its own connections, outside the caller's transaction: a worker
@@ -42,16 +46,22 @@ export class SimulatedGateway implements Gateway {
   ) {}
 
   async charge(request: { idempotencyKey: string; token: string; amount: Money }): Promise<ChargeResult> {
-    const answer = await this.db.transaction(async (trx): Promise<Answer> => {
-      const op = await this.receive(trx, request.idempotencyKey, 'charge', request.amount);
-      if (op.outcome) return op.outcome === 'captured' ? { outcome: 'captured' } : { outcome: 'declined', detail: op.detail ?? op.outcome };
-      const fresh = cardRule(request.token, op.attempts);
-      if (fresh.outcome !== 'unavailable') await this.settle(trx, request.idempotencyKey, fresh.outcome, 'detail' in fresh ? fresh.detail : null);
-      return fresh;
-    });
-    // thrown after the commit: the provider remembers the attempt either way
+    // Each statement commits on its own, as a provider's records do: one records the request
+    // (and answers a settled charge as the first time), one settles a fresh answer.
+    const op = await this.receive(this.db, request.idempotencyKey, 'charge', request.amount);
+    const answer = op.outcome ? answerOf(op) : await this.settleOnce(request.idempotencyKey, cardRule(request.token, op.attempts));
+    // the provider remembers the attempt either way
     if (answer.outcome === 'unavailable') throw new AppError('transient', 'card gateway unavailable', { details: { idempotencyKey: request.idempotencyKey } });
     return answer;
+  }
+
+  /** Settles a fresh answer unless a request racing this one settled first: then its answer is the answer. */
+  private async settleOnce(key: string, fresh: Answer): Promise<Answer> {
+    if (fresh.outcome === 'unavailable') return fresh;
+    const detail = 'detail' in fresh ? fresh.detail : null;
+    const settled = await this.db('gateway_operations').where({ idempotency_key: key }).whereNull('outcome').update({ outcome: fresh.outcome, detail, updated_at: this.clock() });
+    if (settled === 1) return fresh;
+    return answerOf((await this.db<OperationRow>('gateway_operations').where({ idempotency_key: key }).first())!);
   }
 
   async voidCharge(request: { idempotencyKey: string }): Promise<VoidResult> {
@@ -74,7 +84,7 @@ export class SimulatedGateway implements Gateway {
   }
 
   /** Records one more request under the key and locks its record until the answer is settled. */
-  private async receive(trx: Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money): Promise<OperationRow> {
+  private async receive(trx: Knex | Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money): Promise<OperationRow> {
     const now = this.clock();
     const [op] = await trx('gateway_operations')
       .insert({ idempotency_key: key, kind, amount: amount.amount, currency: amount.currency, attempts: 1, created_at: now, updated_at: now })
