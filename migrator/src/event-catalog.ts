@@ -1,4 +1,4 @@
-import { domainOwners, domainStreams, eventSchemas, eventTypes, type EventType, type ServiceDescriptor } from '@order-platform/shared';
+import { eventSchemas, eventTypes, producerOf, streamOf, type ServiceDescriptor } from '@order-platform/shared';
 
 const cloudEventHeaders = {
   type: 'object',
@@ -35,11 +35,10 @@ const dlqHeaders = {
 
 const channelId = (type: string) => type.replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase());
 const messageId = (type: string) => channelId(type).replace(/^\w/, (c) => c.toUpperCase());
-const producerOf = (type: EventType) => domainOwners[type.slice(0, type.indexOf('.')) as keyof typeof domainOwners];
 
 /**
  * The AsyncAPI 3.0 document of every subject, built from the JSON Schemas the code validates
- * with (shared/src/events/contracts.ts) and the durable consumers each service declares. Payloads
+ * with (shared/src/events/, one module per stream) and the durable consumers each service declares. Payloads
  * are those schemas as they are, so the catalog cannot say something the code does not check.
  */
 export function eventCatalog(descriptors: ServiceDescriptor[], version: string): Record<string, unknown> {
@@ -54,12 +53,13 @@ export function eventCatalog(descriptors: ServiceDescriptor[], version: string):
       title: type,
       contentType: 'application/json',
       headers: { $ref: '#/components/schemas/CloudEventHeaders' },
-      payload: eventSchemas[type],
+      // as JSON: TypeBox marks its schemas with symbol keys, which are no part of the document
+      payload: JSON.parse(JSON.stringify(eventSchemas[type])) as unknown,
       correlationId: { location: '$message.header#/ce-subject' },
     };
     channels[channel] = {
       address: type,
-      description: `stream ${domainStreams[type.slice(0, type.indexOf('.')) as keyof typeof domainStreams]}`,
+      description: `stream ${streamOf(type)}`,
       messages: { [message]: { $ref: `#/components/messages/${message}` } },
     };
     const ref = { channel: { $ref: `#/channels/${channel}` }, messages: [{ $ref: `#/channels/${channel}/messages/${message}` }] };

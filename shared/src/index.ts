@@ -26,6 +26,7 @@ export {
   type StreamSettings,
 } from './nats/topology.js';
 export * from './events/contracts.js';
+export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type StreamName } from './nats/streams.js';
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
 export { Outbox } from './outbox/outbox.js';
 export { OutboxRelay, type RelayOptions } from './outbox/relay.js';

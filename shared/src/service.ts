@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { StreamName } from './events/contracts.js';
+import type { StreamName } from './nats/streams.js';
 import type { ConsumerDeclaration } from './nats/topology.js';
 
 export interface Migration {

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { parseEnvelope, type AnyEventEnvelope } from '../events/envelope.js';
 import { AppError, isAppError, isPermanent } from '../errors.js';
-import { ownerSourceOf } from '../events/contracts.js';
+import { ownerSourceOf } from '../nats/streams.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';

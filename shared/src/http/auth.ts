@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../errors.js';
-import { idPattern } from '../events/contracts.js';
+import { idPattern } from '../events/fields.js';
 
 /**
  * Bearer JWTs (RFC 6750) verified with jose: keys from an OIDC provider's JWKS, or, for local

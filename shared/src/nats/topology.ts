@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { domainStreams, streamOf, type EventType, type StreamName } from '../events/contracts.js';
+import type { EventType } from '../events/contracts.js';
+import { domainStreams, streamOf, type StreamName } from './streams.js';
 import type { Logger } from '../logger.js';
 
 /**

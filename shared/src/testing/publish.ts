@@ -1,7 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { envelopeHeaders } from '../events/envelope.js';
-import { ownerSourceOf, type EventPayloads, type EventType } from '../events/contracts.js';
+import type { EventPayloads, EventType } from '../events/contracts.js';
+import { ownerSourceOf } from '../nats/streams.js';
 import type { Topology } from '../nats/topology.js';
 
 /**

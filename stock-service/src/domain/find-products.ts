@@ -1,4 +1,4 @@
-import { AppError, skuSchema, type Knex } from '@order-platform/shared';
+import { AppError, skuPattern, type Knex } from '@order-platform/shared';
 import { findProduct, listProducts } from '../data/products-repository.js';
 import type { Product } from './product.js';
 
@@ -8,11 +8,11 @@ export async function getProduct(db: Knex, sku: string): Promise<Product> {
   return product;
 }
 
-const skuPattern = new RegExp(skuSchema.pattern);
+const validSku = new RegExp(skuPattern);
 
 function decodeCursor(cursor: string): string {
   const sku = Buffer.from(cursor, 'base64url').toString();
-  if (!skuPattern.test(sku)) throw new AppError('bad_request', 'cursor is invalid; use the nextCursor of a previous page');
+  if (!validSku.test(sku)) throw new AppError('bad_request', 'cursor is invalid; use the nextCursor of a previous page');
   return sku;
 }
 

@@ -1,4 +1,4 @@
-import { idSchema, route, type RouteDefinition } from '@order-platform/shared';
+import { OrderId, route, Timestamp, type RouteDefinition } from '@order-platform/shared';
 import type { QueryDeps } from '../../domain/deps.js';
 import type { NotificationFilter } from '../../data/notifications-repository.js';
 import { findNotifications } from '../../domain/find-notifications.js';
@@ -25,15 +25,15 @@ const notificationSchema = {
     eventId: { type: 'string' },
     attemptLog: { type: 'array', items: { type: 'object' } },
     sentAt: { type: ['string', 'null'], format: 'date-time' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
 } as const;
 
 const listQuery = {
   type: 'object',
   properties: {
-    orderId: idSchema,
+    orderId: OrderId,
     status: { enum: statuses },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
   },

@@ -1,4 +1,4 @@
-import { AppError, moneySchema, paymentMethodIdPattern, principalIdPattern, route, skuSchema, type Role, type RouteDefinition } from '@order-platform/shared';
+import { AppError, CustomerId, Money, PaymentMethodId, route, Sku, Timestamp, type Role, type RouteDefinition } from '@order-platform/shared';
 import type { UseCaseDeps } from '../../domain/deps.js';
 import { cancelOrder } from '../../domain/cancel-order.js';
 import { findOrders, getOrder, type OrderQuery } from '../../domain/find-orders.js';
@@ -7,8 +7,8 @@ import { watchOrder, type StreamDeps } from '../../domain/watch-order.js';
 import { placeOrder, type PlaceOrderRequest } from '../../domain/place-order.js';
 
 const statuses = ['pending', 'stock_reserved', 'confirmed', 'cancelled'];
-const sku = skuSchema;
-const customerId = { type: 'string', pattern: principalIdPattern, description: "the customer (a token's `sub`)" } as const;
+const sku = Sku;
+const customerId = { ...CustomerId, description: "the customer (a token's `sub`)" } as const;
 const customers: Role[] = ['customer', 'admin'];
 const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 
@@ -29,7 +29,7 @@ const placeOrderBody = {
     },
     payment: {
       type: 'object',
-      properties: { method: { const: 'card' }, paymentMethodId: { type: 'string', pattern: paymentMethodIdPattern, description: 'from POST /payment-methods on payment-service' } },
+      properties: { method: { const: 'card' }, paymentMethodId: { ...PaymentMethodId, description: 'from POST /payment-methods on payment-service' } },
       required: ['method', 'paymentMethodId'],
       additionalProperties: false,
     },
@@ -46,10 +46,10 @@ const orderSchema = {
     customerId,
     status: { enum: statuses },
     cancellationReason: { type: ['string', 'null'] },
-    items: { type: 'array', items: { type: 'object', properties: { sku, quantity: { type: 'integer' }, unitPrice: moneySchema } } },
-    total: moneySchema,
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    items: { type: 'array', items: { type: 'object', properties: { sku, quantity: { type: 'integer' }, unitPrice: Money } } },
+    total: Money,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
 } as const;
 

@@ -1,8 +1,8 @@
-import { paymentMethodIdPattern, principalIdPattern, route, type RouteDefinition } from '@order-platform/shared';
+import { CustomerId, PaymentMethodId, route, Timestamp, type RouteDefinition } from '@order-platform/shared';
 import type { ApiDeps } from '../../domain/deps.js';
 import { registerPaymentMethod, type RegisterPaymentMethod } from '../../domain/register-payment-method.js';
 
-const customerId = { type: 'string', pattern: principalIdPattern, description: "the customer (a token's `sub`)" } as const;
+const customerId = { ...CustomerId, description: "the customer (a token's `sub`)" } as const;
 
 const registerBody = {
   type: 'object',
@@ -19,12 +19,12 @@ const registerBody = {
 const paymentMethodSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string', pattern: paymentMethodIdPattern },
+    id: PaymentMethodId,
     type: { const: 'card' },
     customerId,
     status: { enum: ['active', 'used', 'erased', 'expired'] },
-    createdAt: { type: 'string', format: 'date-time' },
-    expiresAt: { type: 'string', format: 'date-time', description: 'an order must name it before then' },
+    createdAt: Timestamp,
+    expiresAt: { ...Timestamp, description: 'an order must name it before then' },
   },
 } as const;
 

@@ -1,20 +1,20 @@
-import { idSchema, moneySchema, route, type RouteDefinition } from '@order-platform/shared';
+import { Money, OrderId, route, Timestamp, type RouteDefinition } from '@order-platform/shared';
 import type { QueryDeps } from '../../domain/deps.js';
 import { findPayments } from '../../domain/find-payments.js';
 
 const statuses = ['awaiting_order', 'pending', 'captured', 'failed', 'voided', 'refunded'];
-const orderId = idSchema;
+const orderId = OrderId;
 
 const paymentSchema = {
   type: 'object',
   properties: {
     id: { type: 'string', format: 'uuid' },
     orderId,
-    amount: { oneOf: [moneySchema, { type: 'null' }], description: 'null while the order is not known yet (awaiting_order), or when it never came (failed)' },
+    amount: { oneOf: [Money, { type: 'null' }], description: 'null while the order is not known yet (awaiting_order), or when it never came (failed)' },
     status: { enum: statuses },
     attempts: { type: 'integer', minimum: 0 },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
 } as const;
 

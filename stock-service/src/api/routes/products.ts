@@ -1,4 +1,5 @@
-import { moneySchema, route, skuSchema, type Money, type RouteDefinition } from '@order-platform/shared';
+import { Type, type Static } from '@sinclair/typebox';
+import { closed, Money, route, Sku, type RouteDefinition } from '@order-platform/shared';
 import { changeProduct } from '../../domain/change-product.js';
 import { createProduct } from '../../domain/create-product.js';
 import type { UseCaseDeps } from '../../domain/deps.js';
@@ -6,45 +7,29 @@ import { findProducts, getProduct } from '../../domain/find-products.js';
 import { productView } from '../../domain/product.js';
 import { restockProduct } from '../../domain/restock-product.js';
 
-const sku = { ...skuSchema, description: 'stock keeping unit' } as const;
-const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const count = { type: 'integer', minimum: 0, maximum: 1_000_000_000 } as const;
+const sku = { ...Sku, description: 'stock keeping unit' } as const;
+const name = Type.String({ minLength: 1, maxLength: 200 });
+const count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 const skuParams = { type: 'object', properties: { sku }, required: ['sku'] } as const;
 
 const productSchema = {
   type: 'object',
-  properties: { sku, name, price: moneySchema, onHand: count, available: count, reserved: count, sold: count, active: { type: 'boolean' }, lowStockThreshold: count },
+  properties: { sku, name, price: Money, onHand: count, available: count, reserved: count, sold: count, active: { type: 'boolean' }, lowStockThreshold: count },
 } as const;
 
-const createBody = {
-  type: 'object',
-  properties: { sku, name, price: moneySchema, onHand: count, lowStockThreshold: count },
-  required: ['sku', 'name', 'price', 'onHand'],
-  additionalProperties: false,
-} as const;
+const createBody = Type.Object({ sku, name, price: Money, onHand: count, lowStockThreshold: Type.Optional(count) }, closed);
+type Create = Static<typeof createBody>;
 
-const patchBody = {
-  type: 'object',
-  properties: { name, price: moneySchema, active: { type: 'boolean' } },
-  additionalProperties: false,
-  minProperties: 1,
-} as const;
+const patchBody = Type.Object({ name: Type.Optional(name), price: Type.Optional(Money), active: Type.Optional(Type.Boolean()) }, { ...closed, minProperties: 1 });
+type Patch = Static<typeof patchBody>;
 
-const restockBody = {
-  type: 'object',
-  properties: { quantity: { type: 'integer', minimum: 1, maximum: 1_000_000_000 } },
-  required: ['quantity'],
-  additionalProperties: false,
-} as const;
+const restockBody = Type.Object({ quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }) }, closed);
 
 const listQuery = {
   type: 'object',
   properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 50 }, cursor: { type: 'string', maxLength: 200 } },
   additionalProperties: false,
 } as const;
-
-type Create = { sku: string; name: string; price: Money; onHand: number; lowStockThreshold?: number };
-type Patch = { name?: string; price?: Money; active?: boolean };
 
 export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
   return [
@@ -74,7 +59,7 @@ export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
       responses: { 200: { description: 'the changed product', schema: productSchema }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await changeProduct(deps, params.sku, body)) }),
     }),
-    route<{ quantity: number }, unknown, { sku: string }>({
+    route<Static<typeof restockBody>, unknown, { sku: string }>({
       method: 'post', path: '/products/:sku/restock', tag: 'products', summary: 'Add received units', access: ['admin'], params: skuParams, body: restockBody,
       responses: { 200: { description: 'the restocked product', schema: productSchema }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await restockProduct(deps, params.sku, body.quantity)) }),
