@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { EventPayloads } from '@order-platform/shared';
-import { eventually, publishEvent, readStream } from '@order-platform/shared/testing';
+import { eventually, publishEvent, readStream, settled } from '@order-platform/shared/testing';
 import { call, orderBody, type OrderService } from './order-service.js';
 
 export async function placeOrder(orders: OrderService): Promise<{ id: string; total: { amount: number; currency: string } }> {
@@ -29,6 +29,11 @@ export async function statusOf(orders: OrderService, id: string): Promise<{ stat
 
 export async function becomes(orders: OrderService, id: string, status: string, cancellationReason: string | null = null) {
   await eventually(async () => expect(await statusOf(orders, id)).to.deep.equal({ status, cancellationReason }));
+}
+
+/** Resolves once the worker has handled everything published so far and the relay has published its events. */
+export function processed(orders: OrderService): Promise<void> {
+  return settled(orders.api.resources.nc, orders.topology, { db: orders.api.resources.db });
 }
 
 /** orders.confirmed / orders.cancelled published for an order. */

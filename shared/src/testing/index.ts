@@ -1,6 +1,7 @@
 export { testInfra, stopTestInfra, createTestDatabase, uniqueNamespace, testNatsConnection, deleteNamespaceStreams, type TestInfra, type TestDatabase } from './infra.js';
 export { readStream, type StoredMessage } from '../nats/read-stream.js';
 export { eventually, sleep } from './eventually.js';
+export { settled } from './settled.js';
 export { startServiceUnderTest, testLog, type ServiceUnderTest } from './service.js';
 export { publishEvent } from './publish.js';
 export { call, callAs } from './http.js';

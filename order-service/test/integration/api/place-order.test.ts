@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { asCustomer, call as callAnyone, startServiceUnderTest, eventually, readStream, sleep, uniqueNamespace } from '@order-platform/shared/testing';
+import { asCustomer, call as callAnyone, startServiceUnderTest, eventually, readStream, settled, uniqueNamespace } from '@order-platform/shared/testing';
 import { descriptor as stockDescriptor } from 'stock-service/descriptor';
 import { startApi as startStockApi } from 'stock-service/api';
 import { startWorker as startStockWorker } from 'stock-service/worker';
@@ -137,7 +137,7 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
       expect(retry.headers.get('idempotent-replayed')).to.equal('true');
     }
     await eventually(async () => expect(await createdEvents(first.body.id)).to.have.length(1));
-    await sleep(300);
+    await settled(orders.api.resources.nc, orders.topology, { db: orders.api.resources.db }); // every outbox row published
     expect(await createdEvents(first.body.id)).to.have.length(1);
     const ids = await orders.api.resources.db('idempotency_keys').where({ key }).select('order_id');
     expect(ids).to.deep.equal([{ order_id: first.body.id }]);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { eventually, readStream, sleep } from '@order-platform/shared/testing';
+import { eventually, readStream } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
-import { becomes, facts, outcomes, placeOrder, report } from '../../support/lifecycle.js';
+import { becomes, facts, outcomes, placeOrder, processed, report } from '../../support/lifecycle.js';
 import { call, startOrderService, type OrderService } from '../../support/order-service.js';
 
 // Published with payment-service's ce-source, as if the NATS permissions had been bypassed.
@@ -38,7 +38,7 @@ describe('payments.captured is checked against the order before it confirms it',
     expect(dead.headers['dlq-error-kind']).to.equal('permanent');
     expect(dead.headers['dlq-error']).to.include(`payments.captured contradicts order ${order.id}: captured 1 EUR, but the order's total is 5198 EUR`);
     expect(dead.headers['dlq-delivery-count']).to.equal('1');
-    await sleep(300);
+    await processed(orders);
     await becomes(orders, order.id, 'stock_reserved');
     expect(await history(order.id)).to.deep.equal(['pending', 'stock_reserved']);
     expect(await outcomes(orders, order.id)).to.deep.equal([]);
@@ -51,7 +51,7 @@ describe('payments.captured is checked against the order before it confirms it',
     const order = await placeOrder(orders);
     const forged = await report(orders, 'payments.captured', { ...facts.captured(order.id, order.total.amount), amount: { amount: order.total.amount, currency: 'USD' } });
     expect((await deadLetter(forged)).headers['dlq-error']).to.include('captured 5198 USD');
-    await sleep(300);
+    await processed(orders);
     await becomes(orders, order.id, 'pending');
   });
 
@@ -59,7 +59,7 @@ describe('payments.captured is checked against the order before it confirms it',
     const [order, other] = [await placeOrder(orders), await placeOrder(orders)];
     const forged = await report(orders, 'payments.captured', facts.captured(order.id, order.total.amount), { subject: other.id });
     expect((await deadLetter(forged)).headers['dlq-error']).to.equal(`payments.captured about order ${order.id} has ce-subject ${other.id}`);
-    await sleep(300);
+    await processed(orders);
     await becomes(orders, order.id, 'pending');
     await becomes(orders, other.id, 'pending');
   });

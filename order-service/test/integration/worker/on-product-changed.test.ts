@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { eventually, readStream, sleep } from '@order-platform/shared/testing';
+import { readStream, settled as consumersSettled } from '@order-platform/shared/testing';
 import { startOrderService, type OrderService } from '../../support/order-service.js';
 import { catalogRow, publishProductChanged } from '../../support/catalog.js';
 
@@ -15,13 +14,7 @@ describe('order-service worker: stock.product-changed', () => {
     await orders.close();
   });
 
-  async function settled() {
-    const jsm = await jetstreamManager(orders.api.resources.nc);
-    await eventually(async () => {
-      const info = await jsm.consumers.info(orders.topology.stream('STOCK'), 'order-service-stock-product-changed');
-      expect(info.num_pending + info.num_ack_pending).to.equal(0);
-    });
-  }
+  const settled = () => consumersSettled(orders.api.resources.nc, orders.topology);
 
   it('adds a new product to the catalog read model', async () => {
     await publishProductChanged(orders, { sku: 'NEW-1', name: 'Teapot', price: { amount: 1800, currency: 'GBP' }, version: 1 });
@@ -48,7 +41,6 @@ describe('order-service worker: stock.product-changed', () => {
   it('dead-letters a schema-invalid product change and leaves the catalog alone', async () => {
     await publishProductChanged(orders, { sku: 'BAD-1', price: { amount: -5, currency: 'EUR' } });
     await settled();
-    await sleep(100);
     expect(await orders.api.resources.db('catalog').where({ sku: 'BAD-1' })).to.have.length(0);
     const dead = await readStream(orders.api.resources.nc, orders.topology.stream('DLQ'));
     expect(dead.map((m) => m.subject)).to.deep.equal([orders.topology.dlqSubject('order-service', 'order-service-stock-product-changed')]);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { eventually } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
-import { becomes, facts, outcomes, placeOrder, report } from '../../support/lifecycle.js';
+import { becomes, facts, outcomes, placeOrder, processed, report } from '../../support/lifecycle.js';
 import { call, startOrderService, type OrderService } from '../../support/order-service.js';
 
 describe('order lifecycle: events from stock and payment', () => {
@@ -21,7 +21,7 @@ describe('order lifecycle: events from stock and payment', () => {
     const id = await report(orders, 'stock.reserved', facts.reserved(order.id));
     await report(orders, 'stock.reserved', facts.reserved(order.id), { id, msgId: `${id}-again` });
     await becomes(orders, order.id, 'stock_reserved');
-    await sleep(300);
+    await processed(orders);
     const history = (await call(orders.api.url, 'GET', `/orders/${order.id}/events`)).body;
     expect(history.map((h: { to: string }) => h.to)).to.deep.equal(['pending', 'stock_reserved']);
     expect(history[1]).to.include({ from: 'pending', cause: 'stock.reserved', eventId: id });
@@ -35,7 +35,7 @@ describe('order lifecycle: events from stock and payment', () => {
     await report(orders, 'payments.captured', facts.captured(order.id, order.total.amount), { id, msgId: `${id}-again` });
     await becomes(orders, order.id, 'confirmed');
     await eventually(async () => expect(await outcomes(orders, order.id)).to.have.length(1));
-    await sleep(300);
+    await processed(orders);
     const [confirmed, ...more] = await outcomes(orders, order.id);
     expect(more).to.deep.equal([]);
     expect(confirmed!.type).to.equal('orders.confirmed');
@@ -47,7 +47,7 @@ describe('order lifecycle: events from stock and payment', () => {
     await report(orders, 'payments.captured', facts.captured(order.id, order.total.amount));
     await becomes(orders, order.id, 'confirmed');
     await report(orders, 'stock.reserved', facts.reserved(order.id));
-    await sleep(400);
+    await processed(orders);
     expect((await call(orders.api.url, 'GET', `/orders/${order.id}`)).body.status).to.equal('confirmed');
     const history = (await call(orders.api.url, 'GET', `/orders/${order.id}/events`)).body;
     expect(history.map((h: { to: string }) => h.to)).to.deep.equal(['pending', 'confirmed']);
@@ -81,7 +81,7 @@ describe('order lifecycle: events from stock and payment', () => {
     const order = await placeOrder(orders);
     expect((await call(orders.api.url, 'POST', `/orders/${order.id}/cancel`)).status).to.equal(202);
     await report(orders, 'payments.captured', facts.captured(order.id, order.total.amount));
-    await sleep(400);
+    await processed(orders);
     await becomes(orders, order.id, 'cancelled', 'customer_request');
     expect((await outcomes(orders, order.id)).map((o) => o.type)).to.deep.equal(['orders.cancelled']);
   });
