@@ -1,6 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import { expect } from 'chai';
-import { eventually, readStream, scrapeMetrics, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { eventually, readStream, scrapeMetrics, settled as settledNamespace, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
 import { startApi, type RunningApi } from '../../src/api/app.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
 import { descriptor } from '../../src/descriptor.js';
@@ -63,13 +62,9 @@ export async function gatewayOperation(payments: PaymentService, idempotencyKey:
 }
 
 /** Waits until a consumer has nothing pending or unacknowledged. */
-export async function settled(payments: PaymentService, event: 'orders.created' | 'stock.reserved' | 'orders.cancelled') {
-  const jsm = await jetstreamManager(payments.api.resources.nc);
-  const stream = payments.topology.streamFor(event);
-  await eventually(async () => {
-    const info = await jsm.consumers.info(stream, `payment-service-${event.replace('.', '-')}`);
-    expect(info.num_pending + info.num_ack_pending).to.equal(0);
-  });
+/** Resolves once every consumer has handled what was published so far and the relay has published every outbox row. */
+export function settled(payments: PaymentService): Promise<void> {
+  return settledNamespace(payments.api.resources.nc, payments.topology, { db: payments.api.resources.db });
 }
 
 /** Messages of the service's charging consumers that a worker nak'ed for a retry, from its /metrics. */

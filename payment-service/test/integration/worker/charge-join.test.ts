@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { eventually } from '@order-platform/shared/testing';
 import { loadWorkerConfig } from '../../../src/config.js';
 import { startWorker, type RunningWorkerProcess } from '../../../src/worker/worker.js';
 import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { paymentMethodRow } from '../../support/payment-methods.js';
-import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, retriedCharges, startPaymentService, type PaymentService } from '../../support/payment-service.js';
+import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, retriedCharges, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 import { testLog } from '@order-platform/shared/testing';
 
 // A retry waits 400-600 ms here, so a charge that waited by retry cannot hide in the latency.
@@ -93,7 +93,7 @@ describe('payment-service worker: orders.created and stock.reserved, in either o
       expect(payment.attempts, o.orderId).to.equal(1);
       expect(await gatewayOperation(payments, payment.id), o.orderId).to.include({ attempts: 1, outcome: 'captured' });
     }
-    await sleep(300);
+    await settled(payments);
     for (const o of orders) expect((await paymentEvents(payments, o.orderId)).map((e) => e.type), o.orderId).to.deep.equal(['payments.captured']);
     expect((await retriedCharges(payments.worker!)) + (await retriedCharges(replica))).to.equal(0);
   });

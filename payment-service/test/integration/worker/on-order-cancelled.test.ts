@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
 import { SimulatedGateway } from '../../../src/data/simulated-gateway.js';
 import { newOrderId, orderCancelled, orderCreated, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { insertCard, paymentMethodRow } from '../../support/payment-methods.js';
@@ -35,9 +34,7 @@ describe('payment-service worker: orders.cancelled', () => {
     expect(voided).to.include({ amount: 5198, currency: 'EUR', payment_method_id: null });
     await publish(payments, 'orders.created', created);
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
-    await settled(payments, 'orders.created');
-    await settled(payments, 'stock.reserved');
-    await sleep(300);
+    await settled(payments);
     expect(await paymentRow(payments, created.orderId)).to.deep.equal(voided);
     expect(await eventTypes(created.orderId)).to.deep.equal([]);
     expect(await gatewayOperation(payments, voided.id)).to.equal(undefined);
@@ -51,8 +48,7 @@ describe('payment-service worker: orders.cancelled', () => {
     await publish(payments, 'orders.cancelled', orderCancelled(created));
     await paymentWithStatus(payments, created.orderId, 'voided');
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
-    await settled(payments, 'stock.reserved');
-    await sleep(300);
+    await settled(payments);
     expect(await paymentRow(payments, created.orderId)).to.include({ status: 'voided', attempts: 0 });
     expect(await eventTypes(created.orderId)).to.deep.equal([]);
     expect(await gatewayOperation(payments, pending.id)).to.include({ outcome: 'voided', attempts: 0 });
@@ -67,8 +63,7 @@ describe('payment-service worker: orders.cancelled', () => {
     const voided = await paymentWithStatus(payments, created.orderId, 'voided');
     expect(voided).to.include({ id: awaiting.id, amount: 5198, currency: 'EUR', payment_method_id: null });
     await publish(payments, 'orders.created', created);
-    await settled(payments, 'orders.created');
-    await sleep(300);
+    await settled(payments);
     expect(await paymentRow(payments, created.orderId)).to.deep.equal(voided);
     expect(await eventTypes(created.orderId)).to.deep.equal([]);
     expect(await gatewayOperation(payments, awaiting.id)).to.include({ outcome: 'voided', attempts: 0 });
@@ -91,11 +86,10 @@ describe('payment-service worker: orders.cancelled', () => {
     const id = await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
     await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'), { id, msgId: `${id}-redelivered` });
     await paymentEventsOf(payments, created.orderId, ['payments.captured', 'payments.refunded']);
-    await settled(payments, 'orders.cancelled');
+    await settled(payments);
     // a second cancel under another event id finds the payment refunded and does nothing
     await publish(payments, 'orders.cancelled', orderCancelled(created, 'confirmed'));
-    await settled(payments, 'orders.cancelled');
-    await sleep(300);
+    await settled(payments);
     expect(await eventTypes(created.orderId)).to.deep.equal(['payments.captured', 'payments.refunded']);
     expect(await payments.api.resources.db('processed_messages').where({ message_id: id })).to.have.length(1);
     expect(await gatewayOperation(payments, `refund:${payment.id}`)).to.include({ attempts: 1 });
@@ -107,8 +101,7 @@ describe('payment-service worker: orders.cancelled', () => {
     await publish(payments, 'stock.reserved', stockReserved(created.orderId));
     await paymentEventsOf(payments, created.orderId, ['payments.failed']);
     await publish(payments, 'orders.cancelled', { ...orderCancelled(created), reason: 'payment_declined' });
-    await settled(payments, 'orders.cancelled');
-    await sleep(300);
+    await settled(payments);
     expect(await paymentRow(payments, created.orderId)).to.include({ status: 'failed' });
     expect(await eventTypes(created.orderId)).to.deep.equal(['payments.failed']);
   });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderCreated, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { insertCard, paymentMethodRow, registerCard } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
@@ -21,7 +20,7 @@ describe('payment-service worker: orders.created', () => {
     const row = await paymentWithStatus(payments, order.orderId, 'pending');
     expect(row).to.include({ amount: 5198, currency: 'EUR', payment_method_id: order.payment.paymentMethodId, attempts: 0, failure_reason: null });
     expect(await paymentMethodRow(payments, order.payment.paymentMethodId)).to.include({ status: 'used', order_id: order.orderId, token: 'tok_ok' });
-    await sleep(300);
+    await settled(payments);
     expect(await paymentEvents(payments, order.orderId)).to.deep.equal([]);
   });
 
@@ -29,7 +28,7 @@ describe('payment-service worker: orders.created', () => {
     const order = await orderWithCard(payments, newOrderId());
     const id = await publish(payments, 'orders.created', order);
     await publish(payments, 'orders.created', order, { id, msgId: `${id}-redelivered` });
-    await settled(payments, 'orders.created');
+    await settled(payments);
     expect(await payments.api.resources.db('processed_messages').where({ message_id: id })).to.have.length(1);
     expect(await payments.api.resources.db('payments').where({ order_id: order.orderId })).to.have.length(1);
   });
@@ -39,7 +38,7 @@ describe('payment-service worker: orders.created', () => {
     await publish(payments, 'orders.created', first);
     const opened = await paymentWithStatus(payments, first.orderId, 'pending');
     await publish(payments, 'orders.created', await orderWithCard(payments, first.orderId, 'tok_declined', 2000));
-    await settled(payments, 'orders.created');
+    await settled(payments);
     expect(await paymentRow(payments, first.orderId)).to.deep.include({ id: opened.id, amount: 1000, payment_method_id: first.payment.paymentMethodId });
   });
 
@@ -50,8 +49,7 @@ describe('payment-service worker: orders.created', () => {
     expect(failed!.data).to.deep.include({ orderId: order.orderId, reason: 'payment_declined', detail });
     expect(await paymentRow(payments, order.orderId)).to.include({ status: 'failed', failure_reason: 'payment_declined', attempts: 0, amount: order.total.amount });
     await publish(payments, 'stock.reserved', stockReserved(order.orderId));
-    await settled(payments, 'stock.reserved');
-    await sleep(300);
+    await settled(payments);
     expect((await paymentEvents(payments, order.orderId)).map((e) => e.type)).to.deep.equal(['payments.failed']);
     expect(await gatewayOperation(payments, failed!.data['paymentId'] as string), 'nothing sent to the gateway').to.equal(undefined);
   }

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
@@ -55,8 +54,7 @@ describe('payment-service worker: stock.reserved', () => {
     const id = await publish(payments, 'stock.reserved', stockReserved(orderId));
     await publish(payments, 'stock.reserved', stockReserved(orderId), { id, msgId: `${id}-redelivered` });
     await paymentEventsOf(payments, orderId, ['payments.captured']);
-    await settled(payments, 'stock.reserved');
-    await sleep(300);
+    await settled(payments);
     expect((await paymentEvents(payments, orderId)).map((e) => e.type)).to.deep.equal(['payments.captured']);
     expect(await payments.api.resources.db('processed_messages').where({ message_id: id })).to.have.length(1);
     expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: 1, outcome: 'captured' });
@@ -67,8 +65,7 @@ describe('payment-service worker: stock.reserved', () => {
     await publish(payments, 'stock.reserved', stockReserved(orderId));
     await paymentEventsOf(payments, orderId, ['payments.captured']);
     await publish(payments, 'stock.reserved', stockReserved(orderId));
-    await settled(payments, 'stock.reserved');
-    await sleep(300);
+    await settled(payments);
     expect((await paymentEvents(payments, orderId)).map((e) => e.type)).to.deep.equal(['payments.captured']);
     expect(await paymentRow(payments, orderId)).to.include({ status: 'captured', attempts: 1 });
     expect(await gatewayOperation(payments, payment.id)).to.include({ attempts: 1 });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
 import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { paymentMethodRow } from '../../support/payment-methods.js';
 import { gatewayOperation, paymentEvents, paymentEventsOf, paymentRow, paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
@@ -29,8 +28,7 @@ describe('payment-service worker: a reservation whose order never comes', () => 
 
     const late = await orderWithCard(payments, orderId);
     await publish(payments, 'orders.created', late);
-    await settled(payments, 'orders.created');
-    await sleep(300);
+    await settled(payments);
     expect(await paymentRow(payments, orderId)).to.deep.equal(row);
     expect((await paymentEvents(payments, orderId)).map((e) => e.type)).to.deep.equal(['payments.failed']);
     expect(await paymentMethodRow(payments, late.payment.paymentMethodId)).to.include({ status: 'erased', token: null });
