@@ -1,5 +1,5 @@
 import type { OrderCancelled, OrderCreated, OrderLine } from '@order-platform/shared';
-import { eventually, publishEvent, readStream } from '@order-platform/shared/testing';
+import { eventually, publishEvent, readStream, settled as settledNamespace } from '@order-platform/shared/testing';
 import type { StockService } from './stock-service.js';
 import { call } from './stock-service.js';
 
@@ -15,6 +15,11 @@ export function orderCancelled(created: OrderCreated, previousStatus: OrderCance
 
 export function send<T extends 'orders.created' | 'orders.confirmed' | 'orders.cancelled'>(stock: StockService, type: T, data: Parameters<typeof publishEvent<T>>[3], options: { id?: string; msgId?: string } = {}) {
   return publishEvent(stock.api.resources.nc, stock.topology, type, data, { subject: (data as { orderId: string }).orderId, ...options });
+}
+
+/** Resolves once the worker has handled everything published so far and the relay has published every outbox row. */
+export function settled(stock: StockService): Promise<void> {
+  return settledNamespace(stock.api.resources.nc, stock.topology, { db: stock.api.resources.db });
 }
 
 export async function stockEvents(stock: StockService, orderOrSku: string) {

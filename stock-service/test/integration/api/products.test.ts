@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually, readStream, sleep } from '@order-platform/shared/testing';
+import { eventually, readStream, settled } from '@order-platform/shared/testing';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
 
 describe('stock-service products API', () => {
@@ -45,7 +45,7 @@ describe('stock-service products API', () => {
     expect(again.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(again.body).to.include({ status: 409, title: 'Conflict' });
     await eventually(async () => expect(await productEvents('DUP-1')).to.have.length(1));
-    await sleep(300);
+    await settled(stock.api.resources.nc, stock.topology, { db: stock.api.resources.db }); // every outbox row published
     expect(await productEvents('DUP-1')).to.have.length(1);
   });
 

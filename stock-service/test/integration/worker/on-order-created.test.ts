@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { eventually } from '@order-platform/shared/testing';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
-import { eventTypes, figures, orderCreated, reservationStatus, send, stockEvents } from '../../support/orders.js';
+import { eventTypes, figures, orderCreated, reservationStatus, send, settled, stockEvents } from '../../support/orders.js';
 
 describe('stock-service worker: orders.created', () => {
   let stock: StockService;
@@ -26,7 +26,7 @@ describe('stock-service worker: orders.created', () => {
     const [reserved] = await eventTypes(stock, 'o-reserve', ['stock.reserved']);
     expect(reserved!.type).to.equal('stock.reserved');
     expect(reserved!.data['items']).to.deep.equal([{ sku: 'K', quantity: 2 }, { sku: 'M', quantity: 1 }]);
-    await sleep(300);
+    await settled(stock);
     expect(await stockEvents(stock, 'o-reserve')).to.have.length(1);
     expect(await figures(stock, 'K')).to.deep.equal({ available: 8, reserved: 2, sold: 0, onHand: 10 });
     expect(await figures(stock, 'M')).to.deep.equal({ available: 2, reserved: 1, sold: 0, onHand: 3 });
@@ -57,7 +57,7 @@ describe('stock-service worker: orders.created', () => {
       await eventTypes(stock, orderId, ['stock.reserved']);
     }
     expect((await figures(stock, 'K')).available).to.equal(3);
-    await sleep(300);
+    await settled(stock);
     const low = await stockEvents(stock, 'K');
     expect(low.filter((e) => e.type === 'stock.low').map((e) => e.data['available'])).to.deep.equal([4]);
   });

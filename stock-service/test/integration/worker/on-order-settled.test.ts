@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { eventually } from '@order-platform/shared/testing';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
-import { eventTypes, figures, orderCancelled, orderCreated, reservationStatus, send, stockEvents } from '../../support/orders.js';
+import { eventTypes, figures, orderCancelled, orderCreated, reservationStatus, send, settled, stockEvents } from '../../support/orders.js';
 
 describe('stock-service worker: orders.confirmed and orders.cancelled', () => {
   let stock: StockService;
@@ -29,7 +29,7 @@ describe('stock-service worker: orders.confirmed and orders.cancelled', () => {
     const id = await send(stock, 'orders.confirmed', confirmed);
     await send(stock, 'orders.confirmed', confirmed, { id, msgId: `${id}-again` });
     await eventually(async () => expect(await reservationStatus(stock, 'o-confirm')).to.equal('committed'));
-    await sleep(200);
+    await settled(stock);
     expect(await figures(stock, 'K')).to.deep.equal({ available: start.available - 2, reserved: start.reserved, sold: start.sold + 2, onHand: start.onHand - 2 });
   });
 
@@ -40,7 +40,7 @@ describe('stock-service worker: orders.confirmed and orders.cancelled', () => {
     await send(stock, 'orders.cancelled', orderCancelled(order, 'stock_reserved'), { id, msgId: `${id}-again` });
     const events = await eventTypes(stock, 'o-release', ['stock.reserved', 'stock.released']);
     expect(events[1]!.data).to.deep.include({ mode: 'released', items: [{ sku: 'K', quantity: 3 }] });
-    await sleep(200);
+    await settled(stock);
     expect(await stockEvents(stock, 'o-release')).to.have.length(2);
     expect(await figures(stock, 'K')).to.deep.equal(start);
   });
@@ -62,7 +62,7 @@ describe('stock-service worker: orders.confirmed and orders.cancelled', () => {
     await send(stock, 'orders.cancelled', orderCancelled(order, 'pending'));
     await eventually(async () => expect(await reservationStatus(stock, 'o-early-cancel')).to.equal('cancelled'));
     await send(stock, 'orders.created', order);
-    await sleep(500);
+    await settled(stock);
     expect(await stockEvents(stock, 'o-early-cancel')).to.deep.equal([]);
     expect(await figures(stock, 'K')).to.deep.equal(start);
   });
@@ -73,7 +73,7 @@ describe('stock-service worker: orders.confirmed and orders.cancelled', () => {
     await send(stock, 'orders.created', order);
     await eventTypes(stock, 'o-rejected', ['stock.rejected']);
     await send(stock, 'orders.cancelled', { ...orderCancelled(order, 'pending'), reason: 'out_of_stock' });
-    await sleep(400);
+    await settled(stock);
     expect(await reservationStatus(stock, 'o-rejected')).to.equal('rejected');
     expect(await figures(stock, 'K')).to.deep.equal(start);
   });
