@@ -1,4 +1,4 @@
-import { eventually, publishEvent, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { eventually, publishEvent, settled as settledNamespace, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
 import type { EventPayloads, OrderCancelled, OrderConfirmed, PaymentRefunded, StockLow } from '@order-platform/shared';
 import { startApi, type RunningApi } from '../../src/api/app.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
@@ -14,6 +14,11 @@ export type NotificationService = ServiceUnderTest<RunningApi, RunningWorkerProc
 
 export function startNotificationService(env: Record<string, string>, options: { worker?: boolean } = {}): Promise<NotificationService> {
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker: (config, log) => startWorker(config, log), env, ...options });
+}
+
+/** Resolves once the worker has handled (acknowledged) every event published so far. */
+export function settled(sut: NotificationService): Promise<void> {
+  return settledNamespace(sut.api.resources.nc, sut.topology);
 }
 
 type Input = 'orders.confirmed' | 'orders.cancelled' | 'payments.refunded' | 'stock.low';

@@ -24,6 +24,12 @@ export async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Pull requests waiting on a consumer: a worker that is consuming keeps one open. */
+export async function pullRequests(sut: NotificationService, stream: 'ORDERS' | 'PAYMENTS' | 'STOCK', durable: string): Promise<number> {
+  const jsm = await jetstreamManager(sut.api.resources.nc);
+  return (await jsm.consumers.info(sut.topology.stream(stream), durable)).num_waiting;
+}
+
 /** Shortens a consumer's ack_wait, so a message held by a killed worker comes back in seconds. */
 export async function shortenAckWait(sut: NotificationService, stream: 'ORDERS' | 'PAYMENTS' | 'STOCK', durable: string, ms: number): Promise<void> {
   const jsm = await jetstreamManager(sut.api.resources.nc);

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { createDb, type Knex } from '@order-platform/shared';
-import { sleep } from '@order-platform/shared/testing';
 import { TestDirectory, TestWebhookReceiver } from '../../support/http-peers.js';
 import { TestMailServer } from '../../support/mail-server.js';
 import { call, orderConfirmed, publish, startNotificationService, waitFor, type NotificationBody, type NotificationService } from '../../support/notification-service.js';
@@ -37,6 +36,10 @@ describe('worker: killed between sending and recording the send', function () {
     await Promise.all([mail.stop(), receiver.stop(), directory.stop()]);
   });
 
+  /** Backends waiting for a lock on the table: the worker blocked behind the test's lock. */
+  const waitersOn = async (table: string): Promise<number> =>
+    Number((await db.raw('select count(*) as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = ? and not l.granted', [table])).rows[0].n);
+
   const logOf = async (orderId: string): Promise<NotificationBody | undefined> => (await call(sut.api.url, 'GET', `/notifications?orderId=${orderId}`)).body[0];
 
   /** Runs the scenario; `arrived` is the receiver's hook point. Returns once a new worker has settled the notification. */
@@ -59,7 +62,8 @@ describe('worker: killed between sending and recording the send', function () {
     const first = spawnWorker(sut, { NOTIFY_CUSTOMER_CHANNEL: channel });
     await publish(sut, 'orders.confirmed', orderConfirmed('cust-kat', orderId));
     await held;
-    await sleep(500); // the receiver has answered; the worker now waits on the lock to record it
+    // the receiver has answered; the worker now waits on the lock to record it
+    await waitFor(() => waitersOn('notifications'), (n) => n > 0);
     expect((await logOf(orderId))!.status).to.equal('sending');
     await kill(first);
     release!();
@@ -75,7 +79,8 @@ describe('worker: killed between sending and recording the send', function () {
     const orderId = crypto.randomUUID();
     const settled = await dieAfterSend(orderId, 'email', (pause) => (mail.beforeAccept = async () => pause()));
     mail.beforeAccept = undefined;
-    await sleep(1000);
+    // no wait needed: the sink keeps a mail before its sender hears 250, so any mail the second
+    // worker had sent is here by the time that worker recorded the notification as settled
     const mails = mail.mails.filter((m) => m.subject.includes(orderId));
     expect(mails).to.have.length(1);
     expect(settled).to.include({ status: 'unconfirmed', attempts: 1 });

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { sleep } from '@order-platform/shared/testing';
 import { TestDirectory } from '../../support/http-peers.js';
 import { TestMailServer } from '../../support/mail-server.js';
 import {
-  call, orderCancelled, orderConfirmed, paymentRefunded, publish, startNotificationService, stockLow,
+  call, orderCancelled, orderConfirmed, paymentRefunded, publish, settled, startNotificationService, stockLow,
   waitFor, type NotificationBody, type NotificationService,
 } from '../../support/notification-service.js';
 
@@ -80,7 +79,7 @@ describe('worker: customer and staff emails', function () {
     // another event for the same transition (e.g. a republished one) is the same notification too
     await publish(sut, 'orders.confirmed', confirmed);
     await waitFor(() => logOf(confirmed.orderId), (log) => log[0]?.status === 'sent');
-    await sleep(1000);
+    await settled(sut);
     expect(mail.mails.filter((m) => m.subject.includes(confirmed.orderId))).to.have.length(1);
     expect(await logOf(confirmed.orderId)).to.have.length(1);
   });

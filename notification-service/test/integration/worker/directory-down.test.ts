@@ -77,6 +77,8 @@ describe('worker: customer directory down', function () {
 
   it('once the directory is back, the circuit closes after its half-open wait and names return', async () => {
     directory.mode = 'up';
+    // the half-open wait (CUSTOMER_DIRECTORY_BREAKER_HALF_OPEN_MS, 3000) is time itself: the breaker
+    // tries a lookup only on the first call after it, so there is nothing to wait for but the clock
     await sleep(3100);
     const confirmed = orderConfirmed('cust-grace');
     await publish(sut, 'orders.confirmed', confirmed);

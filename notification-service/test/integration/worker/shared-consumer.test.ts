@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { sleep } from '@order-platform/shared/testing';
 import { TestDirectory, TestWebhookReceiver } from '../../support/http-peers.js';
 import { call, orderConfirmed, publish, startNotificationService, waitFor, type NotificationBody, type NotificationService } from '../../support/notification-service.js';
-import { kill, shortenAckWait, spawnWorker } from '../../support/worker-process.js';
+import { kill, pullRequests, shortenAckWait, spawnWorker } from '../../support/worker-process.js';
 
 const secret = 'a-webhook-secret-of-some-length';
 const ORDERS = 60;
@@ -37,9 +37,11 @@ describe('worker: three replicas sharing the durable consumer', function () {
     const sentBy = new Map<string, number>(); // notification id → worker index
     const sentCount = [0, 0, 0];
     const twice: string[] = [];
+    let started = 0;
     let redelivered = 0; // sent by a survivor from a message JetStream had delivered before
     const workers = [0, 1, 2].map((i) =>
       spawnWorker(sut, { LOG_LEVEL: 'info' }, (line) => {
+        if (line.includes('"msg":"worker started"')) started += 1;
         if (!line.includes('"msg":"notification sent"')) return;
         const { notificationId: id, delivery } = JSON.parse(line) as { notificationId: string; delivery: number };
         if (delivery > 1) redelivered += 1;
@@ -49,7 +51,9 @@ describe('worker: three replicas sharing the durable consumer', function () {
       }),
     );
     try {
-      await sleep(3000); // all three pulling
+      // all three up and pulling: each has logged its start, and their pull requests wait on the consumer
+      await waitFor(() => started, (n) => n === 3, 30_000);
+      await waitFor(() => pullRequests(sut, 'ORDERS', 'notification-service-orders-confirmed'), (n) => n >= 3);
       const orders = Array.from({ length: ORDERS }, () => orderConfirmed('cust-mary'));
       for (const order of orders) await publish(sut, 'orders.confirmed', order);
       await waitFor(() => sentCount, (counts) => counts.every((n) => n > 0) && counts[0]! >= 3, 20_000);

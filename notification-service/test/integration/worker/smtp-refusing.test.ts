@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { listDeadLetters, replayDeadLetter } from '@order-platform/shared';
-import { sleep } from '@order-platform/shared/testing';
 import { TestDirectory } from '../../support/http-peers.js';
 import { TestMailServer } from '../../support/mail-server.js';
-import { call, orderConfirmed, publish, startNotificationService, waitFor, type NotificationBody, type NotificationService } from '../../support/notification-service.js';
+import { call, orderConfirmed, publish, settled, startNotificationService, waitFor, type NotificationBody, type NotificationService } from '../../support/notification-service.js';
 
 describe('worker: SMTP server refusing mail', function () {
   this.timeout(60_000);
@@ -43,7 +42,7 @@ describe('worker: SMTP server refusing mail', function () {
     await replayDeadLetter(sut.api.resources.nc, sut.topology, dead!.seq);
     const sent = await waitFor(() => logOf(confirmed.orderId), (n) => n?.status === 'sent');
     expect(sent).to.include({ attempts: 9, error: null });
-    await sleep(500);
+    await settled(sut);
     expect(mail.mails.map((m) => m.subject)).to.deep.equal([`Your order ${confirmed.orderId} is confirmed`]);
     expect(await deadLetterOf(eventId)).to.equal(undefined);
   });
