@@ -111,7 +111,7 @@ describe('idempotent consumer runner', () => {
     expect(dlq.headers['dlq-original-subject']).to.equal(f.topology.subject('stock.product-changed'));
     expect(dlq.headers['dlq-delivery-count']).to.equal('1');
     expect(dlq.data).to.deep.equal(bad);
-    await sleep(500);
+    await eventually(async () => expect((await consumerInfo()).num_ack_pending, 'terminated').to.equal(0));
     const info = await consumerInfo();
     expect(info.num_redelivered, 'redeliveries').to.equal(0);
     expect(info.num_ack_pending).to.equal(0);
@@ -146,7 +146,7 @@ describe('idempotent consumer runner', () => {
     });
     await publish(productChanged('D'));
     await eventually(async () => expect(await readStream(f.nc, f.topology.stream('DLQ'))).to.have.length(1));
-    await sleep(400);
+    await eventually(async () => expect((await consumerInfo()).num_ack_pending, 'terminated').to.equal(0));
     expect(attempts).to.equal(1);
   });
 
@@ -174,7 +174,7 @@ describe('idempotent consumer runner', () => {
     expect(attempts).to.equal(consumer.maxAttempts);
     // the dead letter is written first, then the hook runs
     await eventually(async () => expect(await f.db('outbox').select('type', 'subject')).to.deep.equal([{ type: 'stock.low', subject: 'E' }]));
-    await sleep(300);
+    await eventually(async () => expect((await consumerInfo()).num_ack_pending, 'terminated').to.equal(0));
     expect(hooks).to.deep.equal(['gateway unavailable']);
   });
 
@@ -192,7 +192,7 @@ describe('idempotent consumer runner', () => {
     await eventually(async () => expect(started).to.equal(true));
     const stopping = runner!.stop();
     runner = undefined;
-    await sleep(100);
+    await sleep(100); // bounded: stop() is not to return while the handler is held
     release();
     await stopping;
     expect(await applied()).to.deep.equal(['F']);

@@ -10,7 +10,7 @@ import { addOrderEvents, orderCreated, publishedCount } from '../support/outbox-
 describe('outbox relay pipeline', () => {
   let f: MessagingFixture;
   let relay: OutboxRelay | undefined;
-  let held: { release(): Promise<void> } | undefined;
+  let held: Awaited<ReturnType<typeof holdMarks>> | undefined;
   let wire: { ids: string[]; stop(): void };
 
   beforeEach(async () => {
@@ -41,7 +41,7 @@ describe('outbox relay pipeline', () => {
     await startRelay();
     const [first] = await addOrderEvents(f.db, 1);
     await eventually(() => expect(wire.ids).to.deep.equal([first]), { intervalMs: 2 });
-    await sleep(100); // its mark is waiting on the held lock by now
+    await eventually(async () => expect(await held!.waiting(), 'its mark waits on the held lock').to.be.above(0));
 
     const started = Date.now();
     const [second] = await addOrderEvents(f.db, 1);
@@ -49,6 +49,7 @@ describe('outbox relay pipeline', () => {
     const latencyMs = Date.now() - started;
     expect(latencyMs, `commit to publish took ${latencyMs} ms`).to.be.below(1000);
     expect(await publishedCount(f.db), 'rows marked while marks are held').to.equal(0);
+    // a bounded look for what must not happen: a republish while the marks still wait
     await sleep(300);
     expect(wire.ids, 'published while their marks wait').to.deep.equal([first, second]);
 

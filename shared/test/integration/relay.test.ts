@@ -80,7 +80,7 @@ describe('outbox relay', () => {
     await jsm.streams.delete(config.name);
     startRelay({ pollIntervalMs: 200 });
     await addOrderEvents(f.db, 5);
-    await sleep(700);
+    await sleep(700); // bounded: a few polls (200 ms) that must publish nothing while the stream is missing
     expect(await publishedCount(f.db)).to.equal(0);
     await jsm.streams.add(config);
     await eventually(async () => expect(await publishedCount(f.db)).to.equal(5), { timeoutMs: 10_000 });
@@ -104,7 +104,7 @@ describe('outbox relay', () => {
     const b = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, leaderRetryMs: 100 });
     b.start();
     try {
-      await sleep(300);
+      await sleep(300); // bounded: a few of b's leader attempts (100 ms), all of which must fail
       expect(b.isLeader).to.equal(false);
       await a.stop();
       relay = undefined;

@@ -7,7 +7,7 @@ const MARK_GATE = 4242;
  * Holds every relay's marks back until `release`: a trigger on outbox updates waits for an
  * advisory lock this helper holds on a connection of its own. Selects and inserts go on.
  */
-export async function holdMarks(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+export async function holdMarks(databaseUrl: string): Promise<{ waiting(): Promise<number>; release(): Promise<void> }> {
   const holder = new pg.Client({ connectionString: databaseUrl });
   await holder.connect();
   await holder.query(`
@@ -21,6 +21,11 @@ export async function holdMarks(databaseUrl: string): Promise<{ release(): Promi
   await holder.query('select pg_advisory_lock($1)', [MARK_GATE]);
   let released = false;
   return {
+    /** marks blocked on the gate now */
+    async waiting() {
+      const { rows } = await holder.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted", [MARK_GATE]);
+      return rows[0]!.n;
+    },
     async release() {
       if (released) return;
       released = true;
