@@ -36,7 +36,7 @@ describe('workers SIGKILLed mid-run and restarted', () => {
       const victim = victims[Math.floor((i / ORDERS) * 3)];
       if (victim && (i + 10) % 50 === 0) {
         await system.kill(victim);
-        await sleep(500);
+        await sleep(500); // the scenario: the worker stays down a while, work piling up, before it restarts
         system.restart(victim);
       }
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually, readStream } from '@order-platform/shared/testing';
+import { eventually, readStream, settled } from '@order-platform/shared/testing';
 import type { System } from './system.js';
 
 export interface OrderLineRecord {
@@ -88,7 +88,9 @@ async function expectOneMailPerTransition(system: System, ids: string[], finals:
   };
   const short = () => ids.filter((id) => Object.entries(expected(id)).some(([k, n]) => counted(id)[k as 'confirmed'] < n));
   await eventually(() => expect(short(), 'orders still missing a mail').to.deep.equal([]), { timeoutMs: 60_000, intervalMs: 250 });
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // a late duplicate would arrive by now
+  // every consumer of the system has acknowledged every event (redeliveries of a killed worker's
+  // messages included): a duplicate mail would have been sent by now
+  await settled(system.services.notification.api.resources.nc, system.services.notification.topology, { timeoutMs: 90_000 });
   const wrong = ids.filter((id) => JSON.stringify(counted(id)) !== JSON.stringify(expected(id))).map((id) => ({ id, expected: expected(id), mailed: counted(id) }));
   expect(wrong, 'orders mailed other than once per terminal transition').to.deep.equal([]);
 }
