@@ -12,7 +12,7 @@
 //   every process: each api and worker, the generator (this process), the SMTP sink, Postgres
 //   (its backends per database, the rest apart) and nats-server;
 // - RSS of each worker over the run;
-// - DESIGN.md §5 checked at the end, as the last lines (exit 1 if one fails).
+// - docs/architecture.md "Invariants" checked at the end, as the last lines (exit 1 if one fails).
 // Figures go to bench-results/<time>-<run>.json, the run over time to the .svg next to it.
 // Each order is two requests, as a client makes them: the card to payment-service
 // (POST /payment-methods), then the order naming it (POST /orders).
@@ -211,7 +211,7 @@ try {
   await cleanUp();
 }
 if (invariants.length) {
-  out('invariants (DESIGN.md §5):');
+  out('invariants (docs/architecture.md "Invariants"):');
   for (const i of invariants) out(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`);
 }
 process.exit(code);

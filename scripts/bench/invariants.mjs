@@ -1,4 +1,4 @@
-// DESIGN.md §5 at the end of a bench run, read from the run's own databases (so every row is
+// docs/architecture.md "Invariants" at the end of a bench run, read from the run's own databases (so every row is
 // this run's) and the SMTP sink's count. The same checks as system-tests' invariants.ts, in SQL
 // over a whole run instead of per test order (that file is TypeScript bound to its test harness).
 // Each check waits for the follow-ups of the last orders (stock committed, mails sent) as long as

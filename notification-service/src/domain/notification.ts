@@ -8,7 +8,7 @@ import type { Channel, TemplateName } from './templates.js';
  * - `failed`: a permanent refusal, or the retries ran out (the event is in the DLQ);
  * - `skipped`: nothing could be sent (no address), with the reason in `error`;
  * - `unconfirmed`: a worker died during an email send, so whether it went out is unknown; it is
- *   not sent again, because a second email is worse than none (DESIGN.md §5: never two).
+ *   not sent again, because a second email is worse than none (docs/architecture.md, "Invariants": never two).
  */
 export type NotificationStatus = 'sending' | 'sent' | 'retrying' | 'failed' | 'skipped' | 'unconfirmed';
 

@@ -1,7 +1,7 @@
 import type { CancellationReason, Money } from '@order-platform/shared';
 import type { Order, OrderStatus } from './order.js';
 
-/** What can happen to an order after it is placed (DESIGN.md §4). */
+/** What can happen to an order after it is placed (docs/architecture.md, "Order lifecycle"). */
 export type OrderFact =
   | { kind: 'stock_reserved' }
   | { kind: 'stock_rejected'; reason: 'out_of_stock' | 'product_unavailable' }

@@ -76,7 +76,7 @@ export function describeRejection(rejection: PlaceOrderRejection): string {
   return `${rejectionMessages[rejection.reason]}: ${rejection.skus.join(', ')}`;
 }
 
-/** The HTTP representation (DESIGN.md §7). */
+/** The HTTP representation (docs/architecture.md, "HTTP surface"). */
 export function orderView(order: Order) {
   return {
     id: order.id,

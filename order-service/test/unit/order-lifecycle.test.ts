@@ -10,7 +10,7 @@ const facts: Record<string, OrderFact> = {
   cancel: { kind: 'cancel_requested' },
 };
 
-// DESIGN.md §4, row by row; '-' = nothing changes
+// docs/architecture.md "Order lifecycle", row by row; '-' = nothing changes
 const table: Record<OrderStatus, Record<keyof typeof facts, string>> = {
   pending: { reserved: 'stock_reserved', rejected: 'cancelled:out_of_stock', captured: 'confirmed', failed: 'cancelled:payment_declined', cancel: 'cancelled:customer_request' },
   stock_reserved: { reserved: '-', rejected: '-', captured: 'confirmed', failed: 'cancelled:payment_declined', cancel: 'cancelled:customer_request' },

@@ -3,7 +3,7 @@ import type { ChargeResult, Gateway, VoidResult } from '../domain/gateway.js';
 
 type Answer = ChargeResult | { outcome: 'unavailable' };
 
-/** What the simulated provider answers to the n-th request of a charge, by card token (DESIGN.md §7). */
+/** What the simulated provider answers to the n-th request of a charge, by card token (docs/architecture.md, "HTTP surface"). */
 export function cardRule(token: string, attempt: number): Answer {
   switch (token) {
     case 'tok_ok':

@@ -195,7 +195,7 @@ function unreachable(value: never): never {
   throw new Error(`unhandled case ${JSON.stringify(value)}`);
 }
 
-/** The HTTP representation (DESIGN.md §7). */
+/** The HTTP representation (docs/architecture.md, "HTTP surface"). */
 export function paymentView(payment: Payment) {
   return {
     id: payment.id,

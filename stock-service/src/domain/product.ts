@@ -76,7 +76,7 @@ export function productChanged(product: Product, now: Date): ProductChanged {
   };
 }
 
-/** The HTTP representation (DESIGN.md §7). */
+/** The HTTP representation (docs/architecture.md, "HTTP surface"). */
 export function productView(product: Product) {
   return {
     sku: product.sku,

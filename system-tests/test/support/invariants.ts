@@ -8,7 +8,7 @@ export interface OrderLineRecord {
 }
 
 /**
- * DESIGN.md §5 after a run, read from each service's own database and the streams:
+ * docs/architecture.md "Invariants" after a run, read from each service's own database and the streams:
  * 2. stock is conserved per product and nothing is oversold (no restocks happen in these runs);
  *    sold units are exactly those of confirmed orders, and nothing stays reserved;
  * 3. money: captured − refunded is the total of a confirmed order and 0 for a cancelled one;

@@ -8,7 +8,7 @@ const secret = 'a-webhook-secret-of-some-length';
 const ORDERS = 60;
 
 /**
- * Three worker processes on one durable consumer (DESIGN.md §9: replicas add throughput). The
+ * Three worker processes on one durable consumer (docs/architecture.md, "Scaling": replicas add throughput). The
  * webhook receiver answers slowly, so each worker holds unacknowledged messages when one of
  * them is SIGKILLed; JetStream hands those to the others after ack_wait.
  */
