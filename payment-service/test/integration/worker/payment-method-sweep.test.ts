@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventually, sleep } from '@order-platform/shared/testing';
+import { eventually } from '@order-platform/shared/testing';
 import { newOrderId, orderWithCard, publish } from '../../support/orders.js';
 import { insertCard, paymentMethodRow } from '../../support/payment-methods.js';
 import { paymentWithStatus, startPaymentService, type PaymentService } from '../../support/payment-service.js';
@@ -25,7 +25,9 @@ describe('payment-service worker: unused payment methods expire', () => {
     await payments.api.resources.db('payment_methods').where({ id: order.payment.paymentMethodId }).update({ expires_at: new Date(Date.now() - 1000) });
 
     await eventually(async () => expect(await paymentMethodRow(payments, expired)).to.include({ status: 'expired', token: null, order_id: null }));
-    await sleep(400); // a couple more sweeps
+    // a sweep that began after all of the above has run once a card expired since is erased too
+    const later = await insertCard(payments, { customerId: 'customer-1', token: 'tok_later', expiresAt: new Date(Date.now() - 1000) });
+    await eventually(async () => expect(await paymentMethodRow(payments, later)).to.include({ status: 'expired', token: null }));
     expect(await paymentMethodRow(payments, fresh)).to.include({ status: 'active', token: 'tok_fresh' });
     expect(await paymentMethodRow(payments, order.payment.paymentMethodId)).to.include({ status: 'used', token: 'tok_ok', order_id: order.orderId });
   });
