@@ -31,3 +31,20 @@ describe('docs/architecture.md', () => {
     expect(eventTable().sort(bySubject)).to.deep.equal(fromCode.sort(bySubject));
   });
 });
+
+describe('README.md', () => {
+  it('says what each service publishes and consumes as the code does', async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const subjects = (cell: string) => [...cell.matchAll(/`([a-z-]+\.[a-z-]+)`/g)].map((m) => m[1]!).sort();
+    const rows = readme.split('\n').filter((line) => /^\| \[[a-z-]+-service\]/.test(line));
+    const table = Object.fromEntries(rows.map((line) => {
+      const [service, , publishes, consumes] = line.split('|').slice(1).map((cell) => cell.trim());
+      return [/\[([a-z-]+)\]/.exec(service!)![1]!, { publishes: subjects(publishes!), consumes: subjects(consumes!) }];
+    }));
+    const fromCode = Object.fromEntries(await Promise.all(Object.entries(services).map(async ([service, load]) => [service, {
+      publishes: eventTypes.filter((type) => producerOf(type) === service).sort(),
+      consumes: (await load()).consumers.map((c) => c.event).sort(),
+    }])));
+    expect(table).to.deep.equal(fromCode);
+  });
+});
