@@ -169,7 +169,7 @@ export class ConsumerRunner {
         continue;
       }
       const locks = subscription.locks?.(event as never) ?? [];
-      items.push({ key: event.id, delivery, locks, scope, message, event, run: (context) => subscription.handle(event as never, context) });
+      items.push({ key: event.id, delivery, locks, scope, message, event, run: (work) => subscription.handle(event as never, work) });
     }
     if (items.length > 0) {
       try {
@@ -228,7 +228,7 @@ export class ConsumerRunner {
     const hook = subscription.onExhausted;
     if (hook) {
       const locks = subscription.locks?.(event as never) ?? [];
-      const item: BatchItem = { key: `${event.id}:exhausted`, delivery: message.info.deliveryCount, locks, scope, run: (context) => hook(event as never, { ...context, error }) };
+      const item: BatchItem = { key: `${event.id}:exhausted`, delivery: message.info.deliveryCount, locks, scope, run: (work) => hook(event as never, { ...work, error }) };
       const failure = await handleBatch(this.optionsForBatch(log), durable, [item]).then(
         () => (item.result?.kind === 'failed' ? item.result.error : undefined),
         (transactionError: unknown) => transactionError,
