@@ -34,13 +34,12 @@ export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './c
 export { ConsumerLagMonitor, type ConsumerLagOptions } from './consumer/lag.js';
 export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, type EventHandler, type ExhaustedHandler, type MessageWork } from './consumer/subscription.js';
 export { inTransaction, type UnitOfWork, type UnitOfWorkDeps, type EventWriter } from './unit-of-work.js';
-export { runProcess, isUnavailable, exitCodes, type Stoppable } from './process.js';
 export { apiConfig, authConfig, workerConfig, tracingConfig, autocommitPoolConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
-export { migrationSource, type ServiceDescriptor, type Migration } from './service.js';
-export { migrate, type MigrateOptions } from './migrate.js';
-export { startWorker, type WorkerDeps, type WorkerSettings, type RunningWorker } from './worker.js';
+export { migrate, migrationSource, type MigrateOptions, type ServiceDescriptor, type Migration } from './migrate.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
-export { openResources, runService, redact, type Resources, type ResourceSettings } from './platform.js';
-export { startApiProcess, startWorkerProcess, type RunningApi, type RunningWorkerProcess, type WorkerProcessConfig } from './processes.js';
+export { runService, runProcess, isUnavailable, exitCodes, type Stoppable } from './process/run-service.js';
+export { openResources, redact, type Resources, type ResourceSettings } from './process/resources.js';
+export { startApiProcess, type RunningApi } from './process/api-process.js';
+export { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessConfig } from './process/worker-process.js';
 export { startTracing, parseTraceparent, formatTraceparent, type Tracing, type TracingSettings } from './tracing.js';
 export { listDeadLetters, replayDeadLetter, type DeadLetter } from './dead-letters.js';
