@@ -1,6 +1,9 @@
 export { AppError, isAppError, isPermanent, type ErrorKind } from './errors.js';
 export { createLogger, withLogContext, currentLogContext, type Logger, type LogContext } from './logger.js';
-export { parseConfig, parseApiConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
+export { parseConfig, defineConfig, describeConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config/spec.js';
+export { apiConfig, authConfig, parseApiConfig } from './config/api-keys.js';
+export { workerConfig, autocommitPoolConfig } from './config/worker-keys.js';
+export { commonConfig, tracingConfig, streamConfigKeys, serviceConfigSpecs } from './config/keys.js';
 export { ajv, validator, describeErrors, type Validator, type ValidationIssue } from './validation.js';
 export { createRegistry, Registry } from './metrics.js';
 export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
@@ -34,7 +37,6 @@ export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './c
 export { ConsumerLagMonitor, type ConsumerLagOptions } from './consumer/lag.js';
 export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, type EventHandler, type ExhaustedHandler, type MessageWork } from './consumer/subscription.js';
 export { inTransaction, type UnitOfWork, type UnitOfWorkDeps, type EventWriter } from './unit-of-work.js';
-export { apiConfig, authConfig, workerConfig, tracingConfig, autocommitPoolConfig, streamConfigKeys, serviceConfigSpecs } from './config.js';
 export { migrate, migrationSource, type MigrateOptions, type ServiceDescriptor, type Migration } from './migrate.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
 export { runService, runProcess, isUnavailable, exitCodes, type Stoppable } from './process/run-service.js';

@@ -105,6 +105,17 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
   }
 }
 
+/** Deletes processed-message rows older than `retentionMs` (keep it longer than the stream's max age); a failure is logged, not thrown. */
+export async function pruneProcessed(db: Knex, retentionMs: number, log: Logger): Promise<number> {
+  const result = await db
+    .raw<{ rowCount: number }>('delete from processed_messages where processed_at < now() - make_interval(secs => ?)', [retentionMs / 1000])
+    .catch((error: unknown) => {
+      log.warn({ err: error }, 'could not prune processed messages');
+      return { rowCount: 0 };
+    });
+  return result.rowCount;
+}
+
 /** Takes every lock the batch's handlers need, sorted: all batches take shared locks in one order. */
 async function lockInOrder(connection: RawConnection, items: BatchItem[]): Promise<void> {
   const locks = new Map<string, LockKey>();

@@ -1,5 +1,5 @@
 import type { LevelWithSilent } from 'pino';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/spec.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTracing } from '../tracing.js';
 
