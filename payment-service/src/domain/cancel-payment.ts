@@ -3,7 +3,9 @@ import { AppError, type OrderCancelled, type UnitOfWork } from '@order-platform/
 import { findPaymentByOrder, insertPayment, lockPaymentOfOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, refundKey } from './gateway.js';
-import { decideCancel, refundPayment, settleVoid, type CapturedPayment, type Payment } from './payment.js';
+import type { CapturedPayment, Payment } from './payment.js';
+import { decideCancel } from './payment-decisions.js';
+import { refundPayment, settleVoid } from './payment-settlements.js';
 
 /**
  * orders.cancelled: voids a payment not charged and refunds a captured one. With no payment yet,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type UnitOfWork } from '@order-platform/shared';
 import { findPaymentByOrder, insertPayment, lockPaymentOfOrder } from '../data/payments-repository.js';
-import { decideReserved, type Payment } from './payment.js';
+import type { Payment } from './payment.js';
+import { decideReserved } from './payment-decisions.js';
 import { settlePayment, type Settle } from './settle-charge.js';
 
 /**

@@ -2,7 +2,7 @@ import { inTransaction, type UnitOfWorkDeps } from '@order-platform/shared';
 import { lockPaymentsAwaitingOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey } from './gateway.js';
-import { decideOrderNeverCame } from './payment.js';
+import { decideOrderNeverCame } from './payment-decisions.js';
 
 /**
  * The worker's sweep: payments whose stock was reserved more than `waitMs` ago and whose

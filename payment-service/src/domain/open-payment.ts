@@ -3,7 +3,8 @@ import { AppError, type OrderCreated, type UnitOfWork } from '@order-platform/sh
 import { findPaymentMethod, updatePaymentMethod } from '../data/payment-methods-repository.js';
 import { findPaymentByOrder, insertPayment, lockPaymentOfOrder, updatePayment } from '../data/payments-repository.js';
 import { decideClaim } from './payment-method.js';
-import { decideOpen, type OpenDecision, type Payment } from './payment.js';
+import type { Payment } from './payment.js';
+import { decideOpen, type OpenDecision } from './payment-decisions.js';
 import { settlePayment, type Settle } from './settle-charge.js';
 
 /** What orders.created did, for the log; `detail` says why a payment was declined. */

@@ -3,7 +3,8 @@ import { findCardToken } from '../data/payment-methods-repository.js';
 import { updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, type ChargeResult } from './gateway.js';
-import { settleCharge, settleUnavailable, type Payment, type PendingPayment, type Settled } from './payment.js';
+import type { Payment, PendingPayment, Settled } from './payment.js';
+import { settleCharge, settleUnavailable } from './payment-settlements.js';
 
 /**
  * How a payment that may be charged now is settled: by charging its card, or, once the
