@@ -2,11 +2,38 @@ import pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createDb, splitDatabaseUrl } from './db/database.js';
 import { bootstrapDatabase, grantAppPrivileges, serviceRoles, type DatabaseRoles } from './db/roles.js';
+import type { Knex } from 'knex';
+import type { StreamName } from './nats/streams.js';
 import type { Logger } from './logger.js';
-import { redact } from './platform.js';
-import { isUnavailable } from './process.js';
-import { declareTopology, type StreamSettings, type Topology } from './nats/topology.js';
-import { migrationSource, type ServiceDescriptor } from './service.js';
+import { declareTopology, type ConsumerDeclaration, type StreamSettings, type Topology } from './nats/topology.js';
+import { redact } from './process/resources.js';
+import { isUnavailable } from './process/run-service.js';
+
+export interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * What the migrator needs to know about a service: its knex migrations, the streams it
+ * publishes to and the durable consumers it reads through.
+ */
+export interface ServiceDescriptor {
+  service: string;
+  defaultDatabaseUrl: string;
+  migrations: Record<string, Migration>;
+  streams: StreamName[];
+  consumers: ConsumerDeclaration[];
+}
+
+/** A knex migration source over statically imported modules: no directory scanning, works the same from src and dist. */
+export function migrationSource(migrations: Record<string, Migration>): Knex.MigrationSource<string> {
+  return {
+    getMigrations: async () => Object.keys(migrations).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => migrations[name]!,
+  };
+}
 
 const MIGRATION_LOCK_KEY = 0x6d696772; // "migr"
 

@@ -10,7 +10,7 @@ export function startApi(config: ApiConfig, log: Logger, clock: () => Date = () 
     {
       service: SERVICE,
       description: 'Templated customer and staff notifications, and their delivery log.',
-      routes: ({ db }) => [...notificationRoutes({ db, clock }), ...templateRoutes({ db, clock })],
+      routes: (resources) => [...notificationRoutes({ db: resources.db, clock }), ...templateRoutes({ ...resources, clock })],
     },
     config,
     log,

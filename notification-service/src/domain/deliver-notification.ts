@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, isPermanent, type HandlerContext, type Knex, type LockKey, type Logger } from '@order-platform/shared';
+import { AppError, isPermanent, type Knex, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
 import { findDelivery, findNotification, saveNotification } from '../data/notifications-repository.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
@@ -38,7 +38,7 @@ export function deliveryLock(dedupKey: string): LockKey {
  * the send and that record leaves `sending` behind, which the next delivery finds under the
  * lock and resolves without a second email (see `decideDelivery`).
  */
-export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: HandlerContext): Promise<Notification> {
+export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: UnitOfWork): Promise<Notification> {
   const lock = deliveryLock(request.dedupKey);
   await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [lock.space, lock.key]);
   const channelName = request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;

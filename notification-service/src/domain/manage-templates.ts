@@ -1,6 +1,6 @@
-import { AppError } from '@order-platform/shared';
+import { AppError, inTransaction } from '@order-platform/shared';
 import { listTemplates, saveTemplateTexts, type StoredTemplate } from '../data/templates-repository.js';
-import type { QueryDeps } from './deps.js';
+import type { QueryDeps, UseCaseDeps } from './deps.js';
 import { channels, isTemplateName, templateCatalog, templateProblems, type Channel, type TemplateName, type TemplateText } from './templates.js';
 
 export interface TemplateView {
@@ -26,7 +26,7 @@ export async function findTemplate(deps: QueryDeps, name: string): Promise<Templ
  * A text that breaks a rule of `templateProblems` (an unknown variable, nesting that multiplies
  * the output, …) is refused whole, with every problem.
  */
-export async function editTemplate(deps: QueryDeps, name: string, texts: Partial<Record<Channel, TemplateText>>): Promise<TemplateView> {
+export async function editTemplate(deps: UseCaseDeps, name: string, texts: Partial<Record<Channel, TemplateText>>): Promise<TemplateView> {
   const template = known(name);
   const problems = channels.flatMap((channel) => (texts[channel] ? templateProblems(template, texts[channel]).map((p) => `${channel}.${p}`) : []));
   if (problems.length > 0) {
@@ -34,8 +34,8 @@ export async function editTemplate(deps: QueryDeps, name: string, texts: Partial
       details: { problems, variables: Object.keys(templateCatalog[template].variables) },
     });
   }
-  return deps.db.transaction(async (trx) => {
-    await saveTemplateTexts(trx, template, texts, deps.clock());
+  return inTransaction(deps, async ({ trx, now }) => {
+    await saveTemplateTexts(trx, template, texts, now);
     return view(template, await listTemplates(trx, template));
   });
 }

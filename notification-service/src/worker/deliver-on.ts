@@ -8,14 +8,14 @@ import type { Announced, RequestOf } from '../domain/notification-requests.js';
  * subscription table pairs each event with its builder instead of four identical handler files.
  */
 export function deliverOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): EventHandler<T> {
-  return async (event, context) => {
-    await deliverNotification(deps, requestOf(event), context);
+  return async (event, work) => {
+    await deliverNotification(deps, requestOf(event), work);
   };
 }
 
 /** Retries ran out: the log says `failed` (the event is in the DLQ and can be replayed). */
 export function giveUpOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): ExhaustedHandler<T> {
-  return (event, context) => giveUpNotification(deps, requestOf(event), context.error, context.log);
+  return (event, work) => giveUpNotification(deps, requestOf(event), work.error, work.log);
 }
 
 /** A delivery runs under its dedup key's lock; a batch takes its deliveries' locks first, in one order. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Knex, Logger } from '@order-platform/shared';
-import { historySince, type HistoryEntry } from './orders-repository.js';
+import { historySince, type HistoryEntry } from './order-history-repository.js';
 
 export const HISTORY_CHANNEL = 'order_history';
 

@@ -171,37 +171,7 @@ interface ItemJson {
   currency: string;
 }
 
-export interface HistoryEntry {
-  from: OrderStatus | null;
-  to: OrderStatus;
-  cause: string;
-  causeId: string | null;
-  reason: string | null;
-  at: Date;
-}
-
-export async function listHistory(db: Knex, orderId: string): Promise<HistoryEntry[]> {
-  return historySince(db, orderId, 0);
-}
-
 export async function findStatus(db: Knex | Knex.Transaction, id: string): Promise<{ customerId: string; status: OrderStatus; cancellationReason: string | null; updatedAt: Date } | undefined> {
   const row = await db('orders').where({ id }).first('customer_id', 'status', 'cancellation_reason', 'updated_at');
   return row && { customerId: row.customer_id as string, status: row.status as OrderStatus, cancellationReason: row.cancellation_reason as string | null, updatedAt: row.updated_at as Date };
-}
-
-/**
- * History entries of one order after `afterId`. Safe as a cursor here: the entries of one order
- * are written under its row lock, so they commit in id order.
- */
-export async function historySince(db: Knex, orderId: string, afterId: number): Promise<(HistoryEntry & { id: number })[]> {
-  const rows = await db('order_history').where({ order_id: orderId }).andWhere('id', '>', afterId).orderBy('id');
-  return rows.map((r: { id: number; from_status: OrderStatus | null; to_status: OrderStatus; cause: string; cause_id: string | null; reason: string | null; occurred_at: Date }) => ({
-    id: r.id,
-    from: r.from_status,
-    to: r.to_status,
-    cause: r.cause,
-    causeId: r.cause_id,
-    reason: r.reason,
-    at: r.occurred_at,
-  }));
 }

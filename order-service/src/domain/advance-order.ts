@@ -1,4 +1,4 @@
-import { AppError, type HandlerContext, type Knex, type OrderCancelled, type OrderConfirmed } from '@order-platform/shared';
+import { AppError, type OrderCancelled, type OrderConfirmed, type UnitOfWork } from '@order-platform/shared';
 import { lockOrder, saveTransition } from '../data/orders-repository.js';
 import { applyTransition, contradiction, decideTransition, type OrderFact } from './order-lifecycle.js';
 import { orderView, type Order, type OrderView } from './order.js';
@@ -13,19 +13,12 @@ export interface Cause {
 export type AdvanceResult = { outcome: 'unknown_order' } | { outcome: 'unchanged'; order: OrderView } | { outcome: 'changed'; order: OrderView };
 
 /**
- * Moves an order along its lifecycle in the caller's transaction: lock, decide (pure), save
+ * Moves an order along its lifecycle in the caller's unit of work: lock, decide (pure), save
  * the new status with a history entry, and emit orders.confirmed or orders.cancelled. A fact
  * that contradicts the order is a permanent error: the consumer dead-letters it, nothing is
  * written, and the order waits for a fact that holds.
  */
-export async function advanceOrder(
-  trx: Knex.Transaction,
-  outbox: HandlerContext['outbox'],
-  orderId: string,
-  fact: OrderFact,
-  cause: Cause,
-  now: Date,
-): Promise<AdvanceResult> {
+export async function advanceOrder(orderId: string, fact: OrderFact, cause: Cause, { trx, outbox, now }: UnitOfWork): Promise<AdvanceResult> {
   const order = await lockOrder(trx, orderId);
   if (!order) return { outcome: 'unknown_order' };
   const refused = contradiction(order, fact);
@@ -34,8 +27,8 @@ export async function advanceOrder(
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);
   await saveTransition(trx, next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now });
-  if (transition.emit === 'orders.confirmed') await outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
-  if (transition.emit === 'orders.cancelled') await outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
+  if (transition.emit === 'orders.confirmed') outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
+  if (transition.emit === 'orders.cancelled') outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
   return { outcome: 'changed', order: orderView(next) };
 }
 

@@ -1,4 +1,4 @@
-import { AppError, type Principal } from '@order-platform/shared';
+import { AppError, inTransaction, type Principal } from '@order-platform/shared';
 import { findStatus } from '../data/orders-repository.js';
 import { advanceOrder } from './advance-order.js';
 import { assertVisible } from './order-access.js';
@@ -7,11 +7,9 @@ import type { OrderView } from './order.js';
 
 /** A customer cancels: pending, stock_reserved and confirmed orders become cancelled; compensation follows from orders.cancelled. */
 export async function cancelOrder(deps: UseCaseDeps, orderId: string, actor: Principal): Promise<OrderView> {
-  const now = deps.clock();
-  return deps.db.transaction(async (trx) => {
-    assertVisible(await findStatus(trx, orderId), actor, orderId); // the owner never changes: no lock needed
-    const outbox = { add: ((type, fields) => deps.outbox.add(trx, type, { ...fields, time: now })) as Parameters<typeof advanceOrder>[1]['add'] };
-    const result = await advanceOrder(trx, outbox, orderId, { kind: 'cancel_requested' }, { name: 'POST /orders/:id/cancel' }, now);
+  return inTransaction(deps, async (uow) => {
+    assertVisible(await findStatus(uow.trx, orderId), actor, orderId); // the owner never changes: no lock needed
+    const result = await advanceOrder(orderId, { kind: 'cancel_requested' }, { name: 'POST /orders/:id/cancel' }, uow);
     if (result.outcome === 'unknown_order') throw new AppError('not_found', `order ${orderId} does not exist`);
     if (result.outcome === 'unchanged') throw new AppError('conflict', `order ${orderId} is already cancelled`);
     return result.order;

@@ -1,10 +1,7 @@
-import type { Knex, Outbox } from '@order-platform/shared';
+import type { UnitOfWorkDeps } from '@order-platform/shared';
 
-/** What the use cases of this service need: the database, the outbox, the clock and their settings. */
-export interface UseCaseDeps {
-  db: Knex;
-  outbox: Outbox;
-  clock: () => Date;
+/** What the api's use cases need: what opens a unit of work (database, outbox, clock, log) and their settings. */
+export interface UseCaseDeps extends UnitOfWorkDeps {
   /** how long an Idempotency-Key is remembered */
   idempotencyRetentionMs: number;
 }

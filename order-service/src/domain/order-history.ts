@@ -1,5 +1,6 @@
 import type { Knex, Principal } from '@order-platform/shared';
-import { findStatus, listHistory } from '../data/orders-repository.js';
+import { listHistory } from '../data/order-history-repository.js';
+import { findStatus } from '../data/orders-repository.js';
 import { assertVisible } from './order-access.js';
 
 /** Every transition of an order, oldest first, with what caused it. */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, type Principal } from '@order-platform/shared';
+import { AppError, inTransaction, type Principal } from '@order-platform/shared';
 import { findCatalogEntries } from '../data/catalog-repository.js';
 import { findIdempotencyRecord, type IdempotencyRecord, type IdempotencyScope } from '../data/idempotency-repository.js';
 import { insertPlacedOrder } from '../data/orders-repository.js';
@@ -33,8 +33,7 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
   const fingerprint = fingerprintOf(command);
   const scope = idempotencyKey ? { principal: actor.id, key: idempotencyKey } : undefined;
   const notBefore = new Date(deps.clock().getTime() - deps.idempotencyRetentionMs);
-  const attempt = await deps.db.transaction(async (trx): Promise<Attempt> => {
-    const now = deps.clock();
+  const attempt = await inTransaction(deps, async ({ trx, outbox, now }): Promise<Attempt> => {
     const catalog = await findCatalogEntries(trx, command.items.map((item) => item.sku));
     const decision = decidePlaceOrder(command, catalog, now, randomUUID());
     if (decision.kind === 'rejected') return decision;
@@ -42,7 +41,7 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
     const view = orderView(order);
     const claim = scope && { ...scope, fingerprint, response: view, notBefore };
     if (!(await insertPlacedOrder(trx, order, { orderId: order.id, from: null, to: 'pending', cause: 'POST /orders', at: now }, claim))) return { kind: 'key_taken' };
-    await deps.outbox.add(trx, 'orders.created', { subject: order.id, data: event, time: now });
+    outbox.add('orders.created', { subject: order.id, data: event });
     return { kind: 'placed', order: view };
   });
   if (attempt.kind === 'placed') return { order: attempt.order, replayed: false };

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Knex, Principal } from '@order-platform/shared';
-import { findStatus, historySince } from '../data/orders-repository.js';
+import { historySince } from '../data/order-history-repository.js';
+import { findStatus } from '../data/orders-repository.js';
 import type { FeedEntry, HistoryFeed } from '../data/history-feed.js';
 import { assertVisible } from './order-access.js';
 import { isTerminal } from './order-lifecycle.js';

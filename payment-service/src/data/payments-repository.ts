@@ -42,18 +42,7 @@ export async function listPaymentsOfOrder(db: Knex, orderId: string): Promise<Pa
 /** Inserts; returns false when the order has a payment already (one committed concurrently included). */
 export async function insertPayment(trx: Knex.Transaction, payment: Payment): Promise<boolean> {
   const inserted = await trx('payments')
-    .insert({
-      id: payment.id,
-      order_id: payment.orderId,
-      amount: payment.amount?.amount ?? null,
-      currency: payment.amount?.currency ?? null,
-      payment_method_id: payment.paymentMethodId,
-      status: payment.status,
-      attempts: payment.attempts,
-      failure_reason: payment.failureReason,
-      created_at: payment.createdAt,
-      updated_at: payment.updatedAt,
-    })
+    .insert({ id: payment.id, order_id: payment.orderId, created_at: payment.createdAt, ...changingColumns(payment) })
     .onConflict('order_id')
     .ignore()
     .returning('id');
@@ -79,15 +68,7 @@ export const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
  * again, so its token is erased in the same transaction.
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
-  await trx('payments').where({ id: payment.id }).update({
-    status: payment.status,
-    amount: payment.amount?.amount ?? null,
-    currency: payment.amount?.currency ?? null,
-    payment_method_id: payment.paymentMethodId,
-    attempts: payment.attempts,
-    failure_reason: payment.failureReason,
-    updated_at: payment.updatedAt,
-  });
+  await trx('payments').where({ id: payment.id }).update(changingColumns(payment));
   if (payment.status !== 'pending' && payment.status !== 'awaiting_order') await eraseCardOfOrder(trx, payment.orderId, payment.updatedAt);
 }
 
@@ -98,4 +79,17 @@ export async function updatePayment(trx: Knex.Transaction, payment: Payment): Pr
 export async function lockPaymentsAwaitingOrder(trx: Knex.Transaction, before: Date, limit: number): Promise<AwaitingOrderPayment[]> {
   const rows = await trx<PaymentRow>('payments').where({ status: 'awaiting_order' }).andWhere('created_at', '<', before).orderBy('created_at').limit(limit).forUpdate().skipLocked();
   return rows.map(toPayment) as AwaitingOrderPayment[];
+}
+
+/** The columns of a payment that change as it moves along (all but its id, order and creation time). */
+function changingColumns(payment: Payment) {
+  return {
+    status: payment.status,
+    amount: payment.amount?.amount ?? null,
+    currency: payment.amount?.currency ?? null,
+    payment_method_id: payment.paymentMethodId,
+    attempts: payment.attempts,
+    failure_reason: payment.failureReason,
+    updated_at: payment.updatedAt,
+  };
 }

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type HandlerContext, type OrderCancelled } from '@order-platform/shared';
+import { AppError, type OrderCancelled, type UnitOfWork } from '@order-platform/shared';
 import { findPaymentByOrder, insertPayment, lockPaymentOfOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, refundKey } from './gateway.js';
-import { decideCancel, refundPayment, settleVoid, type CapturedPayment, type Payment } from './payment.js';
+import type { CapturedPayment, Payment } from './payment.js';
+import { decideCancel } from './payment-decisions.js';
+import { refundPayment, settleVoid } from './payment-settlements.js';
 
 /**
  * orders.cancelled: voids a payment not charged and refunds a captured one. With no payment yet,
  * a voided one is left behind, so a late orders.created or stock.reserved charges nothing.
  */
-export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, context: HandlerContext): Promise<Payment> {
-  const { trx, outbox, now } = context;
+export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, uow: UnitOfWork): Promise<Payment> {
+  const { trx, outbox, now } = uow;
   await lockPaymentOfOrder(trx, cancel.orderId);
   const decision = decideCancel(await findPaymentByOrder(trx, cancel.orderId, { forUpdate: true }), cancel, now, randomUUID());
   switch (decision.kind) {
@@ -26,20 +28,20 @@ export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, c
         return settled.payment;
       }
       // taken after all: record the capture, then give the money back
-      await outbox.add(settled.captured.event.type, { subject: cancel.orderId, data: settled.captured.event.data });
-      return refund(deps, settled.captured.payment, cancel.customerId, context);
+      outbox.add(settled.captured.event.type, { subject: cancel.orderId, data: settled.captured.event.data });
+      return refund(deps, settled.captured.payment, cancel.customerId, uow);
     }
     case 'refund':
-      return refund(deps, decision.payment, cancel.customerId, context);
+      return refund(deps, decision.payment, cancel.customerId, uow);
     case 'leave':
       return decision.payment;
   }
 }
 
-async function refund(deps: PaymentDeps, payment: CapturedPayment, customerId: string, { trx, outbox, now }: HandlerContext): Promise<Payment> {
+async function refund(deps: PaymentDeps, payment: CapturedPayment, customerId: string, { trx, outbox, now }: UnitOfWork): Promise<Payment> {
   await deps.gateway.refund({ idempotencyKey: refundKey(payment.id), amount: payment.amount });
   const { payment: refunded, event } = refundPayment(payment, customerId, now);
   await updatePayment(trx, refunded);
-  await outbox.add(event.type, { subject: payment.orderId, data: event.data });
+  outbox.add(event.type, { subject: payment.orderId, data: event.data });
   return refunded;
 }

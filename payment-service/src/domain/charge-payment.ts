@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type HandlerContext } from '@order-platform/shared';
+import { AppError, type UnitOfWork } from '@order-platform/shared';
 import { findPaymentByOrder, insertPayment, lockPaymentOfOrder } from '../data/payments-repository.js';
-import { decideReserved, type Payment } from './payment.js';
+import type { Payment } from './payment.js';
+import { decideReserved } from './payment-decisions.js';
 import { settlePayment, type Settle } from './settle-charge.js';
 
 /**
@@ -11,8 +12,8 @@ import { settlePayment, type Settle } from './settle-charge.js';
  * so a cancel or orders.created of the same order either is seen here or waits and then sees
  * what this recorded.
  */
-export async function chargePayment(orderId: string, settle: Settle, context: HandlerContext): Promise<Payment> {
-  const { trx, now } = context;
+export async function chargePayment(orderId: string, settle: Settle, uow: UnitOfWork): Promise<Payment> {
+  const { trx, now } = uow;
   await lockPaymentOfOrder(trx, orderId);
   const decision = decideReserved(await findPaymentByOrder(trx, orderId, { forUpdate: true }), orderId, now, randomUUID());
   switch (decision.kind) {
@@ -20,7 +21,7 @@ export async function chargePayment(orderId: string, settle: Settle, context: Ha
       if (!(await insertPayment(trx, decision.payment))) throw new AppError('transient', 'a payment was recorded without the order lock; retrying', { details: { orderId } });
       return decision.payment;
     case 'charge':
-      return settlePayment(settle, decision.payment, context);
+      return settlePayment(settle, decision.payment, uow);
     case 'leave':
       return decision.payment;
   }

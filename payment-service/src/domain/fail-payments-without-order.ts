@@ -1,8 +1,8 @@
-import type { Knex, Outbox } from '@order-platform/shared';
+import { inTransaction, type UnitOfWorkDeps } from '@order-platform/shared';
 import { lockPaymentsAwaitingOrder, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey } from './gateway.js';
-import { decideOrderNeverCame } from './payment.js';
+import { decideOrderNeverCame } from './payment-decisions.js';
 
 /**
  * The worker's sweep: payments whose stock was reserved more than `waitMs` ago and whose
@@ -10,8 +10,8 @@ import { decideOrderNeverCame } from './payment.js';
  * transaction. Returns the orders it failed, and those whose charge the gateway says was taken
  * (left for their orders.created's redelivery to record; they are reported every sweep until then).
  */
-export async function failPaymentsWithoutOrder(deps: PaymentDeps & { db: Knex; outbox: Outbox }, waitMs: number, now: Date, batchSize = 100): Promise<{ failed: string[]; taken: string[] }> {
-  return deps.db.transaction(async (trx) => {
+export async function failPaymentsWithoutOrder(deps: PaymentDeps & UnitOfWorkDeps, waitMs: number, batchSize = 100): Promise<{ failed: string[]; taken: string[] }> {
+  return inTransaction(deps, async ({ trx, outbox, now }) => {
     const failed: string[] = [];
     const taken: string[] = [];
     for (const payment of await lockPaymentsAwaitingOrder(trx, new Date(now.getTime() - waitMs), batchSize)) {
@@ -22,7 +22,7 @@ export async function failPaymentsWithoutOrder(deps: PaymentDeps & { db: Knex; o
         continue;
       }
       await updatePayment(trx, decision.payment);
-      await deps.outbox.add(trx, decision.event.type, { subject: payment.orderId, data: decision.event.data, time: now });
+      outbox.add(decision.event.type, { subject: payment.orderId, data: decision.event.data });
       failed.push(payment.orderId);
     }
     return { failed, taken };

@@ -16,7 +16,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   const charge = { budgetMs: config.paymentChargeBudgetMs, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } };
   try {
     const worker = await startWorkerProcess({ service: SERVICE, subscriptions: () => subscriptions(deps, charge) }, config, log);
-    const { db, outbox, clock } = worker.resources;
+    const { db, clock } = worker.resources;
     // every replica sweeps: each row is settled once (locked, skipped by the others), and no replica is special
     const sweeps = [
       every(config.paymentMethodSweepIntervalMs, log, 'could not sweep expired payment methods', async () => {
@@ -24,7 +24,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
         if (expired > 0) log.info({ expired }, 'card tokens of unused payment methods erased');
       }),
       every(config.paymentOrderSweepIntervalMs, log, 'could not sweep payments awaiting their order', async () => {
-        const { failed, taken } = await failPaymentsWithoutOrder({ ...deps, db, outbox }, config.paymentOrderWaitMs, clock());
+        const { failed, taken } = await failPaymentsWithoutOrder({ ...deps, ...worker.resources }, config.paymentOrderWaitMs);
         for (const orderId of failed) log.error({ orderId, waitMs: config.paymentOrderWaitMs }, 'stock was reserved but orders.created never came; payment failed as payment_unavailable');
         for (const orderId of taken) log.error({ orderId }, 'orders.created not recorded, but the gateway took its charge; waiting for its redelivery to record it');
       }),

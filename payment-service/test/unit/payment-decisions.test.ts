@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import type { OrderCancelled, OrderCreated } from '@order-platform/shared';
 import type { ClaimDecision, UsedPaymentMethod } from '../../src/domain/payment-method.js';
-import {
-  decideCancel, decideOpen, decideOrderNeverCame, decideReserved, refundPayment, settleCharge, settleUnavailable, settleVoid,
-  type AwaitingOrderPayment, type CapturedPayment, type Payment, type PendingPayment,
-} from '../../src/domain/payment.js';
+import type { AwaitingOrderPayment, CapturedPayment, Payment, PendingPayment } from '../../src/domain/payment.js';
+import { decideCancel, decideOpen, decideOrderNeverCame, decideReserved } from '../../src/domain/payment-decisions.js';
+import { refundPayment, settleCharge, settleUnavailable, settleVoid } from '../../src/domain/payment-settlements.js';
 
 const t0 = new Date('2026-01-02T03:04:05.000Z');
 const now = new Date('2026-01-02T03:05:00.000Z');

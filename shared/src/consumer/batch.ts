@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { EventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
-import type { Outbox, PendingEvent, RawConnection } from '../outbox/outbox.js';
+import type { Outbox, RawConnection } from '../outbox/outbox.js';
+import { PendingEvents, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
-import type { HandlerContext, LockKey } from './subscription.js';
+import type { LockKey, MessageWork } from './subscription.js';
 
 /** One message of a batch: what runs for it, and, once the batch is done, how it went. */
 export interface BatchItem {
@@ -13,7 +13,7 @@ export interface BatchItem {
   /** advisory locks taken for the whole batch before any handler runs */
   locks: LockKey[];
   scope: MessageScope;
-  run(context: HandlerContext): Promise<void>;
+  run(work: MessageWork): Promise<void>;
   result?: { kind: 'handled' } | { kind: 'duplicate' } | { kind: 'failed'; error: unknown };
 }
 
@@ -73,7 +73,9 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
     }
     await lockInOrder(connection, toRun);
     const now = deps.clock();
-    const events: PendingEvent[] = [];
+    // one unit of work for the pass: its events are written with one insert at the end
+    const events = new PendingEvents(deps.outbox, now);
+    const uow: UnitOfWork = { trx, outbox: events, now, log: deps.log };
     const forgotten: string[] = [];
     let open = false;
     for (const item of toRun) {
@@ -81,11 +83,10 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
         await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
         open = true;
       }
-      const pending = await runItem(deps, trx, now, item);
-      if (item.result?.kind !== 'failed') {
-        events.push(...pending);
-        continue;
-      }
+      const mark = events.count;
+      await runItem(uow, item);
+      if (item.result?.kind !== 'failed') continue;
+      events.forgetSince(mark);
       if (!savepoints) {
         await trx.rollback();
         for (const other of items) if (other !== item) delete other.result;
@@ -95,13 +96,24 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
       forgotten.push(item.key);
     }
     if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
-    await deps.outbox.insertMany(trx, events);
+    await events.writeIn(trx);
     await trx.commit();
     return undefined;
   } catch (error) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw error;
   }
+}
+
+/** Deletes processed-message rows older than `retentionMs` (keep it longer than the stream's max age); a failure is logged, not thrown. */
+export async function pruneProcessed(db: Knex, retentionMs: number, log: Logger): Promise<number> {
+  const result = await db
+    .raw<{ rowCount: number }>('delete from processed_messages where processed_at < now() - make_interval(secs => ?)', [retentionMs / 1000])
+    .catch((error: unknown) => {
+      log.warn({ err: error }, 'could not prune processed messages');
+      return { rowCount: 0 };
+    });
+  return result.rowCount;
 }
 
 /** Takes every lock the batch's handlers need, sorted: all batches take shared locks in one order. */
@@ -113,27 +125,13 @@ async function lockInOrder(connection: RawConnection, items: BatchItem[]): Promi
   await connection.query({ name: 'batch-locks', text: takeLocks, values: [sorted.map((l) => l.space), sorted.map((l) => l.key)] });
 }
 
-/** Runs one handler with an outbox that keeps its events back until the batch writes them all. */
-async function runItem(deps: BatchDeps, trx: Knex.Transaction, now: Date, item: BatchItem): Promise<PendingEvent[]> {
-  const pending: PendingEvent[] = [];
-  const context: HandlerContext = {
-    trx,
-    now,
-    delivery: item.delivery,
-    log: deps.log,
-    outbox: {
-      add: (type, fields) => {
-        const event = deps.outbox.prepare(type, { ...fields, time: now });
-        pending.push(event);
-        return Promise.resolve(event as EventEnvelope<typeof type>);
-      },
-    },
-  };
+/** Runs one handler in the pass's unit of work, with its message's delivery count. */
+async function runItem(uow: UnitOfWork, item: BatchItem): Promise<void> {
+  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, now: uow.now, log: uow.log, delivery: item.delivery };
   try {
-    await item.scope.run(() => item.run(context));
+    await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };
   } catch (error) {
     item.result = { kind: 'failed', error };
   }
-  return pending;
 }

@@ -1,18 +1,18 @@
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { parseEnvelope, type AnyEventEnvelope } from '../events/envelope.js';
-import { AppError, isAppError, isPermanent } from '../errors.js';
+import { AppError } from '../errors.js';
 import { ownerSourceOf } from '../nats/streams.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
-import { handleBatch, type BatchItem } from './batch.js';
-import { writeDeadLetter, type DeadLetterDeps } from './dead-letter.js';
+import { handleBatch, pruneProcessed, type BatchDeps, type BatchItem } from './batch.js';
 import { MessageQueue } from './message-queue.js';
 import { MessageScope } from './message-scope.js';
-import { backoff, type RetryPolicy } from './retry.js';
+import { Outcomes, type BatchRun } from './outcomes.js';
+import type { RetryPolicy } from './retry.js';
 import type { Subscription } from './subscription.js';
 
 export interface ConsumerRunnerOptions {
@@ -36,8 +36,6 @@ export interface ConsumerRunnerOptions {
   processedRetentionMs?: number;
 }
 
-type Outcome = 'handled' | 'duplicate' | 'retried' | 'dead_lettered';
-
 /** A message as the loop knows it: parsed, or the reason it cannot be. */
 type Received = { message: JsMsg; event: AnyEventEnvelope; scope: MessageScope } | { message: JsMsg; poison: unknown };
 
@@ -45,15 +43,15 @@ type Received = { message: JsMsg; event: AnyEventEnvelope; scope: MessageScope }
  * The one generic consumer loop. It takes what the pull delivers, up to a batch, and handles
  * the batch in one transaction (see `handleBatch`): every message is applied at most once per
  * consumer, the events handlers write commit with their state, acks follow the commit.
- * Error policy, in one place and per message: poison (schema-invalid, a `ce-source` other than
- * the event's owner, a permanent AppError) is dead-lettered and terminated at once; anything
- * else is retried with growing delay until `maxAttempts`, then dead-lettered, with the
- * subscription's `onExhausted` hook run once. A message that fails never takes its batch with it.
+ * A message that cannot be parsed, has another type, or a `ce-source` other than the event's
+ * owner is poison and never reaches a handler; how each message ends (ack, retry, dead letter)
+ * is the error policy of `Outcomes`. A message that fails never takes its batch with it.
  */
 export class ConsumerRunner {
   private readonly options: Required<Omit<ConsumerRunnerOptions, 'registry'>>;
-  private readonly deadLetters: DeadLetterDeps;
-  private readonly metrics;
+  private readonly js;
+  private readonly batchDeps: Omit<BatchDeps, 'log'>;
+  private readonly outcomes: Outcomes;
   private readonly loops: Promise<void>[] = [];
   private readonly active = new Set<{ messages: ConsumerMessages; queue: MessageQueue }>();
   private stopping = false;
@@ -69,9 +67,10 @@ export class ConsumerRunner {
       processedRetentionMs: 14 * 24 * 3600 * 1000,
       ...options,
     } as Required<Omit<ConsumerRunnerOptions, 'registry'>>;
-    const { topology, service, clock } = this.options;
-    this.deadLetters = { js: jetstream(options.nc), topology, service, clock };
-    this.metrics = consumerMetrics(options.registry);
+    const { topology, service, clock, db, outbox, retry } = this.options;
+    this.js = jetstream(options.nc);
+    this.batchDeps = { db, outbox, clock };
+    this.outcomes = new Outcomes({ deadLetters: { js: this.js, topology, service, clock }, retry, batch: this.batchDeps }, options.registry);
   }
 
   start(): void {
@@ -91,15 +90,8 @@ export class ConsumerRunner {
     await Promise.all(this.loops);
   }
 
-  async pruneProcessed(): Promise<number> {
-    const seconds = this.options.processedRetentionMs / 1000;
-    const result = await this.options.db
-      .raw<{ rowCount: number }>('delete from processed_messages where processed_at < now() - make_interval(secs => ?)', [seconds])
-      .catch((error: unknown) => {
-        this.options.log.warn({ err: error }, 'could not prune processed messages');
-        return { rowCount: 0 };
-      });
-    return result.rowCount;
+  pruneProcessed(): Promise<number> {
+    return pruneProcessed(this.options.db, this.options.processedRetentionMs, this.options.log);
   }
 
   private async consume(subscription: Subscription): Promise<void> {
@@ -111,7 +103,7 @@ export class ConsumerRunner {
     while (!this.stopping) {
       let messages: ConsumerMessages;
       try {
-        const consumer = await this.deadLetters.js.consumers.get(stream, durable);
+        const consumer = await this.js.consumers.get(stream, durable);
         // Short pull requests: one left behind by a stopped replica expires soon, instead of
         // catching messages for 30 s that then wait out ack_wait before redelivery.
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
@@ -153,59 +145,38 @@ export class ConsumerRunner {
   }
 
   private async process(subscription: Subscription, batch: JsMsg[], log: Logger): Promise<void> {
-    const started = performance.now();
-    const { maxAttempts, durable, event: expected } = subscription.consumer;
+    const run: BatchRun = { subscription, log, started: performance.now() };
+    const { maxAttempts, durable } = subscription.consumer;
     const items: Array<BatchItem & { message: JsMsg; event: AnyEventEnvelope }> = [];
-    const settling: Promise<unknown>[] = [];
+    const settling: Array<Promise<void> | undefined> = [];
     for (const received of batch.map((message) => this.receive(subscription, message))) {
       if ('poison' in received) {
-        settling.push(this.deadLetter(durable, received.message, received.poison, log, undefined, started));
+        settling.push(this.outcomes.deadLetter(run, received.message, received.poison, undefined));
         continue;
       }
       const { message, event, scope } = received;
       const delivery = message.info.deliveryCount;
       if (delivery > maxAttempts) {
-        settling.push(this.exhausted(subscription, message, event, scope, new Error(`delivered ${delivery} times`), log, started));
+        settling.push(this.outcomes.exhausted(run, message, event, scope, new Error(`delivered ${delivery} times`)));
         continue;
       }
       const locks = subscription.locks?.(event as never) ?? [];
-      items.push({ key: event.id, delivery, locks, scope, message, event, run: (context) => subscription.handle(event as never, context) });
+      items.push({ key: event.id, delivery, locks, scope, message, event, run: (work) => subscription.handle(event as never, work) });
     }
     if (items.length > 0) {
       try {
-        await handleBatch(this.optionsForBatch(log), durable, items);
+        await handleBatch({ ...this.batchDeps, log }, durable, items);
       } catch (error) {
         // the transaction failed as a whole: every message in it is retried
         for (const item of items) if (item.result?.kind !== 'failed') item.result = { kind: 'failed', error };
       }
-      this.metrics.batchSize.observe({ consumer: durable }, items.length);
+      this.outcomes.observeBatch(durable, items.length);
     }
-    for (const item of items) {
-      const { message, scope, event } = item;
-      const result = item.result ?? { kind: 'failed', error: new Error('not run') };
-      if (result.kind !== 'failed') {
-        message.ack();
-        if (result.kind === 'duplicate') log.debug(scope.logFields, 'duplicate delivery skipped');
-        this.finish(durable, scope, result.kind, started);
-        continue;
-      }
-      const { error } = result;
-      scope.failed(error);
-      if (isPermanent(error)) settling.push(this.deadLetter(durable, message, error, log, scope, started));
-      else if (item.delivery >= maxAttempts) settling.push(this.exhausted(subscription, message, event, scope, error, log, started));
-      else {
-        const delayMs = backoff(item.delivery, this.options.retry);
-        log.warn({ ...scope.logFields, err: error, delayMs, kind: isAppError(error) ? error.kind : 'unexpected', expected }, 'handler failed; will retry');
-        message.nak(delayMs);
-        this.finish(durable, scope, 'retried', started);
-      }
+    for (const { message, event, scope, result } of items) {
+      if (!result || result.kind === 'failed') settling.push(this.outcomes.failed(run, message, event, scope, result ? result.error : new Error('not run')));
+      else this.outcomes.done(run, message, scope, result.kind);
     }
     await Promise.all(settling);
-  }
-
-  private optionsForBatch(log: Logger) {
-    const { db, outbox, clock } = this.options;
-    return { db, outbox, clock, log };
   }
 
   /** Parses and checks a message: its schema, its type, and that its source owns the event. */
@@ -220,59 +191,8 @@ export class ConsumerRunner {
       return { message, poison: error };
     }
   }
-
-  /** Retries ran out: dead-letter the message, then run the subscription's hook once, in its own transaction. */
-  private async exhausted(subscription: Subscription, message: JsMsg, event: AnyEventEnvelope, scope: MessageScope, error: unknown, log: Logger, started: number): Promise<void> {
-    const { durable } = subscription.consumer;
-    if (!(await writeDeadLetter(this.deadLetters, durable, message, error, log.child(scope.logFields)))) return this.retryLater(durable, message, scope, started);
-    const hook = subscription.onExhausted;
-    if (hook) {
-      const locks = subscription.locks?.(event as never) ?? [];
-      const item: BatchItem = { key: `${event.id}:exhausted`, delivery: message.info.deliveryCount, locks, scope, run: (context) => hook(event as never, { ...context, error }) };
-      const failure = await handleBatch(this.optionsForBatch(log), durable, [item]).then(
-        () => (item.result?.kind === 'failed' ? item.result.error : undefined),
-        (transactionError: unknown) => transactionError,
-      );
-      if (failure !== undefined) {
-        log.error({ ...scope.logFields, err: failure }, 'on-exhausted hook failed; will retry');
-        message.nak(backoff(1, this.options.retry));
-        this.finish(durable, scope, 'retried', started);
-        return;
-      }
-    }
-    message.term();
-    this.finish(durable, scope, 'dead_lettered', started);
-  }
-
-  private async deadLetter(durable: string, message: JsMsg, error: unknown, log: Logger, scope: MessageScope | undefined, started: number): Promise<void> {
-    const fields = scope?.logFields ?? { streamSeq: message.seq, delivery: message.info.deliveryCount };
-    if (!(await writeDeadLetter(this.deadLetters, durable, message, error, log.child(fields)))) return this.retryLater(durable, message, scope, started);
-    // no reason: `+TERM <reason>` needs nats-server 2.10.4; 2.9 ignores it and redelivers
-    message.term();
-    this.finish(durable, scope, 'dead_lettered', started);
-  }
-
-  private retryLater(durable: string, message: JsMsg, scope: MessageScope | undefined, started: number): void {
-    message.nak(backoff(message.info.deliveryCount, this.options.retry));
-    this.finish(durable, scope, 'retried', started);
-  }
-
-  private finish(consumer: string, scope: MessageScope | undefined, outcome: Outcome, started: number): void {
-    scope?.end(outcome);
-    this.metrics.messages.inc({ consumer, outcome });
-    this.metrics.seconds.observe({ consumer }, (performance.now() - started) / 1000);
-  }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function consumerMetrics(registry: Registry | undefined) {
-  const registers = registry ? [registry] : [];
-  return {
-    messages: new Counter({ name: 'consumer_messages_total', help: 'messages by consumer and outcome', labelNames: ['consumer', 'outcome'], registers }),
-    seconds: new Histogram({ name: 'consumer_handle_seconds', help: 'time to handle one message, from its batch taken to its ack', labelNames: ['consumer'], registers }),
-    batchSize: new Histogram({ name: 'consumer_batch_size', help: 'messages handled per transaction', labelNames: ['consumer'], buckets: [1, 2, 5, 10, 20, 50, 100, 200], registers }),
-  };
 }

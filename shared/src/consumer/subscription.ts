@@ -1,28 +1,24 @@
-import type { Knex } from 'knex';
 import type { EventEnvelope } from '../events/envelope.js';
-import type { EventPayloads, EventType } from '../events/contracts.js';
-import type { Logger } from '../logger.js';
+import type { EventType } from '../events/contracts.js';
 import type { ConsumerDeclaration } from '../nats/topology.js';
+import type { UnitOfWork } from '../unit-of-work.js';
 
-/** What a handler may do besides reading its event: write in the transaction, and emit events through the outbox. */
-export interface HandlerContext {
-  trx: Knex.Transaction;
-  outbox: {
-    add<T extends EventType>(type: T, fields: { subject: string; data: EventPayloads[T] }): Promise<EventEnvelope<T>>;
-  };
-  log: Logger;
-  now: Date;
+/**
+ * What a handler gets besides its event: its batch's unit of work, the one every use case takes
+ * (a handler passes it on as it is), and what only the message knows.
+ */
+export interface MessageWork extends UnitOfWork {
   /** how many times JetStream has delivered this message: 1 the first time */
-  delivery: number;
+  readonly delivery: number;
 }
 
-export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, context: HandlerContext) => Promise<void>;
+export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, work: MessageWork) => Promise<void>;
 
 /**
  * Runs once when a message is dead-lettered after its retries ran out, in its own transaction,
  * so a service can still publish the failure event and no order is left waiting.
  */
-export type ExhaustedHandler<T extends EventType> = (event: EventEnvelope<T>, context: HandlerContext & { error: unknown }) => Promise<void>;
+export type ExhaustedHandler<T extends EventType> = (event: EventEnvelope<T>, work: MessageWork & { error: unknown }) => Promise<void>;
 
 /**
  * A transaction-scoped Postgres advisory lock, in the two-key form: `space` keeps a service's

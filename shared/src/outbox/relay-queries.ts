@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type pg from 'pg';
 
 /** An unpublished outbox row as the relay reads it: ready to go out, nothing to parse. */
@@ -59,4 +60,21 @@ export function seqRanges(rows: OutboxRow[]): string {
   }
   ranges.push(`[${from},${to}]`);
   return ranges.join(',');
+}
+
+/**
+ * Deletes rows published longer than `retentionMs` ago, 5000 a statement so no statement holds
+ * many locks, until none is left or `stopping()`; returns how many went.
+ */
+export async function prunePublished(db: Knex, retentionMs: number, stopping: () => boolean): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await db.raw<{ rowCount: number }>(
+      `delete from outbox where id in (
+         select id from outbox where published_at < now() - make_interval(secs => ?) limit 5000)`,
+      [retentionMs / 1000],
+    );
+    total += result.rowCount;
+    if (result.rowCount < 5000 || stopping()) return total;
+  }
 }

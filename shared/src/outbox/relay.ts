@@ -7,7 +7,7 @@ import type { Topology } from '../nats/topology.js';
 import { MarkWriter } from './mark-writer.js';
 import { PublishLoop } from './publish-loop.js';
 import { BacklogGauges, relayMetrics } from './relay-metrics.js';
-import { countUnpublished } from './relay-queries.js';
+import { countUnpublished, prunePublished } from './relay-queries.js';
 import { RowPublisher } from './row-publisher.js';
 import { WakeSignal } from './wake-signal.js';
 
@@ -187,16 +187,7 @@ export class OutboxRelay {
 
   private async prune(): Promise<void> {
     const { db, retentionMs, log } = this.options;
-    let total = 0;
-    for (;;) {
-      const result = await db.raw<{ rowCount: number }>(
-        `delete from outbox where id in (
-           select id from outbox where published_at < now() - make_interval(secs => ?) limit 5000)`,
-        [retentionMs / 1000],
-      );
-      total += result.rowCount;
-      if (result.rowCount < 5000 || this.stopping) break;
-    }
-    if (total > 0) log.info({ rows: total }, 'pruned published outbox rows');
+    const rows = await prunePublished(db, retentionMs, () => this.stopping);
+    if (rows > 0) log.info({ rows }, 'pruned published outbox rows');
   }
 }

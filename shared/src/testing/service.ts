@@ -2,8 +2,8 @@ import pino from 'pino';
 import type { Logger } from '../logger.js';
 import { migrate } from '../migrate.js';
 import { defaultStreamSettings, Topology } from '../nats/topology.js';
-import type { ServiceDescriptor } from '../service.js';
-import type { Resources } from '../platform.js';
+import type { ServiceDescriptor } from '../migrate.js';
+import type { Resources } from '../process/resources.js';
 import { testJwtSecret } from './auth.js';
 import { createTestDatabase, deleteNamespaceStreams, testInfra, testNatsConnection, uniqueNamespace, type TestDatabase } from './infra.js';
 

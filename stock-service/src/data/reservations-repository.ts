@@ -31,7 +31,7 @@ export async function lockReservation(trx: Knex.Transaction, orderId: string): P
     [orderId],
   );
   const row = result.rows[0];
-  return row && { orderId, status: row.status, lines: row.lines };
+  return row && ({ orderId, status: row.status, lines: row.lines } as Reservation);
 }
 
 /**

@@ -1,8 +1,4 @@
-import type { Knex, Outbox } from '@order-platform/shared';
+import type { UnitOfWorkDeps } from '@order-platform/shared';
 
-/** What the use cases of this service need: the database, the outbox and the clock. */
-export interface UseCaseDeps {
-  db: Knex;
-  outbox: Outbox;
-  clock: () => Date;
-}
+/** What the api's use cases of this service need: what opens a unit of work (database, outbox, clock, log). */
+export type UseCaseDeps = UnitOfWorkDeps;

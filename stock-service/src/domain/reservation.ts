@@ -1,13 +1,20 @@
 import type { StockLine, StockRejected } from '@order-platform/shared';
 import type { Product } from './product.js';
 
-export type ReservationStatus = 'reserved' | 'rejected' | 'committed' | 'released' | 'restocked' | 'cancelled';
+/**
+ * An order's reservation, a union on its status. Units are held only while `reserved`;
+ * `committed` ones are sold; `released` and `restocked` gave them back; `rejected` never held
+ * any; `cancelled` is the tombstone a cancel leaves when it comes before the order.
+ */
+export type Reservation =
+  | { orderId: string; status: 'reserved'; lines: StockLine[] }
+  | { orderId: string; status: 'committed'; lines: StockLine[] }
+  | { orderId: string; status: 'rejected'; lines: StockLine[] }
+  | { orderId: string; status: 'released'; lines: StockLine[] }
+  | { orderId: string; status: 'restocked'; lines: StockLine[] }
+  | { orderId: string; status: 'cancelled'; lines: [] };
 
-export interface Reservation {
-  orderId: string;
-  status: ReservationStatus;
-  lines: StockLine[];
-}
+export type ReservationStatus = Reservation['status'];
 
 /**
  * Units moving between the counts of one product: added to each (negative: taken away). Saved as
@@ -19,6 +26,18 @@ export interface StockMovement {
   reserved: number;
   sold: number;
 }
+
+/** orders.confirmed: reserved units become sold (null: nothing changes). */
+export type CommitDecision = { kind: 'commit'; movements: StockMovement[] } | null;
+
+/**
+ * orders.cancelled: a tombstone when the cancel came before the order, or the units given back
+ * (a reservation released, sold units restocked) and announced as stock.released (null: nothing changes).
+ */
+export type ReleaseDecision =
+  | { kind: 'tombstone'; reservation: Extract<Reservation, { status: 'cancelled' }> }
+  | { kind: 'give_back'; mode: 'released' | 'restocked'; movements: StockMovement[]; lines: StockLine[] }
+  | null;
 
 export type ReserveDecision =
   | { kind: 'reserved'; movements: StockMovement[]; low: Product[] }
@@ -44,6 +63,54 @@ export function decideReservation(lines: StockLine[], products: ReadonlyMap<stri
   });
   const low = updated.filter((p) => p.available < p.lowStockThreshold && products.get(p.sku)!.available >= p.lowStockThreshold);
   return { kind: 'reserved', movements: lines.map((l) => ({ sku: l.sku, available: -l.quantity, reserved: l.quantity, sold: 0 })), low };
+}
+
+/**
+ * orders.created: an order seen before (a redelivery, or one cancelled before it came) changes
+ * nothing (null); otherwise all lines are reserved or none (`decideReservation`).
+ */
+export function decideReserve(existing: ReservationStatus | undefined, lines: StockLine[], products: ReadonlyMap<string, Product>, now: Date): ReserveDecision | null {
+  return existing === undefined ? decideReservation(lines, products, now) : null;
+}
+
+// The reservation's state machine, one pure function per fact. `null` means the fact changes
+// nothing in this state: redelivered and late events (streams arrive in any order) are
+// acknowledged and ignored. The `never` checks make every status handled.
+
+export function decideCommit(reservation: Reservation | undefined): CommitDecision {
+  if (!reservation) return null;
+  switch (reservation.status) {
+    case 'reserved':
+      return { kind: 'commit', movements: commitMovements(reservation.lines) };
+    case 'committed':
+    case 'rejected':
+    case 'released':
+    case 'restocked':
+    case 'cancelled':
+      return null;
+    default:
+      return unreachable(reservation);
+  }
+}
+
+export function decideRelease(orderId: string, reservation: Reservation | undefined): ReleaseDecision {
+  if (!reservation) return { kind: 'tombstone', reservation: { orderId, status: 'cancelled', lines: [] } };
+  switch (reservation.status) {
+    case 'reserved':
+    case 'committed':
+      return { kind: 'give_back', mode: reservation.status === 'reserved' ? 'released' : 'restocked', movements: returnMovements(reservation.status, reservation.lines), lines: reservation.lines };
+    case 'rejected':
+    case 'released':
+    case 'restocked':
+    case 'cancelled':
+      return null;
+    default:
+      return unreachable(reservation);
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
 }
 
 /** Confirmed order: reserved units become sold. */

@@ -1,4 +1,4 @@
-import { AppError } from '@order-platform/shared';
+import { AppError, inTransaction } from '@order-platform/shared';
 import { findProduct, updateProduct } from '../data/products-repository.js';
 import type { UseCaseDeps } from './deps.js';
 import { restock, type Product } from './product.js';
@@ -8,8 +8,7 @@ import { restock, type Product } from './product.js';
  * model, so no stock.product-changed is published for a restock.
  */
 export async function restockProduct(deps: UseCaseDeps, sku: string, quantity: number): Promise<Product> {
-  const now = deps.clock();
-  return deps.db.transaction(async (trx) => {
+  return inTransaction(deps, async ({ trx, now }) => {
     const current = await findProduct(trx, sku, { forUpdate: true });
     if (!current) throw new AppError('not_found', `product ${sku} does not exist`);
     const product = restock(current, quantity, now);

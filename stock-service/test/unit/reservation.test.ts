@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { commitMovements, decideReservation, returnMovements } from '../../src/domain/reservation.js';
+import { commitMovements, decideCommit, decideRelease, decideReservation, decideReserve, returnMovements, type Reservation, type ReservationStatus } from '../../src/domain/reservation.js';
 import { newProduct, type Product } from '../../src/domain/product.js';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
@@ -43,5 +43,52 @@ describe('reservation decisions', () => {
     expect(commitMovements(lines)).to.deep.equal([{ sku: 'A', available: 0, reserved: -3, sold: 3 }]);
     expect(returnMovements('reserved', lines)).to.deep.equal([{ sku: 'A', available: 3, reserved: -3, sold: 0 }]);
     expect(returnMovements('committed', lines)).to.deep.equal([{ sku: 'A', available: 3, reserved: 0, sold: -3 }]);
+  });
+});
+
+// Each status of a reservation (none: the order was never seen) against each order event;
+// '-' = nothing changes. orders.created reserves only an order never seen (here: all in stock).
+const lines = [{ sku: 'A', quantity: 2 }];
+const reservations: Record<ReservationStatus | 'none', Reservation | undefined> = {
+  none: undefined,
+  reserved: { orderId: 'o1', status: 'reserved', lines },
+  committed: { orderId: 'o1', status: 'committed', lines },
+  rejected: { orderId: 'o1', status: 'rejected', lines },
+  released: { orderId: 'o1', status: 'released', lines },
+  restocked: { orderId: 'o1', status: 'restocked', lines },
+  cancelled: { orderId: 'o1', status: 'cancelled', lines: [] },
+};
+const decide = {
+  created: (r: Reservation | undefined) => decideReserve(r?.status, lines, catalog(product('A', 5)), now)?.kind ?? '-',
+  confirmed: (r: Reservation | undefined) => (decideCommit(r) ? 'committed' : '-'),
+  cancelled: (r: Reservation | undefined) => {
+    const decision = decideRelease('o1', r);
+    return decision === null ? '-' : decision.kind === 'tombstone' ? 'tombstone' : decision.mode;
+  },
+};
+const table: Record<keyof typeof reservations, Record<keyof typeof decide, string>> = {
+  none: { created: 'reserved', confirmed: '-', cancelled: 'tombstone' },
+  reserved: { created: '-', confirmed: 'committed', cancelled: 'released' },
+  committed: { created: '-', confirmed: '-', cancelled: 'restocked' },
+  rejected: { created: '-', confirmed: '-', cancelled: '-' },
+  released: { created: '-', confirmed: '-', cancelled: '-' },
+  restocked: { created: '-', confirmed: '-', cancelled: '-' },
+  cancelled: { created: '-', confirmed: '-', cancelled: '-' },
+};
+
+describe('reservation state machine', () => {
+  for (const [status, row] of Object.entries(table)) {
+    for (const [event, expected] of Object.entries(row)) {
+      it(`${status} + orders.${event} -> ${expected}`, () => {
+        expect(decide[event as keyof typeof decide](reservations[status as keyof typeof reservations])).to.equal(expected);
+      });
+    }
+  }
+
+  it('moves the units of the reservation: commit makes them sold, a cancel gives back what it holds', () => {
+    expect(decideCommit(reservations.reserved)).to.deep.equal({ kind: 'commit', movements: commitMovements(lines) });
+    expect(decideRelease('o1', reservations.reserved)).to.deep.equal({ kind: 'give_back', mode: 'released', movements: returnMovements('reserved', lines), lines });
+    expect(decideRelease('o1', reservations.committed)).to.deep.equal({ kind: 'give_back', mode: 'restocked', movements: returnMovements('committed', lines), lines });
+    expect(decideRelease('o2', undefined)).to.deep.equal({ kind: 'tombstone', reservation: { orderId: 'o2', status: 'cancelled', lines: [] } });
   });
 });

@@ -1,5 +1,5 @@
 import { route, type RouteDefinition } from '@order-platform/shared';
-import type { QueryDeps } from '../../domain/deps.js';
+import type { UseCaseDeps } from '../../domain/deps.js';
 import { editTemplate, findTemplate, findTemplates } from '../../domain/manage-templates.js';
 import { MAX_TEXT_LENGTH, type Channel, type TemplateText } from '../../domain/templates.js';
 
@@ -38,7 +38,7 @@ const editBody = {
 
 const nameParams = { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z-]{1,64}$' } }, required: ['name'] } as const;
 
-export function templateRoutes(deps: QueryDeps): RouteDefinition[] {
+export function templateRoutes(deps: UseCaseDeps): RouteDefinition[] {
   return [
     route({
       method: 'get', path: '/templates', tag: 'templates', summary: 'Every template, its variables and its texts', access: ['admin'],

@@ -11,18 +11,18 @@ const messages = {
 };
 
 export function onOrderCreated(deps: PaymentDeps): EventHandler<'orders.created'> {
-  return async (event, context) => {
-    const decision = await openPayment(event.data, chargeCard(deps), context);
-    context.log.info(logFields(event.data.payment.paymentMethodId, decision), messages[decision.kind]);
+  return async (event, work) => {
+    const decision = await openPayment(event.data, chargeCard(deps, work.delivery), work);
+    work.log.info(logFields(event.data.payment.paymentMethodId, decision), messages[decision.kind]);
   };
 }
 
 /** The charge's retries ran out (stock was reserved first, and the gateway stayed unavailable). */
 export function onOrderCreatedExhausted(deps: PaymentDeps): ExhaustedHandler<'orders.created'> {
-  return async (event, context) => {
-    const detail = context.error instanceof Error ? context.error.message : String(context.error);
-    const decision = await openPayment(event.data, giveUp(deps, detail), context);
-    context.log.warn({ ...logFields(event.data.payment.paymentMethodId, decision), detail }, 'charge retries exhausted');
+  return async (event, work) => {
+    const detail = work.error instanceof Error ? work.error.message : String(work.error);
+    const decision = await openPayment(event.data, giveUp(deps, detail, work.delivery), work);
+    work.log.warn({ ...logFields(event.data.payment.paymentMethodId, decision), detail }, 'charge retries exhausted');
   };
 }
 

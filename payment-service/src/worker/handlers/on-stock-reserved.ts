@@ -4,17 +4,17 @@ import type { PaymentDeps } from '../../domain/deps.js';
 import { chargeCard, giveUp } from '../../domain/settle-charge.js';
 
 export function onStockReserved(deps: PaymentDeps): EventHandler<'stock.reserved'> {
-  return async (event, context) => {
-    const payment = await chargePayment(event.data.orderId, chargeCard(deps), context);
-    context.log.info({ orderId: event.data.orderId, paymentId: payment.id, status: payment.status, attempts: payment.attempts }, 'stock reservation handled');
+  return async (event, work) => {
+    const payment = await chargePayment(event.data.orderId, chargeCard(deps, work.delivery), work);
+    work.log.info({ orderId: event.data.orderId, paymentId: payment.id, status: payment.status, attempts: payment.attempts }, 'stock reservation handled');
   };
 }
 
 /** The charge's retries ran out: the gateway stayed unavailable for the whole budget. */
 export function onStockReservedExhausted(deps: PaymentDeps): ExhaustedHandler<'stock.reserved'> {
-  return async (event, context) => {
-    const detail = context.error instanceof Error ? context.error.message : String(context.error);
-    const payment = await chargePayment(event.data.orderId, giveUp(deps, detail), context);
-    context.log.warn({ orderId: event.data.orderId, paymentId: payment.id, status: payment.status, detail }, 'charge retries exhausted');
+  return async (event, work) => {
+    const detail = work.error instanceof Error ? work.error.message : String(work.error);
+    const payment = await chargePayment(event.data.orderId, giveUp(deps, detail, work.delivery), work);
+    work.log.warn({ orderId: event.data.orderId, paymentId: payment.id, status: payment.status, detail }, 'charge retries exhausted');
   };
 }

@@ -1,4 +1,7 @@
-import type { Logger } from './logger.js';
+import type { LevelWithSilent } from 'pino';
+import { ConfigError } from '../config/spec.js';
+import { createLogger, type Logger } from '../logger.js';
+import { startTracing } from '../tracing.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -6,6 +9,39 @@ export interface Stoppable {
 
 /** Exit codes an operator can act on (sysexits.h). */
 export const exitCodes = { ok: 0, failure: 1, config: 78, unavailable: 69 } as const;
+
+/**
+ * The entry point of every process: load and validate config (a bad one exits 78 with every
+ * problem listed), start tracing if an OTLP endpoint is configured, then run `start` under
+ * signal handling (SIGTERM: finish in-flight work, flush spans, exit 0).
+ */
+export async function runService<C extends { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }>(options: {
+  service: string;
+  process: string;
+  loadConfig: () => C;
+  start: (config: C, log: Logger) => Promise<Stoppable>;
+}): Promise<void> {
+  let config: C;
+  try {
+    config = options.loadConfig();
+  } catch (error) {
+    const log = createLogger({ service: options.service, process: options.process });
+    if (error instanceof ConfigError) log.fatal({ problems: error.problems }, 'invalid configuration: fix the environment and restart');
+    else log.fatal({ err: error }, 'could not load configuration');
+    process.exit(exitCodes.config);
+  }
+  const log = createLogger({ service: options.service, process: options.process, level: config.logLevel as LevelWithSilent });
+  const tracing = await startTracing({ service: options.service, endpoint: config.otelEndpoint, sampleRatio: config.otelSampleRatio, log });
+  await runProcess(log, async () => {
+    const running = await options.start(config, log);
+    return {
+      async stop() {
+        await running.stop();
+        await tracing.shutdown();
+      },
+    };
+  });
+}
 
 /**
  * Runs a process: starts it, and on SIGTERM or SIGINT stops taking work, lets in-flight work

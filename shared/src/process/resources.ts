@@ -1,16 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
-import type { LevelWithSilent } from 'pino';
 import type { Registry } from 'prom-client';
-import { ConfigError } from './config.js';
-import { createDb } from './db/database.js';
-import { createLogger, type Logger } from './logger.js';
-import { createRegistry } from './metrics.js';
-import { closeNats, connectNats } from './nats/connection.js';
-import { Topology } from './nats/topology.js';
-import { Outbox } from './outbox/outbox.js';
-import { exitCodes, runProcess, type Stoppable } from './process.js';
-import { startTracing } from './tracing.js';
+import { createDb } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { createRegistry } from '../metrics.js';
+import { closeNats, connectNats } from '../nats/connection.js';
+import { Topology } from '../nats/topology.js';
+import { Outbox } from '../outbox/outbox.js';
 
 /** The connections and helpers one process of a service holds; `close` releases them all. */
 export interface Resources {
@@ -36,6 +32,10 @@ export interface ResourceSettings {
   dbPoolMax: number;
 }
 
+/**
+ * Opens what every process of a service holds: the Postgres pool (checked with one query, so a
+ * wrong URL stops the process at once) and the NATS connection; `close` closes NATS, then the pool.
+ */
 export async function openResources(service: string, processName: string, settings: ResourceSettings, log: Logger): Promise<Resources> {
   const db = createDb(settings.databaseUrl, { poolMax: settings.dbPoolMax, applicationName: `${service}-${processName}` });
   try {
@@ -66,39 +66,6 @@ export async function openResources(service: string, processName: string, settin
       await db.destroy();
     },
   };
-}
-
-/**
- * The entry point of every process: load and validate config (a bad one exits 78 with every
- * problem listed), start tracing if an OTLP endpoint is configured, then run `start` under
- * signal handling (SIGTERM: finish in-flight work, flush spans, exit 0).
- */
-export async function runService<C extends { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }>(options: {
-  service: string;
-  process: string;
-  loadConfig: () => C;
-  start: (config: C, log: Logger) => Promise<Stoppable>;
-}): Promise<void> {
-  let config: C;
-  try {
-    config = options.loadConfig();
-  } catch (error) {
-    const log = createLogger({ service: options.service, process: options.process });
-    if (error instanceof ConfigError) log.fatal({ problems: error.problems }, 'invalid configuration: fix the environment and restart');
-    else log.fatal({ err: error }, 'could not load configuration');
-    process.exit(exitCodes.config);
-  }
-  const log = createLogger({ service: options.service, process: options.process, level: config.logLevel as LevelWithSilent });
-  const tracing = await startTracing({ service: options.service, endpoint: config.otelEndpoint, sampleRatio: config.otelSampleRatio, log });
-  await runProcess(log, async () => {
-    const running = await options.start(config, log);
-    return {
-      async stop() {
-        await running.stop();
-        await tracing.shutdown();
-      },
-    };
-  });
 }
 
 export function redact(url: string): string {

@@ -1,0 +1,89 @@
+import { ConsumerLagMonitor } from '../consumer/lag.js';
+import { ConsumerRunner } from '../consumer/runner.js';
+import type { Subscription } from '../consumer/subscription.js';
+import { listen, type RunningServer } from '../http/app.js';
+import { createMetricsApp } from '../http/metrics-app.js';
+import type { Logger } from '../logger.js';
+import { OutboxRelay } from '../outbox/relay.js';
+import { openResources, type Resources, type ResourceSettings } from './resources.js';
+
+export interface RunningWorkerProcess {
+  resources: Resources;
+  /** where the worker serves /metrics and /healthz */
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface WorkerProcessConfig extends ResourceSettings {
+  relayBatchSize: number;
+  relayPollIntervalMs: number;
+  relayGatherMs: number;
+  relayRetentionHours: number;
+  consumerBatchSize: number;
+  consumerFlushWaitMs: number;
+  consumerConcurrency: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  metricsPort: number;
+  consumerLagIntervalMs: number;
+}
+
+/**
+ * A worker process, in the order it runs.
+ * Opens: the Postgres pool and the NATS connection, then /metrics and /healthz on
+ * `config.metricsPort` (first: a port in use stops the process before it takes any work).
+ * Starts: the outbox relay (active on one replica at a time), the service's subscriptions
+ * (shared by every replica), and the lag gauges of their consumers.
+ * Stops: the lag gauges; the consumers (in-flight batches finish and are acked); the relay,
+ * drained of what they wrote; /metrics; then NATS and the pool.
+ */
+export async function startWorkerProcess(
+  definition: { service: string; subscriptions: (resources: Resources) => Subscription[] },
+  config: WorkerProcessConfig,
+  log: Logger,
+): Promise<RunningWorkerProcess> {
+  const resources = await openResources(definition.service, 'worker', config, log);
+  let metrics: RunningServer;
+  try {
+    metrics = await listen(createMetricsApp(resources.registry), config.metricsPort);
+  } catch (error) {
+    await resources.close();
+    throw error;
+  }
+
+  const subscriptions = definition.subscriptions(resources);
+  const retry = { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs };
+  const relay = new OutboxRelay({
+    ...resources,
+    batchSize: config.relayBatchSize,
+    pollIntervalMs: config.relayPollIntervalMs,
+    gatherMs: config.relayGatherMs,
+    retentionMs: config.relayRetentionHours * 3600_000,
+  });
+  const consumers = new ConsumerRunner({
+    ...resources,
+    subscriptions,
+    batchSize: config.consumerBatchSize,
+    flushWaitMs: config.consumerFlushWaitMs,
+    concurrency: config.consumerConcurrency,
+    retry,
+  });
+  const lag = new ConsumerLagMonitor({ ...resources, consumers: subscriptions.map((s) => s.consumer), intervalMs: config.consumerLagIntervalMs });
+  relay.start();
+  consumers.start();
+  lag.start();
+  log.info({ subscriptions: subscriptions.map((s) => s.consumer.durable), metricsPort: metrics.port }, 'worker started');
+
+  return {
+    resources,
+    metricsUrl: metrics.url,
+    async stop() {
+      await lag.stop();
+      // consumers first: their handlers may still write outbox rows the relay should publish
+      await consumers.stop();
+      await relay.stop();
+      await metrics.close();
+      await resources.close(); // NATS, then the pool
+    },
+  };
+}
