@@ -179,6 +179,21 @@ export async function removeOwnInfra(write) {
   write(`removed ${found.containers.length} containers, ${found.volumes.length} volumes and ${found.networks.length} networks of make dev (label ${devLabel})`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'down') {
-  await removeOwnInfra((line) => process.stdout.write(`${line}\n`));
+/**
+ * make test after make dev's Docker path: when TEST_DATABASE_URL or TEST_NATS_URL does not answer
+ * and make dev's own container does, prints the shell assignment that points the tests at it.
+ */
+async function testEnv(env) {
+  const specs = containers(env);
+  const running = async (name) => (await docker('inspect', '-f', '{{.State.Running}}', specs[name].name).then(({ stdout }) => stdout.trim(), () => '')) === 'true';
+  for (const [variable, name, answers] of [['TEST_DATABASE_URL', 'postgres', postgresAnswers], ['TEST_NATS_URL', 'nats', natsAnswers]]) {
+    if (!env[variable] || !(await answers(env[variable])) || !(await running(name))) continue;
+    process.stderr.write(`${variable}=${env[variable]} does not answer: the tests use make dev's own ${specs[name].url}\n`);
+    process.stdout.write(`export ${variable}=${specs[name].url}\n`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] === 'down') await removeOwnInfra((line) => process.stdout.write(`${line}\n`));
+  if (process.argv[2] === 'test-env') await testEnv(process.env);
 }
