@@ -29,7 +29,8 @@ function containers(env) {
       // trust: the migrators create each service's roles without a password, as against a local install
       args: ['-p', `127.0.0.1:${pgPort}:5432`, '-e', 'POSTGRES_HOST_AUTH_METHOD=trust', '-v', 'order-platform-dev-postgres:/var/lib/postgresql/data',
         '--health-cmd', 'pg_isready -h 127.0.0.1 -U postgres', '--health-interval', '1s', '--health-retries', '120'],
-      command: [],
+      // room for make dev's pools and, after it, make test's (the image's default is 100)
+      command: ['-c', 'max_connections=400'],
     },
     nats: {
       name: 'order-platform-dev-nats',
