@@ -23,8 +23,11 @@ const limited = {
 };
 
 const secured = {
-  401: { description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)' },
-  403: { description: 'the token lacks the role this endpoint needs' },
+  401: {
+    description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)',
+    example: { ...problemExample(401, 'the token has expired'), error: 'invalid_token' },
+  },
+  403: { description: 'the token lacks the role this endpoint needs', example: { ...problemExample(403, 'this endpoint is for admin'), requiredRoles: ['admin'] } },
 };
 
 /** OpenAPI 3.1 (whose schemas are JSON Schema) from the same schemas the routes validate with. */
