@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,8 +33,14 @@ test-containers: build ## the same suites against throwaway Postgres and NATS co
 fuzz: build ## hostile requests against every route and role of the running system (FUZZ_REQUESTS=10000, FUZZ_SEED=…); fails on any 5xx or rule broken
 	cd system-tests && FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} npx --no-install mocha test/integration/fuzz.test.ts
 
-dev: build ## migrate, then run every api and worker locally with prefixed, readable logs
+dev: build ## Postgres and NATS (its own in Docker if none answers), migrate, then every api and worker with readable logs
 	node scripts/dev.mjs
+
+dev-down: install ## remove the Postgres and NATS containers (and their volumes) that make dev started, nothing else
+	node scripts/dev-infra.mjs down
+
+dev-docker-check: build ## make dev's Docker path for real: URLs where nothing listens, its own containers, an order confirmed, make dev-down leaves nothing (skipped without a Docker daemon)
+	node scripts/dev-docker-check.mjs
 
 demo: build ## start the system on its own ports and namespace, run every saga path, print the outcomes
 	node scripts/demo.mjs

@@ -27,9 +27,12 @@ export async function startMailSink({ port, onMail }) {
         .then(() => callback(), (error) => callback(error));
     },
   });
+  // a taken port is reported on the SMTPServer as well as on its net server: rejected, not thrown
+  let listening = false;
+  server.on('error', (error) => void (listening || undefined));
   await new Promise((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', () => resolve((listening = true)));
   });
   return { port: server.server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
 }

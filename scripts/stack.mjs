@@ -69,7 +69,7 @@ export async function startStack(options = {}) {
   const envOf = (s) => ({ DATABASE_URL: urlAs(s, 'app') });
   for (const [i, s] of services.entries()) {
     const { code } = await exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], migratorEnv(s)));
-    if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (127.0.0.1:5432) and NATS (127.0.0.1:4222) up?`);
+    if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (${adminUrl}) and NATS (${options.env?.NATS_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222'}) up?`);
   }
   const children = [];
   for (const p of peers) {

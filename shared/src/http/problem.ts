@@ -94,6 +94,13 @@ function toProblem(error: unknown, ctx: Context): Problem {
   return { type: '/problems/internal', title: titles[500]!, status: 500, detail: 'internal error', ...base };
 }
 
+/** What an error of `status` looks like, for the examples of /openapi.json. */
+export function problemExample(status: number, detail: string): Problem {
+  const kind = (Object.keys(statusOfKind) as ErrorKind[]).find((k) => statusOfKind[k] === status);
+  const type = kind ? kind.replaceAll('_', '-') : slug(titles[status] ?? 'error');
+  return { type: `/problems/${type}`, title: titles[status] ?? 'Error', status, detail, instance: '/…', requestId: '5f0c6f3e-8d1a-4b8e-9a57-2f4c1d9e7b21' };
+}
+
 /**
  * A whole HTTP response for a request Node's parser refused before koa saw it (headers or URL
  * over the limit, malformed syntax): still problem+json, then the connection closes.

@@ -40,11 +40,14 @@ export interface RouteDefinition<B = unknown, Q = unknown, P = unknown> {
   /** who may call it: 'public', or the roles of which the caller needs one */
   access: Access;
   body?: SchemaObject;
+  /** a valid body, shown in /docs (and sent by its "Try it out"); system-tests check it against `body` */
+  bodyExample?: unknown;
   query?: SchemaObject;
   params?: SchemaObject;
   /** extra request headers worth documenting */
   headers?: Record<string, string>;
-  responses: Record<number, { description: string; schema?: SchemaObject }>;
+  /** each status's body: its schema and an example (checked against it by system-tests); errors default to problem+json with an example made from the description */
+  responses: Record<number, { description: string; schema?: SchemaObject; example?: unknown; contentType?: string }>;
   handle(request: RouteRequest<B, Q, P>): Promise<RouteResult>;
 }
 

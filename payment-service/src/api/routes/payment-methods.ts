@@ -31,8 +31,12 @@ const paymentMethodSchema = {
 export function paymentMethodRoutes(deps: ApiDeps): RouteDefinition[] {
   return [
     route<RegisterPaymentMethod>({
-      method: 'post', path: '/payment-methods', tag: 'payment methods', summary: 'Register a card for one order (the order names the returned id)', access: ['customer', 'admin'], body: registerBody,
-      responses: { 201: { description: 'registered; the token is never returned', schema: paymentMethodSchema }, 400: { description: 'invalid body, or an admin naming no customerId' }, 403: { description: "a customer naming another customer's id" } },
+      method: 'post', path: '/payment-methods', tag: 'payment methods', summary: 'Register a card for one order (the order names the returned id)', access: ['customer', 'admin'], body: registerBody, bodyExample: { type: 'card', token: 'tok_ok' },
+      responses: { 201: {
+          description: 'registered; the token is never returned',
+          schema: paymentMethodSchema,
+          example: { id: 'pm_6f1d2c8e-3b7a-4c59-a0e1-9d2f4b8c7a15', type: 'card', customerId: 'cust-ada', status: 'active', createdAt: '2026-03-14T09:26:52.101Z', expiresAt: '2026-03-14T10:26:52.101Z' },
+        }, 400: { description: 'invalid body, or an admin naming no customerId' }, 403: { description: "a customer naming another customer's id" } },
       handle: async ({ body, principal }) => ({ status: 201, body: await registerPaymentMethod(deps, principal, body) }),
     }),
   ];

@@ -17,6 +17,25 @@ const productSchema = {
   properties: { sku, name, price: Money, onHand: count, available: count, reserved: count, sold: count, active: { type: 'boolean' }, lowStockThreshold: count },
 } as const;
 
+const pageSchema = {
+  type: 'object',
+  properties: { items: { type: 'array', items: productSchema }, nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last' } },
+  required: ['items', 'nextCursor'],
+  additionalProperties: false,
+} as const;
+
+const kettle = { sku: 'KETTLE-1', name: 'Kettle', price: { amount: 2599, currency: 'EUR' } };
+const productExample = (figures: { onHand: number; reserved?: number; sold?: number }, changes: object = {}) => ({
+  ...kettle,
+  onHand: figures.onHand,
+  available: figures.onHand - (figures.reserved ?? 0),
+  reserved: figures.reserved ?? 0,
+  sold: figures.sold ?? 0,
+  active: true,
+  lowStockThreshold: 2,
+  ...changes,
+});
+
 const createBody = Type.Object({ sku, name, price: Money, onHand: count, lowStockThreshold: Type.Optional(count) }, closed);
 type Create = Static<typeof createBody>;
 
@@ -34,8 +53,8 @@ const listQuery = {
 export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
   return [
     route<Create>({
-      method: 'post', path: '/products', tag: 'products', summary: 'Add a product to the catalog', access: ['admin'], body: createBody,
-      responses: { 201: { description: 'created', schema: productSchema }, 400: { description: 'invalid body' }, 409: { description: 'sku exists' } },
+      method: 'post', path: '/products', tag: 'products', summary: 'Add a product to the catalog', access: ['admin'], body: createBody, bodyExample: { ...kettle, onHand: 10, lowStockThreshold: 2 },
+      responses: { 201: { description: 'created', schema: productSchema, example: productExample({ onHand: 10 }) }, 400: { description: 'invalid body' }, 409: { description: 'sku exists' } },
       async handle({ body }) {
         const product = await createProduct(deps, { ...body, lowStockThreshold: body.lowStockThreshold ?? 0 });
         return { status: 201, body: productView(product), headers: { Location: `/products/${encodeURIComponent(product.sku)}` } };
@@ -43,7 +62,9 @@ export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
     }),
     route<unknown, { limit: number; cursor?: string }>({
       method: 'get', path: '/products', tag: 'products', summary: 'List products in sku order', access: 'public', query: listQuery,
-      responses: { 200: { description: 'one page of products and the cursor of the next' } },
+      responses: {
+        200: { description: 'one page of products and the cursor of the next', schema: pageSchema, example: { items: [productExample({ onHand: 8, reserved: 2, sold: 2 })], nextCursor: null } },
+      },
       async handle({ query }) {
         const page = await findProducts(deps.db, query);
         return { status: 200, body: { items: page.items.map(productView), nextCursor: page.nextCursor } };
@@ -51,17 +72,17 @@ export function productRoutes(deps: UseCaseDeps): RouteDefinition[] {
     }),
     route<unknown, unknown, { sku: string }>({
       method: 'get', path: '/products/:sku', tag: 'products', summary: 'A product with its stock figures', access: 'public', params: skuParams,
-      responses: { 200: { description: 'the product', schema: productSchema }, 404: { description: 'no such product' } },
+      responses: { 200: { description: 'the product', schema: productSchema, example: productExample({ onHand: 8, reserved: 2, sold: 2 }) }, 404: { description: 'no such product' } },
       handle: async ({ params }) => ({ status: 200, body: productView(await getProduct(deps.db, params.sku)) }),
     }),
     route<Patch, unknown, { sku: string }>({
-      method: 'patch', path: '/products/:sku', tag: 'products', summary: 'Change name, price or active flag', access: ['admin'], params: skuParams, body: patchBody,
-      responses: { 200: { description: 'the changed product', schema: productSchema }, 404: { description: 'no such product' } },
+      method: 'patch', path: '/products/:sku', tag: 'products', summary: 'Change name, price or active flag', access: ['admin'], params: skuParams, body: patchBody, bodyExample: { price: { amount: 2499, currency: 'EUR' } },
+      responses: { 200: { description: 'the changed product', schema: productSchema, example: productExample({ onHand: 10 }, { price: { amount: 2499, currency: 'EUR' } }) }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await changeProduct(deps, params.sku, body)) }),
     }),
     route<Static<typeof restockBody>, unknown, { sku: string }>({
-      method: 'post', path: '/products/:sku/restock', tag: 'products', summary: 'Add received units', access: ['admin'], params: skuParams, body: restockBody,
-      responses: { 200: { description: 'the restocked product', schema: productSchema }, 404: { description: 'no such product' } },
+      method: 'post', path: '/products/:sku/restock', tag: 'products', summary: 'Add received units', access: ['admin'], params: skuParams, body: restockBody, bodyExample: { quantity: 5 },
+      responses: { 200: { description: 'the restocked product', schema: productSchema, example: productExample({ onHand: 15 }) }, 404: { description: 'no such product' } },
       handle: async ({ params, body }) => ({ status: 200, body: productView(await restockProduct(deps, params.sku, body.quantity)) }),
     }),
   ];

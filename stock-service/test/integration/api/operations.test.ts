@@ -27,6 +27,12 @@ describe('stock-service operational endpoints', () => {
     expect(doc.body.paths['/products/{sku}'].get.parameters[0]).to.include({ name: 'sku', in: 'path', required: true });
     const docs = await fetch(`${stock.api.url}/docs`);
     expect(docs.headers.get('content-type')).to.match(/text\/html/);
+    // Swagger UI, served by the api itself (no CDN): every file the page names is here
+    const page = await docs.text();
+    const assets = [...page.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).to.include.members(['/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css']);
+    for (const asset of assets) expect((await fetch(`${stock.api.url}${asset}`)).status, asset).to.equal(200);
+    expect((await fetch(`${stock.api.url}/docs/assets/package.json`)).status).to.equal(404);
   });
 
   it('counts requests per route in Prometheus format', async () => {

@@ -115,9 +115,9 @@ describe('stock-service: rate limits per principal and per address, shared by ev
     expectRefused(await call(stock.api.url, 'POST', '/products', {}, admin), 'admin', 8);
   });
 
-  it('never limits /healthz, /readyz, /metrics, /openapi.json or /docs', async () => {
+  it('never limits /healthz, /readyz, /metrics, /openapi.json or /docs and its assets', async () => {
     const spent = { 'x-forwarded-for': '203.0.113.7' }; // over its budget since the anonymous test
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/assets/swagger-ui.css']) {
       for (let i = 0; i < 3; i++) {
         const response = await fetch(`${stock.api.url}${path}`, { headers: spent });
         await response.text();
