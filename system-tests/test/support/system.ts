@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startServiceUnderTest, uniqueNamespace, type ServiceUnderTest } from '@order-platform/shared/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { domainStreams } from '@order-platform/shared';
+import { eventually, startServiceUnderTest, uniqueNamespace, type ServiceUnderTest } from '@order-platform/shared/testing';
 import * as order from 'order-service/api';
 import * as orderWorker from 'order-service/worker';
 import * as orderConfig from 'order-service/config';
@@ -29,6 +31,25 @@ export interface SentMail {
   to: string[];
   subject: string;
   text: string;
+}
+
+/**
+ * Worker processes start through tsx, which on a loaded machine takes a while: wait until every
+ * durable consumer of the namespace has a pull request open (a worker is consuming it), rather
+ * than letting the first test's own timeout pay for the start-up.
+ */
+async function workersPulling(sut: Sut): Promise<void> {
+  const jsm = await jetstreamManager(sut.api.resources.nc);
+  await eventually(
+    async () => {
+      for (const name of Object.values(domainStreams)) {
+        for await (const consumer of jsm.consumers.list(sut.topology.stream(name))) {
+          if (consumer.num_waiting === 0) throw new Error(`no worker pulls ${consumer.stream_name} ${consumer.name} yet`);
+        }
+      }
+    },
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
 }
 
 const workerMain = (name: ServiceName): string => fileURLToPath(new URL(`../../../${name}-service/src/worker/main.ts`, import.meta.url));
@@ -76,7 +97,10 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
     });
     processes.set(name, child);
   };
-  if (!inProcess) for (const name of ['stock', 'order', 'payment', 'notification'] as const) spawnWorker(name);
+  if (!inProcess) {
+    for (const name of ['stock', 'order', 'payment', 'notification'] as const) spawnWorker(name);
+    await workersPulling(services.order);
+  }
   const stopProcess = async (name: ServiceName, signal: NodeJS.Signals) => {
     const child = processes.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
