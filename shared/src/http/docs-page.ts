@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type Router from '@koa/router';
 
 // Swagger UI's standalone bundle, as published on npm: served by the api itself, so /docs needs
-// no CDN and works offline. getAbsoluteFSPath is the package's own way to find its files.
-const assetsDir = (createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+// no CDN and works offline. absolute-path.js is the package's own way to find its files; its
+// index.js would also load the 1.5 MB browser bundle into every process that imports shared.
+const assetsDir = (createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js') as () => string)();
 
 /** The files the page loads, and nothing else of the package's directory. */
 const assets: Record<string, string> = {
