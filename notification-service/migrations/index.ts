@@ -2,9 +2,11 @@ import type { Migration } from '@order-platform/shared';
 import * as notifications from './001-notifications.js';
 import * as seedTemplates from './002-seed-templates.js';
 import * as rateLimits from './003-rate-limits.js';
+import * as truthfulCancellation from './004-truthful-cancellation.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
   '002-seed-templates': seedTemplates,
   '003-rate-limits': rateLimits,
+  '004-truthful-cancellation': truthfulCancellation,
 };

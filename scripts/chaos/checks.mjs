@@ -78,7 +78,7 @@ export async function findViolations({ q, initial, restocks, restocksUnknown, ac
     for (const [t, n] of Object.entries(expected)) if (count(t) !== n) add(`${t} mails ≠ ${n === 1 ? 'one' : 'none'}`, `${o.id} ${o.status}: ${count(t)} ${t} mails`);
     for (const { mail } of got.filter((m) => m.template === 'order-cancelled')) {
       if (moneyTaken && /not been charged/i.test(mail.text)) add('cancellation mail says "not charged" though money was taken', `${o.id} (${o.reason}, payment ${p?.status})`);
-      if (!moneyTaken && /will be refunded/i.test(mail.text)) add('cancellation mail promises a refund though no money was taken', `${o.id} (${o.reason})`);
+      if (!moneyTaken && /Your payment of .* will be refunded/.test(mail.text)) add('cancellation mail promises a refund though no money was taken', `${o.id} (${o.reason})`);
     }
   }
   return violations;
