@@ -127,7 +127,7 @@ try {
   const quiet = await waitQuiet({ q, nc, timeoutMs: settings.quietTimeoutMs, mails });
   const quietSeconds = (Date.now() - loadEnded) / 1000;
 
-  const violations = await findViolations({ q, initial, restocks: load.restocks, restocksUnknown: load.restocksUnknown, accepted: load.accepted, mails });
+  const { violations, repeats } = await findViolations({ q, initial, restocks: load.restocks, restocksUnknown: load.restocksUnknown, accepted: load.accepted, mails });
   if (!quiet.ok) violations.set('no quiet', { count: 1, examples: [quiet.detail] });
   if (advisories.count) violations.set('max deliveries reached (a message the server gave up on)', { count: advisories.count, examples: advisories.examples });
   const jsm = await jetstreamManager(nc);
@@ -138,7 +138,7 @@ try {
     ['orders', `${load.accepted.size} accepted of ${orders} (${load.unanswered} never answered, refused: ${JSON.stringify(load.refused)}), ${load.cancels} cancels asked`],
     ['outcomes', statuses.map((r) => `${r.s} ${r.n}`).join(', ')],
     ['restocks', `${load.restocks.length} (+${load.restocksUnknown.length} unanswered)`],
-    ['mails received', String(mails.length)],
+    ['mails received', `${mails.length} (${repeats} repeats of a Message-ID: sends interrupted by a kill, made again)`],
     ['kills (SIGKILL)', `${system.counts.kills} (restarts ${system.counts.restarts}, exits on their own ${system.counts.exitsOnTheirOwn})`],
     ['NATS', `kill -9 + restart ${faults.natsRestarts}, SIGSTOP ${settings.pauseMs} ms ${faults.natsPauses}`],
     ['Postgres restarts', `${faults.pgRestarts} (-m immediate)`],

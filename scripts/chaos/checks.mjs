@@ -58,7 +58,15 @@ export async function findViolations({ q, initial, restocks, restocksUnknown, ac
   // mails: what each order's history calls for, read from the mails themselves
   const notificationOrder = new Map((await q.notify('select id::text, order_id from notifications')).map((r) => [r.id, r.order_id]));
   const perOrder = new Map();
+  const messageIds = new Set();
+  let repeats = 0;
   for (const mail of mails) {
+    // a send interrupted by a crash is made again with the same Message-ID: one message, shown once
+    if (mail.messageId && messageIds.has(mail.messageId)) {
+      repeats++;
+      continue;
+    }
+    messageIds.add(mail.messageId);
     const template = header(mail, 'x-notification-template');
     if (template === 'stock-low') continue;
     const orderId = notificationOrder.get(header(mail, 'x-notification-id'));
@@ -81,7 +89,7 @@ export async function findViolations({ q, initial, restocks, restocksUnknown, ac
       if (!moneyTaken && /Your payment of .* will be refunded/.test(mail.text)) add('cancellation mail promises a refund though no money was taken', `${o.id} (${o.reason})`);
     }
   }
-  return violations;
+  return { violations, repeats };
 }
 
 function header(mail, name) {
