@@ -6,6 +6,7 @@ export { createRegistry, Registry } from './metrics.js';
 export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
 export { bootstrapDatabase, grantAppPrivileges, serviceRoles, withRole, type DatabaseRoles } from './db/roles.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
+export { createExhaustedTable, dropExhaustedTable } from './db/exhausted-table.js';
 export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
 export { createMetricsApp } from './http/metrics-app.js';

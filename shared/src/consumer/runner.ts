@@ -10,6 +10,8 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
 import { handleBatch, type BatchItem } from './batch.js';
 import { writeDeadLetter, type DeadLetterDeps } from './dead-letter.js';
+import { LastResort } from './last-resort.js';
+import { watchMaxDeliveries } from './max-deliveries.js';
 import { MessageQueue } from './message-queue.js';
 import { MessageScope } from './message-scope.js';
 import { backoff, type RetryPolicy } from './retry.js';
@@ -58,6 +60,9 @@ export class ConsumerRunner {
   private readonly active = new Set<{ messages: ConsumerMessages; queue: MessageQueue }>();
   private stopping = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly lastResort: LastResort;
+  private advisories: { unsubscribe(): void }[] = [];
+  private readonly registry: Registry | undefined;
 
   constructor(options: ConsumerRunnerOptions) {
     this.options = {
@@ -72,23 +77,29 @@ export class ConsumerRunner {
     const { topology, service, clock } = this.options;
     this.deadLetters = { js: jetstream(options.nc), topology, service, clock };
     this.metrics = consumerMetrics(options.registry);
+    this.registry = options.registry;
+    this.lastResort = new LastResort({ ...this.options, registry: options.registry });
   }
 
   start(): void {
     for (const subscription of this.options.subscriptions) this.loops.push(this.consume(subscription));
     this.pruneTimer = setInterval(() => void this.pruneProcessed(), 3600_000);
     this.pruneTimer.unref();
+    this.lastResort.start();
+    this.advisories = watchMaxDeliveries({ ...this.options, deadLetters: this.deadLetters, lastResort: this.lastResort, registry: this.registry });
   }
 
   /** Stops pulling, lets in-flight batches finish (their acks included), hands queued messages back, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.pruneTimer);
+    for (const advisory of this.advisories) advisory.unsubscribe();
     for (const { messages, queue } of this.active) {
       messages.stop();
       queue.close();
     }
     await Promise.all(this.loops);
+    await this.lastResort.stop();
   }
 
   async pruneProcessed(): Promise<number> {
@@ -234,10 +245,8 @@ export class ConsumerRunner {
         (transactionError: unknown) => transactionError,
       );
       if (failure !== undefined) {
-        log.error({ ...scope.logFields, err: failure }, 'on-exhausted hook failed; will retry');
-        message.nak(backoff(1, this.options.retry));
-        this.finish(durable, scope, 'retried', started);
-        return;
+        const origin = { subject: message.subject, seq: message.seq, deliveries: message.info.deliveryCount };
+        if (!(await this.lastResort.hold(durable, event, origin, failure, log.child(scope.logFields)))) return this.retryLater(durable, message, scope, started);
       }
     }
     message.term();
