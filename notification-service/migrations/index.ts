@@ -4,6 +4,7 @@ import * as seedTemplates from './002-seed-templates.js';
 import * as rateLimits from './003-rate-limits.js';
 import * as truthfulCancellation from './004-truthful-cancellation.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
+import * as knownOrders from './006-known-orders.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '003-rate-limits': rateLimits,
   '004-truthful-cancellation': truthfulCancellation,
   '005-exhausted-messages': exhaustedMessages,
+  '006-known-orders': knownOrders,
 };
