@@ -2,7 +2,7 @@ export { AppError, isAppError, isPermanent, type ErrorKind } from './errors.js';
 export { createLogger, withLogContext, currentLogContext, type Logger, type LogContext } from './logger.js';
 export { parseConfig, parseApiConfig, defineConfig, describeConfig, commonConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config.js';
 export { ajv, validator, describeErrors, type Validator, type ValidationIssue } from './validation.js';
-export { createRegistry, Registry } from './metrics.js';
+export { createRegistry, Counter, Gauge, Registry } from './metrics.js';
 export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
 export { bootstrapDatabase, grantAppPrivileges, serviceRoles, withRole, type DatabaseRoles } from './db/roles.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
