@@ -8,7 +8,7 @@
 // (scripts/chaos/checks.mjs), prints a table and exits 1 on any violation.
 // Settings: CHAOS_ORDERS (5000), CHAOS_RATE (orders/s, 20), CHAOS_KILLS (one per 8 s of load),
 // CHAOS_NATS_RESTARTS (3), CHAOS_PG_RESTARTS (2), CHAOS_NATS_PAUSES (1), CHAOS_PAUSE_MS (7000),
-// CHAOS_QUIET_TIMEOUT_S (300), CHAOS_LOG (.chaos.log).
+// CHAOS_QUIET_TIMEOUT_S (300), CHAOS_LOG (.chaos.log), CHAOS_KEEP (1: keep the Postgres cluster).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { issueToken } from '@order-platform/shared';
 import { deadLettersByCause, findViolations } from './chaos/checks.mjs';
+import { diagnoseMails } from './chaos/diagnose.mjs';
 import { startNats, startPostgres } from './chaos/infra.mjs';
 import { createProducts, driveLoad } from './chaos/load.mjs';
 import { waitQuiet, watchAdvisories } from './chaos/quiet.mjs';
@@ -53,7 +54,9 @@ const cleanUp = () => (cleaning ??= (async () => {
   await nc?.close().catch(() => {});
   await sink?.close().catch(() => {});
   await nats?.stop().catch(() => {});
-  await postgres?.drop();
+  // CHAOS_KEEP=1: the cluster stays for a post-mortem (pg_dropcluster 15 <name> when done)
+  if (env.CHAOS_KEEP) out(`kept Postgres cluster ${postgres?.name} on port ${postgres?.port}`);
+  else await postgres?.drop();
   rmSync(dir, { recursive: true, force: true });
 })());
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void cleanUp().then(() => process.exit(130)));
@@ -130,6 +133,9 @@ try {
   const { violations, repeats } = await findViolations({ q, initial, restocks: load.restocks, restocksUnknown: load.restocksUnknown, accepted: load.accepted, mails });
   if (!quiet.ok) violations.set('no quiet', { count: 1, examples: [quiet.detail] });
   if (advisories.count) violations.set('max deliveries reached (a message the server gave up on)', { count: advisories.count, examples: advisories.examples });
+  const mailed = [...violations].filter(([kind]) => kind.includes('mails')).flatMap(([, v]) => v.orderIds);
+  const notes = await diagnoseMails({ q, nc, orderIds: mailed });
+  for (const [, v] of violations) v.examples = v.examples.map((e) => `${e} ${notes.get(e.split(' ')[0]) ?? ''}`.trim());
   const jsm = await jetstreamManager(nc);
   const deadLetters = await deadLettersByCause(jsm);
   const statuses = await q.order(`select status || coalesce(' ' || cancellation_reason, '') as s, count(*)::int as n from orders group by 1 order by 2 desc`);

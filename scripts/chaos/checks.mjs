@@ -9,10 +9,11 @@
  */
 export async function findViolations({ q, initial, restocks, restocksUnknown, accepted, mails }) {
   const violations = new Map();
-  const add = (kind, example) => {
-    const v = violations.get(kind) ?? violations.set(kind, { count: 0, examples: [] }).get(kind);
+  const add = (kind, example, orderId) => {
+    const v = violations.get(kind) ?? violations.set(kind, { count: 0, examples: [], orderIds: [] }).get(kind);
     v.count++;
     if (v.examples.length < 3) v.examples.push(example);
+    if (orderId && v.orderIds.length < 3) v.orderIds.push(orderId);
   };
 
   const orders = await q.order(`select o.id::text, o.status, o.cancellation_reason as reason, o.total_amount::bigint as total,
@@ -83,7 +84,7 @@ export async function findViolations({ q, initial, restocks, restocksUnknown, ac
     const p = ledger.get(o.id);
     const moneyTaken = Number(p?.captured ?? 0) > 0;
     const expected = { 'order-confirmed': o.was_confirmed ? 1 : 0, 'order-cancelled': o.status === 'cancelled' ? 1 : 0, 'payment-refunded': Number(p?.refunded ?? 0) > 0 ? 1 : 0 };
-    for (const [t, n] of Object.entries(expected)) if (count(t) !== n) add(`${t} mails ≠ ${n === 1 ? 'one' : 'none'}`, `${o.id} ${o.status}: ${count(t)} ${t} mails`);
+    for (const [t, n] of Object.entries(expected)) if (count(t) !== n) add(`${t} mails ≠ ${n === 1 ? 'one' : 'none'}`, `${o.id} ${o.status}: ${count(t)} ${t} mails`, o.id);
     for (const { mail } of got.filter((m) => m.template === 'order-cancelled')) {
       if (moneyTaken && /not been charged/i.test(mail.text)) add('cancellation mail says "not charged" though money was taken', `${o.id} (${o.reason}, payment ${p?.status})`);
       if (!moneyTaken && /Your payment of .* will be refunded/.test(mail.text)) add('cancellation mail promises a refund though no money was taken', `${o.id} (${o.reason})`);
