@@ -8,13 +8,13 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 // use), a few hundred orders, two kills, NATS and Postgres restarted once and NATS paused once.
 // It runs the built services (make test builds first).
 describe('make chaos, short', () => {
-  it('a few hundred orders through kills, a NATS restart and pause and a Postgres restart end with no invariant broken', async function () {
+  it('250 orders through kills, a NATS restart and pause and a Postgres restart end with no invariant broken', async function () {
     this.timeout(240_000);
     const child = spawn(process.execPath, ['scripts/chaos.mjs'], {
       cwd: root,
       env: {
         ...process.env,
-        CHAOS_ORDERS: '300', CHAOS_RATE: '15', CHAOS_KILLS: '2', CHAOS_NATS_RESTARTS: '1', CHAOS_PG_RESTARTS: '1', CHAOS_NATS_PAUSES: '1',
+        CHAOS_ORDERS: '250', CHAOS_RATE: '20', CHAOS_KILLS: '2', CHAOS_NATS_RESTARTS: '1', CHAOS_PG_RESTARTS: '1', CHAOS_NATS_PAUSES: '1',
         CHAOS_PAUSE_MS: '6000', CHAOS_QUIET_TIMEOUT_S: '120', CHAOS_LOG: `${root}/.chaos-test.log`,
         // tok_unavailable's charges give up after 8 s instead of 30, so the run stays short
         PAYMENT_CHARGE_BUDGET_MS: '8000', RETRY_MAX_DELAY_MS: '4000',

@@ -1,7 +1,7 @@
 import type { EventHandler, ExhaustedHandler } from '@order-platform/shared';
 import { chargePayment } from '../../domain/charge-payment.js';
 import type { PaymentDeps } from '../../domain/deps.js';
-import { chargeCard, giveUp } from '../../domain/settle-charge.js';
+import { chargeCard, settleExhausted } from '../../domain/settle-charge.js';
 
 export function onStockReserved(deps: PaymentDeps): EventHandler<'stock.reserved'> {
   return async (event, context) => {
@@ -14,7 +14,7 @@ export function onStockReserved(deps: PaymentDeps): EventHandler<'stock.reserved
 export function onStockReservedExhausted(deps: PaymentDeps): ExhaustedHandler<'stock.reserved'> {
   return async (event, context) => {
     const detail = context.error instanceof Error ? context.error.message : String(context.error);
-    const payment = await chargePayment(event.data.orderId, giveUp(deps, detail), context);
+    const payment = await chargePayment(event.data.orderId, settleExhausted(deps, context.error), context);
     context.log.warn({ orderId: event.data.orderId, paymentId: payment.id, status: payment.status, detail }, 'charge retries exhausted');
   };
 }
