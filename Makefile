@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo chaos token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ dev-docker-check: build ## make dev's Docker path for real: URLs where nothing l
 
 demo: build ## start the system on its own ports and namespace, run every saga path, print the outcomes
 	node scripts/demo.mjs
+
+chaos: build ## the system under faults on its own NATS and Postgres (kills, restarts, a pause), then every invariant: CHAOS_ORDERS=5000, CHAOS_RATE=20; exit 1 on a violation
+	node scripts/chaos.mjs
 
 token: build ## print a bearer token for curl: SUB=cust-ada ROLE=customer (or ROLE=admin; TTL=seconds), signed with JWT_SECRET
 	@node migrator/dist/src/token.js --sub "$(SUB)" --role "$(ROLE)" $(if $(TTL),--ttl $(TTL))

@@ -6,9 +6,10 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 /**
- * @param {{ port: number, onMail: (mail: { to: string[], subject: string, text: string, messageId: string, headers: Map<string, unknown> }) => unknown }} options
+ * onClientError: told of a client connection's error (a reset, a timeout); the sink carries on.
+ * @param {{ port: number, onMail: (mail: { to: string[], subject: string, text: string, messageId: string, headers: Map<string, unknown> }) => unknown, onClientError?: (error: Error) => void }} options
  */
-export async function startMailSink({ port, onMail }) {
+export async function startMailSink({ port, onMail, onClientError }) {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -27,9 +28,13 @@ export async function startMailSink({ port, onMail }) {
         .then(() => callback(), (error) => callback(error));
     },
   });
-  // a taken port is reported on the SMTPServer as well as on its net server: rejected, not thrown
+  // A client that goes away mid-exchange (a worker killed inside an SMTP session) is an 'error'
+  // event on the server; with no listener it would crash the sink, and `make dev` or a test with it.
+  // A taken port is reported here as well as on its net server: rejected below, not thrown.
   let listening = false;
-  server.on('error', (error) => void (listening || undefined));
+  server.on('error', (error) => {
+    if (listening) onClientError?.(error);
+  });
   await new Promise((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve((listening = true)));

@@ -34,8 +34,11 @@ export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): 
       `$JS.API.CONSUMER.INFO.${stream}.${consumer.durable}`,
       `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer.durable}`,
       `$JS.ACK.${stream}.${consumer.durable}.>`,
+      // a message past max deliveries is read back to be dead-lettered (consumer/max-deliveries.ts)
+      `$JS.API.STREAM.MSG.GET.${stream}`,
     ];
   });
+  const advisories = descriptor.consumers.map((consumer) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${topology.streamFor(consumer.event)}.${consumer.durable}`);
   return {
     user: service,
     passwordVariable: passwordVariableOf(service),
@@ -44,9 +47,9 @@ export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): 
       topology.dlqSubject(service, '>'),
       // account info: the lag monitor's jetstreamManager() asks for it once
       '$JS.API.INFO',
-      ...consumerApi,
+      ...new Set(consumerApi),
     ],
-    subscribe: [`${inboxPrefixOf(service)}.>`],
+    subscribe: [`${inboxPrefixOf(service)}.>`, ...advisories],
   };
 }
 

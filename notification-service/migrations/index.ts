@@ -2,9 +2,15 @@ import type { Migration } from '@order-platform/shared';
 import * as notifications from './001-notifications.js';
 import * as seedTemplates from './002-seed-templates.js';
 import * as rateLimits from './003-rate-limits.js';
+import * as truthfulCancellation from './004-truthful-cancellation.js';
+import * as exhaustedMessages from './005-exhausted-messages.js';
+import * as knownOrders from './006-known-orders.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
   '002-seed-templates': seedTemplates,
   '003-rate-limits': rateLimits,
+  '004-truthful-cancellation': truthfulCancellation,
+  '005-exhausted-messages': exhaustedMessages,
+  '006-known-orders': knownOrders,
 };

@@ -3,10 +3,12 @@ import * as orders from './001-orders.js';
 import * as idempotencyScope from './002-idempotency-scope.js';
 import * as rateLimits from './003-rate-limits.js';
 import * as historyNotify from './004-order-history-notify.js';
+import * as exhaustedMessages from './005-exhausted-messages.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
   '002-idempotency-scope': idempotencyScope,
   '003-rate-limits': rateLimits,
   '004-order-history-notify': historyNotify,
+  '005-exhausted-messages': exhaustedMessages,
 };

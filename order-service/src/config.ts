@@ -35,7 +35,23 @@ export const apiSpec = defineConfig({
     description: 'how often each watched order is read again without a notification (one read per order, not per stream): covers a lost NOTIFY',
   },
 });
-export const workerSpec = specs.worker;
+export const workerSpec = defineConfig({
+  ...specs.worker,
+  orderDeadlineMs: {
+    env: 'ORDER_DEADLINE_MS',
+    type: 'integer',
+    minimum: 1000,
+    default: 600_000,
+    description: 'an order not confirmed or cancelled this long after it was placed is overdue: reported in `orders_overdue` and logged as an error by the worker',
+  },
+  orderDeadlineSweepIntervalMs: {
+    env: 'ORDER_DEADLINE_SWEEP_INTERVAL_MS',
+    type: 'integer',
+    minimum: 100,
+    default: 60_000,
+    description: 'how often the worker looks for overdue orders',
+  },
+});
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;
 export type WorkerConfig = ConfigOf<typeof workerSpec>;

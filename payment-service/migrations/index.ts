@@ -4,6 +4,7 @@ import * as paymentMethods from './002-payment-methods.js';
 import * as paymentsNameTheirMethod from './003-payments-name-their-method.js';
 import * as rateLimits from './004-rate-limits.js';
 import * as paymentsAwaitTheirOrder from './005-payments-await-their-order.js';
+import * as exhaustedMessages from './006-exhausted-messages.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '003-payments-name-their-method': paymentsNameTheirMethod,
   '004-rate-limits': rateLimits,
   '005-payments-await-their-order': paymentsAwaitTheirOrder,
+  '006-exhausted-messages': exhaustedMessages,
 };

@@ -1,6 +1,7 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
-export { Registry };
+// for services' own metrics, so they need no prom-client of their own
+export { Counter, Gauge, Registry };
 
 /** One registry per process, with Node's default metrics and the service/process labels. */
 export function createRegistry(labels: { service: string; process: string }): Registry {

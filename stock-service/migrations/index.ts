@@ -2,9 +2,11 @@ import type { Migration } from '@order-platform/shared';
 import * as products from './001-products.js';
 import * as reservations from './002-reservations.js';
 import * as rateLimits from './003-rate-limits.js';
+import * as exhaustedMessages from './004-exhausted-messages.js';
 
 export const migrations: Record<string, Migration> = {
   '001-products': products,
   '002-reservations': reservations,
   '003-rate-limits': rateLimits,
+  '004-exhausted-messages': exhaustedMessages,
 };

@@ -24,7 +24,11 @@ export function emailChannel(settings: EmailSettings): DeliveryChannel {
   });
   return {
     name: 'email',
-    deduplicates: false,
+    // A send in doubt (the worker died inside the SMTP exchange) goes again with the same
+    // Message-ID: the server cannot be asked whether it took the first, a lost confirmation or
+    // refund mail is a customer left guessing, and a repeat is the same message by RFC 5322's
+    // identity, which mailbox providers and clients collapse into one.
+    deduplicates: true,
     async send(message: OutgoingMessage) {
       try {
         const info = await transport.sendMail({

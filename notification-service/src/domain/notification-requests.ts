@@ -41,7 +41,7 @@ export const orderCancelledNotification: RequestOf<'orders.cancelled'> = ({ id, 
     orderId: data.orderId,
     reason: reasonText[data.reason],
     reasonCode: data.reason,
-    refundFollows: data.previousStatus === 'confirmed',
+    ...moneyOf(data.previousStatus, data.reason),
     items: lines(data.items),
     total: formatMoney(data.total),
     cancelledAt: data.cancelledAt,
@@ -67,6 +67,19 @@ export const stockLowNotification: RequestOf<'stock.low'> = ({ id, data }) => ({
   sku: data.sku,
   variables: { sku: data.sku, productName: data.name, available: data.available, threshold: data.threshold, detectedAt: data.detectedAt },
 });
+
+/**
+ * What the cancellation mail may say about money. Only a confirmed order was certainly paid. Out
+ * of stock, an unavailable product and a declined payment certainly took nothing (payment-service
+ * charges only after stock was reserved, and a decline is final). Any other cancellation (the
+ * customer's, before confirmation; the gateway given up on) can come after a charge that order-service
+ * had not heard of yet: payment-service then refunds it, and the refund has its own mail.
+ */
+function moneyOf(previousStatus: string, reason: CancellationReason) {
+  const refundFollows = previousStatus === 'confirmed';
+  const notCharged = !refundFollows && (reason === 'out_of_stock' || reason === 'product_unavailable' || reason === 'payment_declined');
+  return { refundFollows, notCharged, refundIfCharged: !refundFollows && !notCharged };
+}
 
 const reasonText: Record<CancellationReason, string> = {
   out_of_stock: 'some of the items are out of stock',

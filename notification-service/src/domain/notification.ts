@@ -7,8 +7,9 @@ import type { Channel, TemplateName } from './templates.js';
  * - `retrying`: the last attempt failed transiently, the message is being redelivered;
  * - `failed`: a permanent refusal, or the retries ran out (the event is in the DLQ);
  * - `skipped`: nothing could be sent (no address), with the reason in `error`;
- * - `unconfirmed`: a worker died during an email send, so whether it went out is unknown; it is
- *   not sent again, because a second email is worse than none (docs/architecture.md, "Invariants": never two).
+ * - `unconfirmed`: a worker died during a send on a channel whose receiver cannot drop a repeat,
+ *   so whether it went out is unknown, and it is not sent again. Email and webhooks both resend
+ *   with the same id (Message-ID, webhook-id) today, so only a channel added later can get here.
  */
 export type NotificationStatus = 'sending' | 'sent' | 'retrying' | 'failed' | 'skipped' | 'unconfirmed';
 
@@ -56,7 +57,7 @@ export function decideDelivery(current: Notification | undefined, addressee: Add
     case 'unconfirmed':
       return { kind: 'done' };
     case 'sending':
-      // A webhook receiver drops a repeated webhook-id, so sending again is safe; an inbox does not.
+      // The receiver knows a repeat by its id (webhook-id; an email's Message-ID), so sending again is safe.
       return channelDeduplicates && addressee.kind === 'send' ? { kind: 'send', attempt, interrupted: true } : { kind: 'unconfirm' };
     case undefined:
     case 'retrying':

@@ -34,6 +34,8 @@ export const templateCatalog = {
       reason: 'why, as a sentence fragment ("your payment was declined")',
       reasonCode: 'why, as the event says it (out_of_stock, payment_declined, …)',
       refundFollows: 'set when the order had been paid, so a refund follows',
+      notCharged: 'set when no payment can have been taken (out of stock, product unavailable, payment declined)',
+      refundIfCharged: 'set when neither is certain: a charge may have gone through before the cancellation (then it is refunded, with its own mail)',
       items: { description: 'the order lines', item: lineItem },
       total: 'order total, formatted',
       cancelledAt: 'when it was cancelled (ISO 8601)',

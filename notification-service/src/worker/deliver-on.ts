@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventHandler, ExhaustedHandler, LockKey } from '@order-platform/shared';
-import { deliverNotification, deliveryLock, giveUpNotification, type DeliveryDeps } from '../domain/deliver-notification.js';
+import { deliverForOrder, orderLock, recordOrderAccepted, recordOrderAcceptedWithoutHeld } from '../domain/deliver-for-order.js';
+import { deliveryLock, giveUpNotification, type DeliveryDeps } from '../domain/deliver-notification.js';
 import type { Announced, RequestOf } from '../domain/notification-requests.js';
 
 /**
@@ -9,7 +10,14 @@ import type { Announced, RequestOf } from '../domain/notification-requests.js';
  */
 export function deliverOn<T extends Announced>(deps: DeliveryDeps, requestOf: RequestOf<T>): EventHandler<T> {
   return async (event, work) => {
-    await deliverNotification(deps, requestOf(event), work);
+    await deliverForOrder(deps, requestOf(event), work);
+  };
+}
+
+/** orders.created: what was held for the order goes out (and nothing is ever sent for an order without one). */
+export function acceptOn(deps: DeliveryDeps): EventHandler<'orders.created'> {
+  return async (event, work) => {
+    await recordOrderAccepted(deps, { orderId: event.data.orderId, customerId: event.data.customerId }, work);
   };
 }
 
@@ -20,5 +28,16 @@ export function giveUpOn<T extends Announced>(deps: DeliveryDeps, requestOf: Req
 
 /** A delivery runs under its dedup key's lock; a batch takes its deliveries' locks first, in one order. */
 export function lockOn<T extends Announced>(requestOf: RequestOf<T>): (event: EventEnvelope<T>) => LockKey[] {
-  return (event) => [deliveryLock(requestOf(event).dedupKey)];
+  return (event) => {
+    const request = requestOf(event);
+    return [deliveryLock(request.dedupKey), ...(request.orderId ? [orderLock(request.orderId)] : [])];
+  };
+}
+
+export const acceptWithoutHeldOn: ExhaustedHandler<'orders.created'> = (event, work) =>
+  recordOrderAcceptedWithoutHeld({ orderId: event.data.orderId, customerId: event.data.customerId }, work);
+
+/** orders.created takes its order's lock (and the held deliveries take theirs inside, as a handler may). */
+export function lockOrderOn(event: EventEnvelope<'orders.created'>): LockKey[] {
+  return [orderLock(event.data.orderId)];
 }

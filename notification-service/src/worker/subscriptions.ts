@@ -7,19 +7,21 @@ import {
   paymentRefundedNotification,
   stockLowNotification,
 } from '../domain/notification-requests.js';
-import { deliverOn, giveUpOn, lockOn } from './deliver-on.js';
+import { acceptOn, acceptWithoutHeldOn, deliverOn, giveUpOn, lockOn, lockOrderOn } from './deliver-on.js';
 
+const orderCreated = declareConsumer(SERVICE, 'orders.created');
 const orderConfirmed = declareConsumer(SERVICE, 'orders.confirmed');
 const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
 const paymentRefunded = declareConsumer(SERVICE, 'payments.refunded');
 const stockLow = declareConsumer(SERVICE, 'stock.low');
 
 /** The durable consumers the migrator declares for this service. */
-export const consumers: ConsumerDeclaration[] = [orderConfirmed, orderCancelled, paymentRefunded, stockLow];
+export const consumers: ConsumerDeclaration[] = [orderCreated, orderConfirmed, orderCancelled, paymentRefunded, stockLow];
 
 /** The subscription table: each event with the notification it asks for. */
 export function subscriptions(deps: DeliveryDeps): Subscription[] {
   return [
+    subscribe(orderCreated, acceptOn(deps), { onExhausted: acceptWithoutHeldOn, locks: lockOrderOn }),
     subscribe(orderConfirmed, deliverOn(deps, orderConfirmedNotification), { onExhausted: giveUpOn(deps, orderConfirmedNotification), locks: lockOn(orderConfirmedNotification) }),
     subscribe(orderCancelled, deliverOn(deps, orderCancelledNotification), { onExhausted: giveUpOn(deps, orderCancelledNotification), locks: lockOn(orderCancelledNotification) }),
     subscribe(paymentRefunded, deliverOn(deps, paymentRefundedNotification), { onExhausted: giveUpOn(deps, paymentRefundedNotification), locks: lockOn(paymentRefundedNotification) }),

@@ -1,5 +1,6 @@
+import pg from 'pg';
 import { eventually, publishEvent, settled as settledNamespace, startServiceUnderTest, type ServiceUnderTest } from '@order-platform/shared/testing';
-import type { EventPayloads, OrderCancelled, OrderConfirmed, PaymentRefunded, StockLow } from '@order-platform/shared';
+import type { EventPayloads, OrderCancelled, OrderConfirmed, OrderCreated, PaymentRefunded, StockLow } from '@order-platform/shared';
 import { startApi, type RunningApi } from '../../src/api/app.js';
 import { loadApiConfig, loadWorkerConfig } from '../../src/config.js';
 import { descriptor } from '../../src/descriptor.js';
@@ -23,9 +24,44 @@ export function settled(sut: NotificationService): Promise<void> {
 
 type Input = 'orders.confirmed' | 'orders.cancelled' | 'payments.refunded' | 'stock.low';
 
-export function publish<T extends Input>(sut: NotificationService, type: T, data: EventPayloads[T], options: { id?: string; msgId?: string } = {}): Promise<string> {
+const accepted = new Set<string>();
+
+/**
+ * Publishes an event as its owner's relay would. An event about an order is preceded, once per
+ * order, by the order's orders.created (the service mails only about orders the system accepted),
+ * unless `accepted: false` (an order the system never had).
+ */
+export async function publish<T extends Input>(sut: NotificationService, type: T, data: EventPayloads[T], options: { id?: string; msgId?: string; accepted?: boolean } = {}): Promise<string> {
+  const { accepted: isAccepted = true, ...ids } = options;
+  if ('orderId' in data && isAccepted && !accepted.has(data.orderId)) {
+    accepted.add(data.orderId);
+    await publishOrderCreated(sut, data.orderId, data.customerId);
+    // known before the event comes, as in a running system, so a test sees the event's own
+    // consumer deliver it (and not orders.created's, as when an event overtakes it)
+    await untilKnown(sut, data.orderId);
+  }
   const subject = 'orderId' in data ? data.orderId : (data as StockLow).sku;
-  return publishEvent(sut.api.resources.nc, sut.topology, type, data, { subject, ...options });
+  return publishEvent(sut.api.resources.nc, sut.topology, type, data, { subject, ...ids });
+}
+
+const pools = new WeakMap<NotificationService, pg.Pool>();
+
+async function untilKnown(sut: NotificationService, orderId: string): Promise<void> {
+  let pool = pools.get(sut);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: sut.database.url, max: 1, idleTimeoutMillis: 200, allowExitOnIdle: true });
+    pool.on('error', () => undefined); // an idle client ended by the database's drop at close
+    pools.set(sut, pool);
+  }
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 25))) {
+    const { rowCount } = await pool.query('select 1 from known_orders where order_id = $1', [orderId]).catch(() => ({ rowCount: 0 }));
+    if (rowCount) return;
+  }
+}
+
+export function publishOrderCreated(sut: NotificationService, orderId: string, customerId: string): Promise<string> {
+  const created: OrderCreated = { orderId, customerId, items, total: { amount: 6048, currency: 'EUR' }, payment: { method: 'card', paymentMethodId: `pm_${crypto.randomUUID()}` }, createdAt: new Date().toISOString() };
+  return publishEvent(sut.api.resources.nc, sut.topology, 'orders.created', created, { subject: orderId });
 }
 
 const items = [

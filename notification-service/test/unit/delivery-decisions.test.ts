@@ -28,7 +28,7 @@ describe('delivery decisions', () => {
     expect(decideDelivery(logged('failed', 8), reachable, false)).to.deep.equal({ kind: 'send', attempt: 9, interrupted: false });
   });
 
-  it('an email interrupted by a crash is not sent again; a webhook (receivers drop repeated ids) is', () => {
+  it('a send interrupted by a crash is not made again on a channel whose receiver cannot drop a repeat; on one that can (webhook-id, Message-ID) it is', () => {
     expect(decideDelivery(logged('sending', 2), reachable, false)).to.deep.equal({ kind: 'unconfirm' });
     expect(decideDelivery(logged('sending', 2), reachable, true)).to.deep.equal({ kind: 'send', attempt: 3, interrupted: true });
   });

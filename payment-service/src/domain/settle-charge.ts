@@ -1,4 +1,4 @@
-import type { UnitOfWork } from '@order-platform/shared';
+import { isAppError, type UnitOfWork } from '@order-platform/shared';
 import { findCardToken } from '../data/payment-methods-repository.js';
 import { updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
@@ -39,6 +39,33 @@ export function giveUp(deps: PaymentDeps, detail: string, attempt: number): Sett
     const held = await deps.gateway.voidCharge({ idempotencyKey: chargeKey(payment.id) });
     return settleUnavailable(payment, held, detail, attempt, now);
   };
+}
+
+/**
+ * The retries ran out. When the last of them was the gateway saying it is unavailable, give up.
+ * When it was anything else (the database away during a restart, deliveries used up by crashes),
+ * the gateway may never have been asked, and failing the order as payment_unavailable would be
+ * untrue: charge once more, and give up only if the gateway is unavailable now. A database error
+ * here fails the hook, which the consumer keeps and runs again later
+ * (shared/src/consumer/last-resort.ts), so no order is left waiting either.
+ */
+export function settleExhausted(deps: PaymentDeps, error: unknown, attempt: number): Settle {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (isGatewayUnavailable(error)) return giveUp(deps, detail, attempt);
+  const charge = chargeCard(deps, attempt);
+  return async (payment, uow) => {
+    try {
+      return await charge(payment, uow);
+    } catch (chargeError) {
+      if (isGatewayUnavailable(chargeError)) return giveUp(deps, (chargeError as Error).message, attempt)(payment, uow);
+      throw chargeError;
+    }
+  };
+}
+
+/** The gateway's answer when it cannot take a request now (see Gateway); other errors are the service's own. */
+function isGatewayUnavailable(error: unknown): boolean {
+  return isAppError(error) && error.kind === 'transient' && typeof error.details?.['idempotencyKey'] === 'string';
 }
 
 /** Settles the payment, records it and announces the outcome. */

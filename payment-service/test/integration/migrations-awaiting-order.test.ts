@@ -26,6 +26,9 @@ describe('payment-service migrations: payments awaiting their order', () => {
       const error = await db('payments').insert(payment(`o-bad-${crypto.randomUUID()}`, { status: 'awaiting_order', ...bad })).then(() => undefined, (e: Error) => e);
       expect(error?.message, JSON.stringify(bad)).to.match(/payments_awaiting_order/);
     }
+    // migrations after it first, then it
+    const lastDone = async () => ((await db.migrate.list({ migrationSource: migrationSource(migrations) }))[0] as { name: string }[]).at(-1)?.name;
+    for (let i = 0; i < 10 && (await lastDone()) !== '005-payments-await-their-order'; i++) await db.migrate.down({ migrationSource: migrationSource(migrations) });
     await db.migrate.down({ migrationSource: migrationSource(migrations) });
     expect(await db('payments').where({ order_id: 'o-awaiting' }).first()).to.include({ status: 'failed', failure_reason: 'payment_unavailable' });
     const error = await db('payments').insert(payment('o-later', { status: 'awaiting_order' })).then(() => undefined, (e: Error) => e);

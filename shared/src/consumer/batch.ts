@@ -98,6 +98,10 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
     if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
     await events.writeIn(trx);
     await trx.commit();
+    // knex's commit() resolves even when COMMIT fails (the connection lost to a database restart);
+    // only the transaction's own promise says so. Taken for a success, the batch would be acked
+    // with nothing of it committed: its messages lost without a trace.
+    await trx.executionPromise;
     return undefined;
   } catch (error) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);

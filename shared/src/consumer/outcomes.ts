@@ -5,6 +5,7 @@ import type { AnyEventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
 import { handleBatch, type BatchDeps, type BatchItem } from './batch.js';
 import { writeDeadLetter, type DeadLetterDeps } from './dead-letter.js';
+import type { LastResort } from './last-resort.js';
 import type { MessageScope } from './message-scope.js';
 import { backoff, type RetryPolicy } from './retry.js';
 import type { Subscription } from './subscription.js';
@@ -30,7 +31,7 @@ export class Outcomes {
   private readonly metrics;
 
   constructor(
-    private readonly deps: { deadLetters: DeadLetterDeps; retry: RetryPolicy; batch: Omit<BatchDeps, 'log'> },
+    private readonly deps: { deadLetters: DeadLetterDeps; retry: RetryPolicy; batch: Omit<BatchDeps, 'log'>; lastResort: LastResort },
     registry: Registry | undefined,
   ) {
     this.metrics = consumerMetrics(registry);
@@ -75,10 +76,9 @@ export class Outcomes {
         (transactionError: unknown) => transactionError,
       );
       if (failure !== undefined) {
-        log.error({ ...scope.logFields, err: failure }, 'on-exhausted hook failed; will retry');
-        message.nak(backoff(1, this.deps.retry));
-        this.finish(run, scope, 'retried');
-        return;
+        // kept in the service's database and run again by the sweep, never lost to max_deliver
+        const origin = { subject: message.subject, seq: message.seq, deliveries: message.info.deliveryCount };
+        if (!(await this.deps.lastResort.hold(durable, event, origin, failure, log.child(scope.logFields)))) return this.retryLater(run, message, scope);
       }
     }
     message.term();

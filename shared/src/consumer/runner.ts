@@ -9,6 +9,9 @@ import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
 import { handleBatch, pruneProcessed, type BatchDeps, type BatchItem } from './batch.js';
+import type { DeadLetterDeps } from './dead-letter.js';
+import { LastResort } from './last-resort.js';
+import { watchMaxDeliveries } from './max-deliveries.js';
 import { MessageQueue } from './message-queue.js';
 import { MessageScope } from './message-scope.js';
 import { Outcomes, type BatchRun } from './outcomes.js';
@@ -56,6 +59,10 @@ export class ConsumerRunner {
   private readonly active = new Set<{ messages: ConsumerMessages; queue: MessageQueue }>();
   private stopping = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly lastResort: LastResort;
+  private readonly deadLetters: DeadLetterDeps;
+  private advisories: { unsubscribe(): void }[] = [];
+  private readonly registry: Registry | undefined;
 
   constructor(options: ConsumerRunnerOptions) {
     this.options = {
@@ -70,24 +77,31 @@ export class ConsumerRunner {
     const { topology, service, clock, db, outbox, retry } = this.options;
     this.js = jetstream(options.nc);
     this.batchDeps = { db, outbox, clock };
-    this.outcomes = new Outcomes({ deadLetters: { js: this.js, topology, service, clock }, retry, batch: this.batchDeps }, options.registry);
+    this.deadLetters = { js: this.js, topology, service, clock };
+    this.registry = options.registry;
+    this.lastResort = new LastResort({ ...this.options, registry: options.registry });
+    this.outcomes = new Outcomes({ deadLetters: this.deadLetters, retry, batch: this.batchDeps, lastResort: this.lastResort }, options.registry);
   }
 
   start(): void {
     for (const subscription of this.options.subscriptions) this.loops.push(this.consume(subscription));
     this.pruneTimer = setInterval(() => void this.pruneProcessed(), 3600_000);
     this.pruneTimer.unref();
+    this.lastResort.start();
+    this.advisories = watchMaxDeliveries({ ...this.options, deadLetters: this.deadLetters, lastResort: this.lastResort, registry: this.registry });
   }
 
   /** Stops pulling, lets in-flight batches finish (their acks included), hands queued messages back, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.pruneTimer);
+    for (const advisory of this.advisories) advisory.unsubscribe();
     for (const { messages, queue } of this.active) {
       messages.stop();
       queue.close();
     }
     await Promise.all(this.loops);
+    await this.lastResort.stop();
   }
 
   pruneProcessed(): Promise<number> {

@@ -56,6 +56,19 @@ describe('worker: customer and staff emails', function () {
     expect(second!.text).to.include('Your payment of €60.48 will be refunded');
   });
 
+  it('a cancellation that may come after a charge neither says "not charged" nor promises a refund: it says a taken payment is refunded', async () => {
+    const cancelledWhilePending = orderCancelled('cust-ada', 'customer_request', 'pending');
+    const gatewayGivenUp = orderCancelled('cust-ada', 'payment_unavailable', 'stock_reserved');
+    await publish(sut, 'orders.cancelled', cancelledWhilePending);
+    await publish(sut, 'orders.cancelled', gatewayGivenUp);
+    for (const { orderId } of [cancelledWhilePending, gatewayGivenUp]) {
+      const email = await waitFor(() => mail.mails.find((m) => m.subject === `Your order ${orderId} was cancelled`), Boolean);
+      expect(email!.text).not.to.include('not been charged');
+      expect(email!.text).not.to.include('Your payment of');
+      expect(email!.text).to.include('If a payment of €60.48 had already been taken, we refund it in full and will tell you when it is on its way.');
+    }
+  });
+
   it('a refund is announced to the customer', async () => {
     const refunded = paymentRefunded('cust-ada');
     await publish(sut, 'payments.refunded', refunded);

@@ -1,7 +1,7 @@
 import type { EventHandler, ExhaustedHandler } from '@order-platform/shared';
 import type { PaymentDeps } from '../../domain/deps.js';
 import { openPayment, type Opened } from '../../domain/open-payment.js';
-import { chargeCard, giveUp } from '../../domain/settle-charge.js';
+import { chargeCard, settleExhausted } from '../../domain/settle-charge.js';
 
 const messages = {
   open: 'payment opened',
@@ -21,7 +21,7 @@ export function onOrderCreated(deps: PaymentDeps): EventHandler<'orders.created'
 export function onOrderCreatedExhausted(deps: PaymentDeps): ExhaustedHandler<'orders.created'> {
   return async (event, work) => {
     const detail = work.error instanceof Error ? work.error.message : String(work.error);
-    const decision = await openPayment(event.data, giveUp(deps, detail, work.delivery), work);
+    const decision = await openPayment(event.data, settleExhausted(deps, work.error, work.delivery), work);
     work.log.warn({ ...logFields(event.data.payment.paymentMethodId, decision), detail }, 'charge retries exhausted');
   };
 }

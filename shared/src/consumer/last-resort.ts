@@ -1,0 +1,150 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Knex } from 'knex';
+import { Gauge, type Registry } from 'prom-client';
+import type { AnyEventEnvelope } from '../events/envelope.js';
+import { EXHAUSTED_TABLE } from '../db/exhausted-table.js';
+import type { Logger } from '../logger.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { handleBatch, type BatchItem } from './batch.js';
+import { MessageScope } from './message-scope.js';
+import { backoff, type RetryPolicy } from './retry.js';
+import type { Subscription } from './subscription.js';
+
+export interface LastResortOptions {
+  service: string;
+  db: Knex;
+  outbox: Outbox;
+  log: Logger;
+  clock: () => Date;
+  retry: RetryPolicy;
+  subscriptions: Subscription[];
+  registry?: Registry | undefined;
+  sweepIntervalMs?: number;
+}
+
+/** Where a held message came from: enough for its log lines and trace. */
+export interface HeldOrigin {
+  subject: string;
+  seq: number;
+  deliveries: number;
+  traceparent?: string | undefined;
+}
+
+const SWEEP_BATCH = 20;
+// a row being swept is leased this long, so another replica's sweep leaves it alone
+const LEASE_SECONDS = 60;
+
+/**
+ * The durable last resort of an exhausted message. When its on-exhausted hook fails (the
+ * database restarting, say), the message is not nak'ed into the server's last few deliveries:
+ * it is written to `exhausted_messages` and terminated, and a sweep runs the hook again, with
+ * growing delay, until it has run (its failure event is in the outbox). The hook runs under the
+ * same processed-messages key as in the loop (`<event id>:exhausted`), so it runs once whichever
+ * path gets there. Only when even that row cannot be written does the message go back to
+ * JetStream (with growing delay, like any retry).
+ */
+export class LastResort {
+  private readonly options: Required<Omit<LastResortOptions, 'registry'>>;
+  private readonly held: Gauge;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LastResortOptions) {
+    this.options = { sweepIntervalMs: 5000, ...options } as Required<Omit<LastResortOptions, 'registry'>>;
+    this.held = new Gauge({ name: 'consumer_exhausted_held', help: 'exhausted messages whose on-exhausted hook has not run yet (swept until it has)', registers: options.registry ? [options.registry] : [] });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sweeping = this.sweep().catch((error: unknown) => this.options.log.error({ err: error }, 'exhausted-message sweep failed; will try again'));
+    }, this.options.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** Keeps the message for the sweep; false when it could not be written (the caller retries it). */
+  async hold(durable: string, event: AnyEventEnvelope, origin: HeldOrigin, error: unknown, log: Logger): Promise<boolean> {
+    const reason = error instanceof Error ? error.message : String(error);
+    try {
+      await this.options.db(EXHAUSTED_TABLE)
+        .insert({ consumer: durable, event_id: event.id, event: JSON.stringify(event), subject: origin.subject, stream_seq: origin.seq, deliveries: origin.deliveries, error: reason.slice(0, 2000) })
+        .onConflict(['consumer', 'event_id'])
+        .ignore();
+    } catch (writeError) {
+      log.error({ err: writeError, cause: reason }, 'could not keep the exhausted message; JetStream redelivers it');
+      return false;
+    }
+    log.error({ err: error }, 'exhausted message kept: its on-exhausted hook is swept until it runs');
+    return true;
+  }
+
+  /** Runs the hook of every due held message; returns how many ran. */
+  async sweep(): Promise<number> {
+    const { db, log } = this.options;
+    const due = await db.raw<{ rows: HeldRow[] }>(
+      `update ${EXHAUSTED_TABLE} set next_attempt_at = now() + make_interval(secs => ?)
+       where (consumer, event_id) in (select consumer, event_id from ${EXHAUSTED_TABLE} where next_attempt_at <= now() order by next_attempt_at limit ? for update skip locked)
+       returning consumer, event_id, event, subject, stream_seq, deliveries, hook_attempts`,
+      [LEASE_SECONDS, SWEEP_BATCH],
+    );
+    let ran = 0;
+    for (const row of due.rows) if (await this.runHook(row)) ran++;
+    const counted = await db.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from ${EXHAUSTED_TABLE}`);
+    this.held.set(counted.rows[0]?.n ?? 0);
+    if (ran > 0) log.info({ ran }, 'on-exhausted hooks of kept messages ran');
+    return ran;
+  }
+
+  private async runHook(row: HeldRow): Promise<boolean> {
+    const { db, log: baseLog, service, outbox, clock, retry } = this.options;
+    const subscription = this.options.subscriptions.find((s) => s.consumer.durable === row.consumer);
+    const event = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as AnyEventEnvelope;
+    const log = baseLog.child({ consumer: row.consumer, eventId: row.event_id });
+    const hook = subscription?.onExhausted;
+    if (!subscription || !hook) {
+      log.error('a kept exhausted message has no on-exhausted hook here (another version of the worker?); left for an operator');
+      return false;
+    }
+    const scope = new MessageScope(service, row.consumer, event.type, asMessage(row, event), event.id, event.subject);
+    const error = new Error(`retries ran out after ${row.deliveries} deliveries`);
+    const item: BatchItem = { key: `${event.id}:exhausted`, delivery: row.deliveries, locks: subscription.locks?.(event as never) ?? [], scope, run: (context) => hook(event as never, { ...context, error }) };
+    const failure = await handleBatch({ db, outbox, clock, log }, row.consumer, [item]).then(
+      () => (item.result?.kind === 'failed' ? item.result.error : undefined),
+      (transactionError: unknown) => transactionError,
+    );
+    if (failure === undefined) {
+      await db(EXHAUSTED_TABLE).where({ consumer: row.consumer, event_id: row.event_id }).delete();
+      scope.end('dead_lettered');
+      return true;
+    }
+    const attempts = row.hook_attempts + 1;
+    const delayMs = backoff(attempts, retry);
+    log.error({ err: failure, hookAttempts: attempts, delayMs }, 'on-exhausted hook of a kept message failed again; will retry');
+    await db(EXHAUSTED_TABLE)
+      .where({ consumer: row.consumer, event_id: row.event_id })
+      .update({ hook_attempts: attempts, error: String((failure as Error)?.message ?? failure).slice(0, 2000), next_attempt_at: db.raw('now() + make_interval(secs => ?)', [delayMs / 1000]) })
+      .catch((updateError: unknown) => log.warn({ err: updateError }, 'could not record the failed attempt; the lease runs out and it is tried again'));
+    scope.end('retried');
+    return false;
+  }
+}
+
+interface HeldRow {
+  consumer: string;
+  event_id: string;
+  event: AnyEventEnvelope | string;
+  subject: string;
+  stream_seq: string;
+  deliveries: number;
+  hook_attempts: number;
+}
+
+/** What MessageScope reads of a message (its trace parent, delivery count, subject, sequence), for one that is no longer in flight. */
+function asMessage(row: HeldRow, event: AnyEventEnvelope): JsMsg {
+  const headers = { get: (name: string) => (name === 'traceparent' ? (event.traceparent ?? '') : '') };
+  return { subject: row.subject, seq: Number(row.stream_seq), headers, info: { deliveryCount: row.deliveries } } as unknown as JsMsg;
+}
