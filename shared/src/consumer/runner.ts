@@ -2,9 +2,6 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
-import { parseEnvelope, type AnyEventEnvelope } from '../events/envelope.js';
-import { AppError } from '../errors.js';
-import { ownerSourceOf } from '../nats/streams.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Topology } from '../nats/topology.js';
@@ -13,7 +10,8 @@ import type { DeadLetterDeps } from './dead-letter.js';
 import { LastResort } from './last-resort.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
 import { MessageQueue } from './message-queue.js';
-import { MessageScope } from './message-scope.js';
+import type { AnyEventEnvelope } from '../events/envelope.js';
+import { receive } from './receive.js';
 import { Outcomes, type BatchRun } from './outcomes.js';
 import type { RetryPolicy } from './retry.js';
 import type { Subscription } from './subscription.js';
@@ -40,7 +38,6 @@ export interface ConsumerRunnerOptions {
 }
 
 /** A message as the loop knows it: parsed, or the reason it cannot be. */
-type Received = { message: JsMsg; event: AnyEventEnvelope; scope: MessageScope } | { message: JsMsg; poison: unknown };
 
 /**
  * The one generic consumer loop. It takes what the pull delivers, up to a batch, and handles
@@ -163,7 +160,7 @@ export class ConsumerRunner {
     const { maxAttempts, durable } = subscription.consumer;
     const items: Array<BatchItem & { message: JsMsg; event: AnyEventEnvelope }> = [];
     const settling: Array<Promise<void> | undefined> = [];
-    for (const received of batch.map((message) => this.receive(subscription, message))) {
+    for (const received of batch.map((message) => receive(this.options.service, subscription, message))) {
       if ('poison' in received) {
         settling.push(this.outcomes.deadLetter(run, received.message, received.poison, undefined));
         continue;
@@ -191,19 +188,6 @@ export class ConsumerRunner {
       else this.outcomes.done(run, message, scope, result.kind);
     }
     await Promise.all(settling);
-  }
-
-  /** Parses and checks a message: its schema, its type, and that its source owns the event. */
-  private receive(subscription: Subscription, message: JsMsg): Received {
-    try {
-      const event = parseEnvelope(message);
-      if (event.type !== subscription.consumer.event) throw new TypeError(`expected ${subscription.consumer.event}, got ${event.type}`);
-      // NATS permissions keep other services off a domain's subjects; this catches what slips past them
-      if (event.source !== ownerSourceOf(event.type)) throw new AppError('bad_request', `ce-source ${event.source} is not the owner of ${event.type}`);
-      return { message, event, scope: new MessageScope(this.options.service, subscription.consumer.durable, event.type, message, event.id, event.subject) };
-    } catch (error) {
-      return { message, poison: error };
-    }
   }
 }
 
