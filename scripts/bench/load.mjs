@@ -114,3 +114,34 @@ export async function drive({ clock, seconds, rate, concurrency, sequential, pau
   }
   return { lateMs, late, seconds: (clock() - t0) / 1000 };
 }
+
+/**
+ * Places one order as a client does (the card, then the order naming it), counting what was
+ * accepted and why anything was refused; `placeOrder(at)` answers the order's id, or undefined.
+ */
+export function orderPlacer({ clock, payment, orders, ends, cardBody, orderBody }) {
+  const placer = { accepted: 0, refused: 0, placedAt: [], refusals: new Map() };
+  let next = 0;
+  placer.placeOrder = async (at) => {
+    let r;
+    let orderPostedAt;
+    try {
+      const card = await payment.post('/payment-methods', cardBody);
+      orderPostedAt = clock();
+      r = card.status === 201 ? await orders.post('/orders', orderBody(next++, card.body.id)) : card;
+    } catch (error) {
+      r = { status: error.code ?? error.message };
+    }
+    if (r.status !== 202) {
+      placer.refused++;
+      const why = `${r.status}${r.body?.title ? ` ${r.body.title}` : ''}`;
+      placer.refusals.set(why, (placer.refusals.get(why) ?? 0) + 1);
+      return undefined;
+    }
+    placer.accepted++;
+    placer.placedAt.push(at);
+    ends.track(r.body.id, at, orderPostedAt);
+    return r.body.id;
+  };
+  return placer;
+}
