@@ -83,6 +83,9 @@ export async function startPostgres() {
     port,
     name,
     baseUrl: `postgres://postgres@127.0.0.1:${port}`,
+    /** down until `start()`: `-m immediate`, as a crash */
+    stop: () => ctl('stop', '-m', 'immediate'),
+    start: () => ctl('start'),
     /** `-m immediate`: no checkpoint, every backend gone at once; the start recovers from the WAL */
     async restartImmediate() {
       await ctl('restart', '-m', 'immediate');

@@ -1,6 +1,6 @@
 // make chaos's supervisor: runs each service's migrator, then every api and worker (and the stub
 // customer directory) as child processes, and starts again, after a short delay, any that dies:
-// killed by the run, or exited on its own (an api exits when Postgres or NATS is away at start).
+// killed by the run, or exited on its own (none should: apis and workers wait for Postgres and NATS).
 // It only ever signals the pids it spawned.
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';

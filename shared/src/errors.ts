@@ -36,3 +36,24 @@ export function isAppError(error: unknown): error is AppError {
 export function isPermanent(error: unknown): boolean {
   return isAppError(error) && error.kind !== 'transient';
 }
+
+// Network-level failures, and Postgres saying it cannot take connections right now (57P01
+// admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now: "the database system is
+// starting up"), and the connection exceptions of class 08.
+const unavailableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'CONNECTION_REFUSED', 'TIMEOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006',
+]);
+const unavailableMessage = /ECONNREFUSED|ECONNRESET|connection (terminated|refused|error|timeout|closed|is closed)|connect(ion)? timed? ?out|could not connect|cannot reach|timeout acquiring a connection|not queryable|starting up|shutting down|disconnected|\bTIMEOUT\b|timed out/i;
+
+/**
+ * True for errors that mean a dependency (Postgres, NATS) cannot be reached or cannot serve yet:
+ * waiting and trying again is the answer. A wrong password or a missing database is not one of
+ * them: those stop a process at once, with the server's own message.
+ */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; cause?: unknown } | undefined;
+  if (unavailableCodes.has(e?.code ?? '')) return true;
+  if (/^(28|3D)/.test(e?.code ?? '')) return false; // invalid authorization, invalid catalog name
+  return unavailableMessage.test(e?.message ?? '') || (e?.cause !== undefined && e.cause !== e && isUnavailable(e.cause));
+}

@@ -1,4 +1,4 @@
-export { AppError, isAppError, isPermanent, type ErrorKind } from './errors.js';
+export { AppError, isAppError, isPermanent, isUnavailable, type ErrorKind } from './errors.js';
 export { createLogger, withLogContext, currentLogContext, type Logger, type LogContext } from './logger.js';
 export { parseConfig, defineConfig, describeConfig, ConfigError, type ConfigSpec, type ConfigOf } from './config/spec.js';
 export { apiConfig, authConfig, parseApiConfig } from './config/api-keys.js';
@@ -42,7 +42,8 @@ export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, t
 export { inTransaction, type UnitOfWork, type UnitOfWorkDeps, type EventWriter } from './unit-of-work.js';
 export { migrate, migrationSource, type MigrateOptions, type ServiceDescriptor, type Migration } from './migrate.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
-export { runService, runProcess, isUnavailable, exitCodes, type Stoppable } from './process/run-service.js';
+export { runService, runProcess, exitCodes, type Stoppable } from './process/run-service.js';
+export { waitFor } from './process/dependencies.js';
 export { openResources, redact, type Resources, type ResourceSettings } from './process/resources.js';
 export { startApiProcess, type RunningApi } from './process/api-process.js';
 export { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessConfig } from './process/worker-process.js';

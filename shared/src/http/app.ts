@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import Router from '@koa/router';
@@ -130,9 +130,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (0 picks a free one, as tests do). `close` stops accepting and waits for in-flight requests. */
-export async function listen(app: Koa, port: number, host = '0.0.0.0'): Promise<RunningServer> {
-  const server = createServer(app.callback());
+/**
+ * Listens on `port` (0 picks a free one, as tests do). `close` stops accepting and waits for
+ * in-flight requests. `app` may be a plain request listener, e.g. one that switches apps.
+ */
+export async function listen(app: Koa | RequestListener, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  const server = createServer(app instanceof Koa ? app.callback() : app);
   server.keepAliveTimeout = 5000;
   // Node answers these with a bare status line (431 for a 100 KB URL); clients get problem+json like every other error
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {

@@ -1,11 +1,15 @@
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
 
+/** What a worker's /readyz answers: 200 when `ready`, else 503; `body` says why. */
+export type ReadinessCheck = () => Promise<{ ready: boolean; body: Record<string, unknown> }>;
+
 /**
  * The small HTTP listener of a worker process, which has no API of its own: `GET /metrics`
- * for Prometheus and `GET /healthz` (alive). Anything else is a plain 404.
+ * for Prometheus, `GET /healthz` (alive) and, given a check, `GET /readyz` (taking work: its
+ * Postgres and NATS answer). Anything else is a plain 404.
  */
-export function createMetricsApp(registry: Registry): Koa {
+export function createMetricsApp(registry: Registry, readiness?: ReadinessCheck): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(async (ctx) => {
@@ -17,6 +21,10 @@ export function createMetricsApp(registry: Registry): Koa {
       ctx.body = await registry.metrics();
     } else if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
+    } else if (ctx.path === '/readyz' && readiness) {
+      const { ready, body } = await readiness();
+      ctx.status = ready ? 200 : 503;
+      ctx.body = body;
     } else {
       ctx.status = 404;
     }

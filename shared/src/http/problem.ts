@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { AppError, isAppError, type ErrorKind } from '../errors.js';
+import { AppError, isAppError, isUnavailable, type ErrorKind } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 const statusOfKind: Record<ErrorKind, number> = {
@@ -60,6 +60,7 @@ export function problemMiddleware(log: Logger, realm = 'order-platform') {
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';
       ctx.body = problem;
+      if (problem.status === 503) ctx.set('Retry-After', ctx.response.get('Retry-After') || '5');
       const allow = (error as { headers?: Record<string, string> }).headers?.['Allow'];
       if (allow) ctx.set('Allow', allow);
       if (problem.status === 401) ctx.set('WWW-Authenticate', challenge(realm, problem));
@@ -90,6 +91,10 @@ function toProblem(error: unknown, ctx: Context): Problem {
       detail: describeHttpError(http.type, http.message),
       ...base,
     };
+  }
+  // Postgres or NATS away (restarting, unreachable): the client may try again, and nothing is broken
+  if (isUnavailable(error)) {
+    return { type: '/problems/transient', title: titles[503]!, status: 503, detail: 'a dependency of this service is briefly unavailable; try again shortly', ...base };
   }
   return { type: '/problems/internal', title: titles[500]!, status: 500, detail: 'internal error', ...base };
 }

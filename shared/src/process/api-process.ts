@@ -1,7 +1,9 @@
 import { isDbReachable } from '../db/database.js';
+import type { RequestListener } from 'node:http';
 import { createHttpApp, listen, type RunningServer } from '../http/app.js';
 import { createAuthenticator, type AuthSettings } from '../http/auth.js';
 import { rateLimitMiddleware, type RateLimitSettings } from '../http/rate-limit.js';
+import { createStartingApp } from '../http/starting-app.js';
 import type { RouteDefinition } from '../http/route.js';
 import type { Logger } from '../logger.js';
 import { isNatsReachable } from '../nats/connection.js';
@@ -13,8 +15,9 @@ export interface RunningApi extends RunningServer {
 }
 
 /**
- * An api process. Opens: the Postgres pool and the NATS connection. Starts: the service's routes
- * on `config.port` (0 picks a free port, as tests do), behind authentication and rate limits.
+ * An api process. Listens first on `config.port` (0 picks a free port, as tests do), answering
+ * 503 (not ready) while it opens the Postgres pool and the NATS connection, waiting for either
+ * as long as it is away; then serves the service's routes behind authentication and rate limits.
  * Stops: stop accepting, finish in-flight requests, then close NATS and the pool.
  */
 export async function startApiProcess(
@@ -22,7 +25,17 @@ export async function startApiProcess(
   config: ResourceSettings & AuthSettings & RateLimitSettings & { port: number; bodyLimit: string },
   log: Logger,
 ): Promise<RunningApi> {
-  const resources = await openResources(definition.service, 'api', config, log);
+  let waitingFor: string | undefined = 'Postgres';
+  let handler: RequestListener = createStartingApp(definition.service, log, () => waitingFor).callback();
+  const server = await listen((request, response) => handler(request, response), config.port);
+  log.info({ port: server.port }, 'api listening');
+  let resources: Resources;
+  try {
+    resources = await openResources(definition.service, 'api', config, log, { waiting: (dependency) => (waitingFor = dependency) });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   const app = createHttpApp({
     service: definition.service,
     description: definition.description,
@@ -34,8 +47,8 @@ export async function startApiProcess(
     authenticate: createAuthenticator(config),
     rateLimit: rateLimitMiddleware({ db: resources.db, settings: config, log, registry: resources.registry }),
   });
-  const server = await listen(app, config.port);
-  log.info({ port: server.port }, 'api listening');
+  handler = app.callback();
+  log.info({ port: server.port }, 'api ready');
   return {
     ...server,
     resources,

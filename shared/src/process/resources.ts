@@ -7,6 +7,7 @@ import { createRegistry } from '../metrics.js';
 import { closeNats, connectNats } from '../nats/connection.js';
 import { Topology } from '../nats/topology.js';
 import { Outbox } from '../outbox/outbox.js';
+import { waitFor } from './dependencies.js';
 
 /** The connections and helpers one process of a service holds; `close` releases them all. */
 export interface Resources {
@@ -33,23 +34,35 @@ export interface ResourceSettings {
 }
 
 /**
- * Opens what every process of a service holds: the Postgres pool (checked with one query, so a
- * wrong URL stops the process at once) and the NATS connection; `close` closes NATS, then the pool.
+ * Opens what every process of a service holds: the Postgres pool and the NATS connection. When
+ * either cannot be reached yet (down, restarting, not started), it waits for it, saying so in the
+ * log, instead of failing: `waiting` tells who asks what it is waiting for. A wrong URL, password
+ * or database name fails at once. `close` closes NATS, then the pool.
  */
-export async function openResources(service: string, processName: string, settings: ResourceSettings, log: Logger): Promise<Resources> {
+export async function openResources(
+  service: string,
+  processName: string,
+  settings: ResourceSettings,
+  log: Logger,
+  options: { registry?: Registry; waiting?: (dependency: string | undefined) => void } = {},
+): Promise<Resources> {
+  const waiting = options.waiting ?? (() => undefined);
   const db = createDb(settings.databaseUrl, { poolMax: settings.dbPoolMax, applicationName: `${service}-${processName}` });
-  try {
-    await db.raw('select 1');
-  } catch (error) {
-    await db.destroy();
-    throw Object.assign(new Error(`cannot reach Postgres at ${redact(settings.databaseUrl)}: ${(error as Error).message}`), { code: (error as { code?: string }).code, cause: error });
-  }
   let nc: NatsConnection;
   try {
-    nc = await connectNats({ url: settings.natsUrl, name: `${service}-${processName}`, log, user: settings.natsUser ?? '', password: settings.natsPassword ?? '' });
+    waiting('Postgres');
+    await waitFor('Postgres', redact(settings.databaseUrl), () => db.raw('select 1'), { log });
+    waiting('NATS');
+    nc = await waitFor(
+      'NATS',
+      settings.natsUrl,
+      () => connectNats({ url: settings.natsUrl, name: `${service}-${processName}`, log, user: settings.natsUser ?? '', password: settings.natsPassword ?? '', connectTimeoutMs: 2000 }),
+      { log },
+    );
+    waiting(undefined);
   } catch (error) {
     await db.destroy();
-    throw Object.assign(new Error(`cannot reach NATS at ${settings.natsUrl}: ${(error as Error).message}`), { code: 'CONNECTION_REFUSED', cause: error });
+    throw Object.assign(new Error(`cannot start: ${(error as Error).message}`), { code: (error as { code?: string }).code, cause: error });
   }
   return {
     service,
@@ -57,7 +70,7 @@ export async function openResources(service: string, processName: string, settin
     db,
     databaseUrl: settings.databaseUrl,
     nc,
-    registry: createRegistry({ service, process: processName }),
+    registry: options.registry ?? createRegistry({ service, process: processName }),
     topology: new Topology(settings.natsNamespace),
     outbox: new Outbox(`/${service}`),
     clock: () => new Date(),

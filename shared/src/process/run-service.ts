@@ -2,6 +2,9 @@ import type { LevelWithSilent } from 'pino';
 import { ConfigError } from '../config/spec.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTracing } from '../tracing.js';
+import { isUnavailable } from '../errors.js';
+
+export { isUnavailable };
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -48,13 +51,7 @@ export async function runService<C extends { logLevel: string; otelEndpoint?: st
  * finish and exits 0. A second signal, or a stop slower than `shutdownTimeoutMs`, exits 1.
  */
 export async function runProcess(log: Logger, start: () => Promise<Stoppable>, options: { shutdownTimeoutMs?: number } = {}): Promise<void> {
-  let running: Stoppable;
-  try {
-    running = await start();
-  } catch (error) {
-    log.fatal({ err: error }, 'could not start');
-    process.exit(isUnavailable(error) ? exitCodes.unavailable : exitCodes.failure);
-  }
+  let running: Stoppable | undefined;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -63,6 +60,11 @@ export async function runProcess(log: Logger, start: () => Promise<Stoppable>, o
     }
     stopping = true;
     log.info({ signal }, 'stopping');
+    // still waiting for Postgres or NATS: nothing taken, nothing in flight
+    if (!running) {
+      log.info('stopped before it was ready');
+      process.exit(exitCodes.ok);
+    }
     const timer = setTimeout(() => {
       log.error({ timeoutMs: options.shutdownTimeoutMs ?? 30_000 }, 'shutdown took too long: exiting');
       process.exit(exitCodes.failure);
@@ -79,14 +81,14 @@ export async function runProcess(log: Logger, start: () => Promise<Stoppable>, o
       },
     );
   };
+  // before start: a process waiting for its dependencies must still stop on the first signal
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-}
-
-/** True for errors that mean a dependency (Postgres, NATS) could not be reached. */
-export function isUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  return ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECTION_REFUSED', 'TIMEOUT'].includes(e?.code ?? '') ||
-    /ECONNREFUSED|connect|timeout/i.test(e?.message ?? '');
+  try {
+    running = await start();
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    process.exit(isUnavailable(error) ? exitCodes.unavailable : exitCodes.failure);
+  }
 }

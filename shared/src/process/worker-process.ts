@@ -1,9 +1,12 @@
 import { ConsumerLagMonitor } from '../consumer/lag.js';
 import { ConsumerRunner } from '../consumer/runner.js';
 import type { Subscription } from '../consumer/subscription.js';
-import { listen, type RunningServer } from '../http/app.js';
+import { isDbReachable } from '../db/database.js';
+import { listen } from '../http/app.js';
 import { createMetricsApp } from '../http/metrics-app.js';
 import type { Logger } from '../logger.js';
+import { createRegistry } from '../metrics.js';
+import { isNatsReachable } from '../nats/connection.js';
 import { OutboxRelay } from '../outbox/relay.js';
 import { openResources, type Resources, type ResourceSettings } from './resources.js';
 
@@ -30,8 +33,9 @@ export interface WorkerProcessConfig extends ResourceSettings {
 
 /**
  * A worker process, in the order it runs.
- * Opens: the Postgres pool and the NATS connection, then /metrics and /healthz on
- * `config.metricsPort` (first: a port in use stops the process before it takes any work).
+ * Opens: /metrics, /healthz and /readyz on `config.metricsPort` (first: a port in use stops the
+ * process before it takes any work), then the Postgres pool and the NATS connection, waiting for
+ * either as long as it is away (/readyz answers 503 meanwhile).
  * Starts: the outbox relay (active on one replica at a time), the service's subscriptions
  * (shared by every replica), and the lag gauges of their consumers.
  * Stops: the lag gauges; the consumers (in-flight batches finish and are acked); the relay,
@@ -42,12 +46,21 @@ export async function startWorkerProcess(
   config: WorkerProcessConfig,
   log: Logger,
 ): Promise<RunningWorkerProcess> {
-  const resources = await openResources(definition.service, 'worker', config, log);
-  let metrics: RunningServer;
+  const registry = createRegistry({ service: definition.service, process: 'worker' });
+  let waitingFor: string | undefined = 'Postgres';
+  let resources: Resources | undefined;
+  const readiness = async () => {
+    if (!resources) return { ready: false, body: { status: 'starting', waitingFor } };
+    const checks = { database: await isDbReachable(resources.db), nats: await isNatsReachable(resources.nc) };
+    const ready = checks.database && checks.nats;
+    return { ready, body: { status: ready ? 'ready' : 'not ready', checks } };
+  };
+  // first: a port in use stops the process before it waits for anything or takes any work
+  const metrics = await listen(createMetricsApp(registry, readiness), config.metricsPort);
   try {
-    metrics = await listen(createMetricsApp(resources.registry), config.metricsPort);
+    resources = await openResources(definition.service, 'worker', config, log, { registry, waiting: (dependency) => (waitingFor = dependency) });
   } catch (error) {
-    await resources.close();
+    await metrics.close();
     throw error;
   }
 
