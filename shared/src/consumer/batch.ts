@@ -27,8 +27,16 @@ export interface BatchDeps {
 const insertProcessed = `insert into processed_messages (consumer, message_id)
   select $1, unnest($2::text[]) on conflict do nothing returning message_id`;
 const forgetProcessed = 'delete from processed_messages where consumer = $1 and message_id = any($2::text[])';
+const findProcessed = 'select message_id from processed_messages where consumer = $1 and message_id = any($2::text[])';
 // one lock after another, in the arrays' order (unnest keeps it)
 const takeLocks = 'select count(pg_advisory_xact_lock(space, hashtext(key))) from unnest($1::int[], $2::text[]) as lock(space, key)';
+
+/** Which of `keys` this consumer has processed already (a redelivery whose acks were all lost). */
+export async function processedAlready(db: Knex, durable: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.raw<{ rows: { message_id: string }[] }>(findProcessed.replaceAll(/\$[12]/g, '?'), [durable, keys]);
+  return new Set(rows.map((r) => r.message_id));
+}
 
 /**
  * Handles a batch in one transaction: one statement records every key as processed and

@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { isAppError, isPermanent } from '../errors.js';
 import type { AnyEventEnvelope } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
-import { handleBatch, type BatchDeps, type BatchItem } from './batch.js';
+import { handleBatch, processedAlready, type BatchDeps, type BatchItem } from './batch.js';
 import { writeDeadLetter, type DeadLetterDeps } from './dead-letter.js';
 import type { LastResort } from './last-resort.js';
 import type { MessageScope } from './message-scope.js';
@@ -60,6 +60,24 @@ export class Outcomes {
     message.nak(delayMs);
     this.finish(run, scope, 'retried');
     return undefined;
+  }
+
+  /**
+   * Delivered more often than the consumer's attempts without failing that often: every earlier
+   * delivery timed out (a worker killed, NATS restarted), or was applied and every ack since was
+   * lost. Applied already: a duplicate, acked. Otherwise its retries ran out.
+   */
+  async overDelivered(run: BatchRun, message: JsMsg, event: AnyEventEnvelope, scope: MessageScope): Promise<void> {
+    const { durable } = run.subscription.consumer;
+    let applied: boolean;
+    try {
+      applied = (await processedAlready(this.deps.batch.db, durable, [event.id])).size > 0;
+    } catch (error) {
+      run.log.warn({ ...scope.logFields, err: error }, 'cannot tell whether an over-delivered message was applied; will retry');
+      return this.retryLater(run, message, scope);
+    }
+    if (applied) return this.done(run, message, scope, 'duplicate');
+    return this.exhausted(run, message, event, scope, new Error(`delivered ${message.info.deliveryCount} times`));
   }
 
   /** Retries ran out: dead-letter the message, then run the subscription's hook once, in its own transaction. */

@@ -168,7 +168,7 @@ export class ConsumerRunner {
       const { message, event, scope } = received;
       const delivery = message.info.deliveryCount;
       if (delivery > maxAttempts) {
-        settling.push(this.outcomes.exhausted(run, message, event, scope, new Error(`delivered ${delivery} times`)));
+        settling.push(this.outcomes.overDelivered(run, message, event, scope));
         continue;
       }
       const locks = subscription.locks?.(event as never) ?? [];
