@@ -5,6 +5,7 @@ import * as rateLimits from './003-rate-limits.js';
 import * as historyNotify from './004-order-history-notify.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as processedMessageDetails from './006-processed-message-details.js';
+import * as ordersByStatus from './007-orders-by-status.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '004-order-history-notify': historyNotify,
   '005-exhausted-messages': exhaustedMessages,
   '006-processed-message-details': processedMessageDetails,
+  '007-orders-by-status': ordersByStatus,
 };
