@@ -17,6 +17,8 @@ export const services = [
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Stand-ins for systems outside the platform, run as processes too (no migrator, no worker). */
 export const peers = [{ name: 'directory', main: 'notification-service/dist/src/customer-directory/main.js', port: 3005 }];
+/** The operator console (`startStack({ console: true })`): reads every api over HTTP with the staff's token, no database, no NATS. */
+export const consoleApp = { name: 'console', main: 'console/dist/src/main.js', port: 3007 };
 const colours = [36, 35, 33, 32, 34, 31];
 const levelNames = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
@@ -45,7 +47,8 @@ function exited(child) {
  * adminUrl: a superuser on the server's maintenance database (default DATABASE_ADMIN_URL, else
  * the local `postgres`); database: each service's database name (default `<service>_service`).
  * nodeArgs: node options put before each process's script (e.g. `--cpu-prof`).
- * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
+ * console: also run the operator console (consoleApp), pointed at these apis.
+ * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
@@ -81,10 +84,18 @@ export async function startStack(options = {}) {
       children.push({ name: `${s.name}-${role}`, child: run(`${s.name}-${role}`, colours[i], [`${s.dir}/dist/src/${role}/main.js`], env) });
     }
   }
+  const urlOf = (s) => `http://127.0.0.1:${options.port?.(s) ?? s.port}`;
+  const urls = Object.fromEntries([...services, ...peers].map((s) => [s.name, urlOf(s)]));
+  if (options.console) {
+    // analytics-service, where it runs, answers on 3006 (shifted like the others)
+    const apis = { ORDER_URL: urls.order, STOCK_URL: urls.stock, PAYMENT_URL: urls.payment, NOTIFICATION_URL: urls.notify, ANALYTICS_URL: urls.analytics ?? urlOf({ name: 'analytics', port: 3006 }) };
+    children.push({ name: consoleApp.name, child: run(consoleApp.name, colours[5], [consoleApp.main], { ...apis, CONSOLE_PORT: String(options.port?.(consoleApp) ?? consoleApp.port) }) });
+    urls.console = urlOf(consoleApp);
+  }
   let stopping = false;
   return {
     children,
-    urls: Object.fromEntries([...services, ...peers].map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
+    urls,
     /** resolves with the first child that exits while the stack is not stopping */
     failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
     /**

@@ -42,7 +42,8 @@ export function createConsoleApp(config: ConsoleConfig, log: Logger): Koa {
   app.use(sameOriginPosts);
 
   const open = new Router();
-  open.get('/healthz', (ctx) => void (ctx.body = { status: 'ok' }));
+  // no database or NATS of its own: ready as soon as it listens (each page says which service is down)
+  for (const path of ['/healthz', '/readyz']) open.get(path, (ctx) => void (ctx.body = { status: 'ok' }));
   for (const [path, asset] of assets) {
     open.get(path, (ctx) => {
       ctx.set('Cache-Control', 'public, max-age=3600');
