@@ -5,6 +5,7 @@
 // the owner; api and worker log in as the app role.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { serviceRoles, withRole } from '@order-platform/shared';
 
 // metricsPort: the worker's /metrics; distinct per worker here, since they share one host
@@ -20,6 +21,8 @@ export const peers = [{ name: 'directory', main: 'notification-service/dist/src/
 /** The operator console (`startStack({ console: true })`): reads every api over HTTP with the staff's token, no database, no NATS. */
 export const consoleApp = { name: 'console', main: 'console/dist/src/main.js', port: 3007 };
 const colours = [36, 35, 33, 32, 34, 31];
+// each process's script path is relative to the repository: run them there, wherever the caller is (a test's workspace)
+const root = fileURLToPath(new URL('..', import.meta.url));
 const levelNames = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 function pretty(prefix, colour, line) {
@@ -54,7 +57,7 @@ export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
   const stoppingOnItsOwn = new Set(); // children that logged "stopping" (had a signal already)
   const run = (prefix, colour, args, env) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { cwd: root, env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         if (line.includes('"msg":"stopping"')) stoppingOnItsOwn.add(child);

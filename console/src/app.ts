@@ -18,6 +18,8 @@ export interface RunningConsole {
 }
 
 // scripts only from this origin, no inline script or style, never framed, forms post here only
+// Referrer-Policy same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts,
+// which the Origin check refuses; same-origin still sends nothing to Jaeger
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 export function createConsoleApp(config: ConsoleConfig, log: Logger): Koa {
@@ -36,7 +38,7 @@ export function createConsoleApp(config: ConsoleConfig, log: Logger): Koa {
     }
   });
   app.use(async function securityHeaders(ctx: Context, next: Next) {
-    ctx.set({ 'Content-Security-Policy': contentSecurityPolicy, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
+    ctx.set({ 'Content-Security-Policy': contentSecurityPolicy, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'Cache-Control': 'no-store' });
     await next();
   });
   app.use(sameOriginPosts);

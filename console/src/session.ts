@@ -67,7 +67,8 @@ export function requireStaff(authenticate: Authenticate) {
 export async function sameOriginPosts(ctx: Context, next: Next): Promise<void> {
   if (ctx.method === 'POST') {
     const origin = ctx.get('Origin');
-    if (!origin || origin !== ctx.origin) {
+    // not ctx.origin: in koa 3 that is the Origin header itself
+    if (!origin || origin !== `${ctx.protocol}://${ctx.host}`) {
       ctx.status = 403;
       ctx.type = 'text/plain';
       ctx.body = 'cross-origin POST refused';
