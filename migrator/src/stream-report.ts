@@ -1,5 +1,5 @@
 import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { domainStreams, type NatsConnection, type StreamName, type Topology } from '@order-platform/shared';
+import { consumerState, domainStreams, type NatsConnection, type StreamName, type Topology } from '@order-platform/shared';
 import { alignedTable } from './aligned-table.js';
 
 /** This system's streams, in the order the report shows them. */
@@ -36,15 +36,8 @@ export interface StreamReport {
 }
 
 export function consumerRow(info: ConsumerInfo): ConsumerRow {
-  return {
-    stream: info.stream_name,
-    durable: info.name,
-    pending: info.num_pending,
-    ackPending: info.num_ack_pending,
-    redelivered: info.num_redelivered,
-    waiting: info.num_waiting,
-    lag: info.num_pending + info.num_ack_pending,
-  };
+  const { stream, durable, pending, ackPending, redelivered, waiting } = consumerState(info);
+  return { stream, durable, pending, ackPending, redelivered, waiting, lag: pending + ackPending };
 }
 
 export function isNotFound(error: unknown): boolean {

@@ -5,6 +5,7 @@ import * as rateLimits from './003-rate-limits.js';
 import * as truthfulCancellation from './004-truthful-cancellation.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as knownOrders from './006-known-orders.js';
+import * as processedMessageDetails from './007-processed-message-details.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '004-truthful-cancellation': truthfulCancellation,
   '005-exhausted-messages': exhaustedMessages,
   '006-known-orders': knownOrders,
+  '007-processed-message-details': processedMessageDetails,
 };

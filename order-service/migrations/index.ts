@@ -4,6 +4,8 @@ import * as idempotencyScope from './002-idempotency-scope.js';
 import * as rateLimits from './003-rate-limits.js';
 import * as historyNotify from './004-order-history-notify.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
+import * as processedMessageDetails from './006-processed-message-details.js';
+import * as ordersByStatus from './007-orders-by-status.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
@@ -11,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   '003-rate-limits': rateLimits,
   '004-order-history-notify': historyNotify,
   '005-exhausted-messages': exhaustedMessages,
+  '006-processed-message-details': processedMessageDetails,
+  '007-orders-by-status': ordersByStatus,
 };

@@ -5,6 +5,7 @@ import * as paymentsNameTheirMethod from './003-payments-name-their-method.js';
 import * as rateLimits from './004-rate-limits.js';
 import * as paymentsAwaitTheirOrder from './005-payments-await-their-order.js';
 import * as exhaustedMessages from './006-exhausted-messages.js';
+import * as processedMessageDetails from './007-processed-message-details.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '004-rate-limits': rateLimits,
   '005-payments-await-their-order': paymentsAwaitTheirOrder,
   '006-exhausted-messages': exhaustedMessages,
+  '007-processed-message-details': processedMessageDetails,
 };

@@ -62,3 +62,32 @@ export async function replayDeadLetter(nc: NatsConnection, topology: Topology, s
   await jsm.streams.deleteMessage(stream, seq);
   return { seq, subject: original, eventId };
 }
+
+export interface ReplayOutcome {
+  replayed: number[];
+  failed: { seq: number; error: string }[];
+}
+
+/**
+ * Replays dead letters of one service (`replayDeadLetter` each, as `make dlq-replay` does): the
+ * sequences given, or all of them. A sequence that is not a dead letter of this service, or whose
+ * replay fails, is reported in `failed` and the others still go.
+ */
+export async function replayServiceDeadLetters(nc: NatsConnection, topology: Topology, service: string, which: { seqs: number[] } | { all: true }): Promise<ReplayOutcome> {
+  const own = new Set((await listDeadLetters(nc, topology, { service })).map((d) => d.seq));
+  const seqs = 'all' in which ? [...own] : [...new Set(which.seqs)];
+  const outcome: ReplayOutcome = { replayed: [], failed: [] };
+  for (const seq of seqs) {
+    if (!own.has(seq)) {
+      outcome.failed.push({ seq, error: `no dead letter ${seq} of ${service}` });
+      continue;
+    }
+    try {
+      await replayDeadLetter(nc, topology, seq);
+      outcome.replayed.push(seq);
+    } catch (error) {
+      outcome.failed.push({ seq, error: (error as Error).message });
+    }
+  }
+  return outcome;
+}

@@ -1,7 +1,9 @@
 import { startApiProcess, type Logger, type Resources, type RunningApi } from '@order-platform/shared';
 import { SERVICE, type ApiConfig } from '../config.js';
+import { consumers } from '../worker/subscriptions.js';
 import { HistoryFeed } from '../data/history-feed.js';
 import { pruneIdempotencyRecords } from '../data/idempotency-repository.js';
+import { orderRecords } from '../domain/order-records.js';
 import { StreamSlots } from '../domain/stream-slots.js';
 import { orderRoutes } from './routes/orders.js';
 
@@ -15,7 +17,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     const streams = { db: resources.db, feed, slots: new StreamSlots(config.sseMaxStreamsPerPrincipal), lifetimeMs: config.sseMaxLifetimeSeconds * 1000 };
     return orderRoutes({ ...resources, idempotencyRetentionMs }, streams);
   };
-  const api = await startApiProcess({ service: SERVICE, description: 'Orders, their history, and a read model of the catalog.', routes }, config, log);
+  const api = await startApiProcess({ service: SERVICE, consumers, orderRecords, description: 'Orders, their history, and a read model of the catalog.', routes }, config, log);
   const history = feed!;
   await history.start();
   // every replica prunes: deleting expired keys twice is harmless, and no replica is special

@@ -111,15 +111,25 @@ export async function findOrder(db: Knex | Knex.Transaction, id: string): Promis
 export interface OrderFilter {
   customerId?: string | undefined;
   status?: OrderStatus | undefined;
+  /** an order id or a customer id, exact: each has its index (orders_pkey, orders_by_customer) */
+  q?: string | undefined;
   limit: number;
   /** keyset position: orders strictly older than this (created_at desc, id desc) */
   after?: { createdAt: Date; id: string } | undefined;
 }
 
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function listOrders(db: Knex, filter: OrderFilter): Promise<Order[]> {
   const query = db<OrderRow>('orders').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);
   if (filter.customerId) void query.where('customer_id', filter.customerId);
   if (filter.status) void query.where('status', filter.status);
+  const { q } = filter;
+  if (q !== undefined) {
+    // only a uuid can be an order id (the column is uuid); anything else is a customer id
+    if (uuid.test(q)) void query.where((w) => void w.where('id', q).orWhere('customer_id', q));
+    else void query.where('customer_id', q);
+  }
   if (filter.after) void query.whereRaw('(created_at, id) < (?, ?)', [filter.after.createdAt, filter.after.id]);
   return withItems(db, await query);
 }

@@ -10,6 +10,8 @@ export async function getOrder(db: Knex, id: string, actor: Principal): Promise<
 export interface OrderQuery {
   customerId?: string | undefined;
   status?: OrderStatus | undefined;
+  /** an order id or a customer id, exact */
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }

@@ -1,4 +1,5 @@
 import type { CancellationReason, Money, OrderCreated, OrderLine } from '@order-platform/shared';
+import { waitingFor } from './waiting-for.js';
 
 export type OrderStatus = 'pending' | 'stock_reserved' | 'confirmed' | 'cancelled';
 
@@ -87,6 +88,7 @@ export function orderView(order: Order) {
     total: order.total,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
+    waitingFor: waitingFor(order),
   };
 }
 

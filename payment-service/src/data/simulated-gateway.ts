@@ -98,3 +98,18 @@ export class SimulatedGateway implements Gateway {
     await trx('gateway_operations').where({ idempotency_key: key }).update({ outcome, detail, updated_at: this.clock() });
   }
 }
+
+/** The simulated provider's operations under these idempotency keys, oldest first: what the admin records show of each attempt. */
+export async function listGatewayOperations(db: Knex, keys: string[]): Promise<{ key: string; kind: 'charge' | 'refund'; attempts: number; outcome: Outcome | null; detail: string | null; amount: Money | null; createdAt: Date; updatedAt: Date }[]> {
+  const rows = await db('gateway_operations').whereIn('idempotency_key', keys).orderBy('created_at');
+  return rows.map((r: OperationRow & { amount: string | null; currency: string | null; created_at: Date; updated_at: Date }) => ({
+    key: r.idempotency_key,
+    kind: r.kind,
+    attempts: r.attempts,
+    outcome: r.outcome,
+    detail: r.detail,
+    amount: r.amount === null ? null : { amount: Number(r.amount), currency: r.currency!.trim() },
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}

@@ -24,8 +24,10 @@ export interface BatchDeps {
   log: Logger;
 }
 
-const insertProcessed = `insert into processed_messages (consumer, message_id)
-  select $1, unnest($2::text[]) on conflict do nothing returning message_id`;
+// still one statement for the batch: each column an array parameter, zipped by unnest
+const insertProcessed = `insert into processed_messages (consumer, message_id, subject, entity_id, stream_seq, deliveries, trace_id)
+  select $1, m.* from unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::int4[], $7::text[]) as m
+  on conflict do nothing returning message_id`;
 const forgetProcessed = 'delete from processed_messages where consumer = $1 and message_id = any($2::text[])';
 // one lock after another, in the arrays' order (unnest keeps it)
 const takeLocks = 'select count(pg_advisory_xact_lock(space, hashtext(key))) from unnest($1::int[], $2::text[]) as lock(space, key)';
@@ -63,8 +65,7 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
   const trx = await deps.db.transaction();
   try {
     const connection = (await trx.client.acquireConnection()) as RawConnection;
-    const keys = [...new Set(items.map((item) => item.key))];
-    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, keys] });
+    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items)] });
     const fresh = new Set(inserted.rows.map((row) => row.message_id));
     const toRun: BatchItem[] = [];
     for (const item of items) {
@@ -118,6 +119,24 @@ export async function pruneProcessed(db: Knex, retentionMs: number, log: Logger)
       return { rowCount: 0 };
     });
   return result.rowCount;
+}
+
+/** The processed-messages rows of a batch, one per key (the first item of a key), as column arrays. */
+function processedColumns(items: BatchItem[]): [string[], string[], (string | null)[], number[], number[], (string | null)[]] {
+  const columns: ReturnType<typeof processedColumns> = [[], [], [], [], [], []];
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.key)) continue;
+    seen.add(item.key);
+    const { subject, entityId, streamSeq, traceId } = item.scope.handled;
+    columns[0].push(item.key);
+    columns[1].push(subject);
+    columns[2].push(entityId);
+    columns[3].push(streamSeq);
+    columns[4].push(item.delivery);
+    columns[5].push(traceId);
+  }
+  return columns;
 }
 
 /** Takes every lock the batch's handlers need, sorted: all batches take shared locks in one order. */

@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -69,6 +69,44 @@ export class ConsumerLagMonitor {
       this.failing = true;
     }
   }
+}
+
+/** What an operator reads of one durable consumer: `make streams`, `GET /admin/consumers`. */
+export interface ConsumerState {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** messages in the stream the consumer has not been given yet */
+  pending: number;
+  /** delivered, not acknowledged yet */
+  ackPending: number;
+  /** delivered more than once and not acknowledged yet */
+  redelivered: number;
+  /** pull requests waiting for messages: roughly, idle workers */
+  waiting: number;
+  /** when the consumer was last given a message; null before the first */
+  lastDelivered: string | null;
+}
+
+export function consumerState(info: ConsumerInfo): ConsumerState {
+  // typed as nanos, but the server sends an RFC 3339 time, and none before the first delivery
+  const last = info.delivered.last_active as unknown as string | number | undefined;
+  return {
+    stream: info.stream_name,
+    durable: info.name,
+    filterSubject: info.config.filter_subject ?? info.config.filter_subjects?.join(',') ?? '',
+    pending: info.num_pending,
+    ackPending: info.num_ack_pending,
+    redelivered: info.num_redelivered,
+    waiting: info.num_waiting,
+    lastDelivered: last ? new Date(typeof last === 'number' ? last / 1e6 : last).toISOString() : null,
+  };
+}
+
+/** The state of each of `consumers` now, in their order, read through `nc` (the service's own user may read its own consumers). */
+export async function readConsumerStates(nc: NatsConnection, topology: Topology, consumers: ConsumerDeclaration[]): Promise<ConsumerState[]> {
+  const jsm = await jetstreamManager(nc);
+  return Promise.all(consumers.map(async (consumer) => consumerState(await jsm.consumers.info(topology.streamFor(consumer.event), consumer.durable))));
 }
 
 function lagGauges(registry: Registry | undefined) {

@@ -9,9 +9,18 @@ import { contextOf, isTracing, spanFailed, traceparentOf, tracer } from '../trac
  * With tracing off there is no span and no OpenTelemetry context: the incoming traceparent
  * still reaches the events the handler writes, through the log context.
  */
+/** What `processed_messages` records of a handled message besides its key (see db/processed-details.ts). */
+export interface HandledDetails {
+  subject: string;
+  entityId: string | null;
+  streamSeq: number;
+  traceId: string | null;
+}
+
 export class MessageScope {
   private readonly span: Span | undefined;
   private readonly fields: Record<string, unknown>;
+  readonly handled: HandledDetails;
 
   constructor(service: string, durable: string, event: string, message: JsMsg, readonly id: string, correlationId?: string) {
     const incoming = message.headers?.get('traceparent') || undefined;
@@ -36,7 +45,9 @@ export class MessageScope {
         )
       : undefined;
     const traceparent = (this.span && traceparentOf(this.span)) ?? incoming;
-    this.fields = { eventId: id, delivery, streamSeq: message.seq, correlationId, traceparent, traceId: traceparent?.split('-')[1] };
+    const traceId = traceparent?.split('-')[1];
+    this.fields = { eventId: id, delivery, streamSeq: message.seq, correlationId, traceparent, traceId };
+    this.handled = { subject: message.subject, entityId: correlationId ?? null, streamSeq: message.seq, traceId: traceId ?? null };
   }
 
   /** The fields of this message's log lines, for lines written outside `run`. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { addProcessedMessageDetails } from './processed-details.js';
 
 /**
  * The tables every service needs for reliable messaging, created by the service's first
@@ -40,6 +41,8 @@ export async function createMessagingTables(knex: Knex): Promise<void> {
     t.primary(['consumer', 'message_id']);
   });
   await knex.raw('create index processed_messages_age on processed_messages (processed_at)');
+  // a later addition, which services created before it add in a migration of their own
+  await addProcessedMessageDetails(knex);
 }
 
 export async function dropMessagingTables(knex: Knex): Promise<void> {

@@ -15,10 +15,10 @@ export async function publishEvent<T extends EventType>(
   topology: Topology,
   type: T,
   data: EventPayloads[T],
-  options: { subject: string; id?: string; msgId?: string; source?: string },
+  options: { subject: string; id?: string; msgId?: string; source?: string; traceparent?: string },
 ): Promise<string> {
   const id = options.id ?? crypto.randomUUID();
-  const headers = envelopeHeaders({ id, type, source: options.source ?? ownerSourceOf(type), subject: options.subject, time: new Date().toISOString() });
+  const headers = envelopeHeaders({ id, type, source: options.source ?? ownerSourceOf(type), subject: options.subject, time: new Date().toISOString(), traceparent: options.traceparent });
   if (options.msgId) headers.set('Nats-Msg-Id', options.msgId);
   await jetstream(nc).publish(topology.subject(type), JSON.stringify(data), { headers });
   return id;

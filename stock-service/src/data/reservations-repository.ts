@@ -84,3 +84,11 @@ function movedStock(movements: StockMovement[], now: Date, condition: string): {
     ],
   };
 }
+
+/** An order's reservation as it stands, with its lines, for the admin records; undefined if the order was never heard of. */
+export async function findReservation(db: Knex, orderId: string): Promise<{ status: ReservationStatus; lines: StockLine[]; createdAt: Date; updatedAt: Date } | undefined> {
+  const row = await db('reservations').where({ order_id: orderId }).first('status', 'created_at', 'updated_at');
+  if (!row) return undefined;
+  const lines = await db('reservation_lines').where({ order_id: orderId }).orderBy('sku').select('sku', 'quantity');
+  return { status: row.status, lines, createdAt: row.created_at, updatedAt: row.updated_at };
+}

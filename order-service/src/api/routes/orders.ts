@@ -50,6 +50,13 @@ const orderSchema = {
     total: Money,
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    waitingFor: {
+      description: 'what a pending or stock_reserved order waits for, and since when; null once confirmed or cancelled',
+      oneOf: [
+        { type: 'object', properties: { what: { type: 'string' }, since: Timestamp }, required: ['what', 'since'], additionalProperties: false },
+        { type: 'null' },
+      ],
+    },
   },
 } as const;
 
@@ -85,6 +92,7 @@ const orderExample = (status: string, cancellationReason: string | null = null) 
   total: { amount: 5198, currency: 'EUR' },
   createdAt: '2026-03-14T09:26:53.589Z',
   updatedAt: '2026-03-14T09:26:53.589Z',
+  waitingFor: status === 'pending' ? { what: 'stock-service: stock.reserved (reservation)', since: '2026-03-14T09:26:53.589Z' } : null,
 });
 const historyExample = [
   { from: null, to: 'pending', cause: 'POST /orders', eventId: null, reason: null, at: '2026-03-14T09:26:53.589Z' },
@@ -97,6 +105,7 @@ const listQuery = {
   type: 'object',
   properties: {
     customerId,
+    q: { type: 'string', minLength: 1, maxLength: 128, description: "search: an order id (exact) or a customer id (exact); a customer's search stays within their own orders" },
     status: { enum: statuses },
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     cursor: { type: 'string', maxLength: 200 },
@@ -147,7 +156,7 @@ export function orderRoutes(deps: UseCaseDeps, streams: StreamDeps): RouteDefini
       },
     }),
     route<unknown, OrderQuery>({
-      method: 'get', path: '/orders', tag: 'orders', summary: "Orders, newest first, filtered by customer and status (a customer's own only)", access: customers, query: listQuery,
+      method: 'get', path: '/orders', tag: 'orders', summary: "Orders, newest first, filtered by customer, status and search (a customer's own only)", access: customers, query: listQuery,
       responses: { 200: { description: 'one page of orders and the cursor of the next', schema: pageSchema, example: { items: [orderExample('confirmed')], nextCursor: null } }, 400: { description: 'invalid query or cursor' }, 403: { description: "a customer asking for another customer's orders" } },
       handle: async ({ query, principal }) => ({ status: 200, body: await findOrders(deps.db, query, principal) }),
     }),
