@@ -42,7 +42,7 @@ export function down(problems: readonly { service: string; problem: string; down
 
 export function time(iso: string | null | undefined): Html {
   if (!iso) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${iso}" title="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}</time>`;
+  return html`<time datetime="${iso}" title="${iso}">${iso.replace('T', ' ').replace(/Z$/, '')}</time>`;
 }
 
 export function ago(iso: string, now: number): string {

@@ -38,9 +38,9 @@ function entryRow(entry: TimelineEntry, jaegerUrl: string): Html {
   <td>${time(entry.at)}</td>
   <td><span class="service-tag">${entry.service}</span></td>
   <td><b>${entry.kind}</b> ${entry.summary}</td>
-  <td>${entry.cause ?? ''}${h ? html`<div class="muted mono" title="message id">${h.messageId} · seq ${h.streamSeq}</div>` : ''}</td>
+  <td>${entry.cause ?? ''}${h ? html`<div class="muted mono" title="message id">${h.messageId}${h.streamSeq === null ? '' : ` · seq ${h.streamSeq}`}</div>` : ''}</td>
   <td class="mono">${h?.consumer ?? ''}</td>
-  <td class="num">${h ? h.deliveries : ''}</td>
+  <td class="num">${h?.deliveries ?? ''}</td>
   <td>${h?.traceId ? traceLink(h.traceId, jaegerUrl) : ''}</td>
 </tr>`;
 }
