@@ -20,6 +20,12 @@ export function passwordVariableOf(user: string): string {
  * What each service may do on NATS, from what its descriptor declares: publish its own domain's
  * subjects (the streams it declares besides DLQ) and its own dead letters, and use the JetStream
  * API of its own durable consumers only. Replies come to its own inbox prefix.
+ *
+ * Its api reads the DLQ stream and deletes from it (GET /admin/dead-letters and the replay): NATS
+ * cannot narrow a stream's message API to one subject, so that is the whole DLQ stream. A replay
+ * publishes to the event's original subject, which belongs to another domain: that stays refused,
+ * so under these permissions a replay fails (reported per sequence) and `make dlq-replay`, as
+ * migrator, is the way.
  */
 export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): NatsUser {
   const { service } = descriptor;
@@ -48,6 +54,7 @@ export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): 
       // account info: the lag monitor's jetstreamManager() asks for it once
       '$JS.API.INFO',
       ...new Set(consumerApi),
+      ...['INFO', 'MSG.GET', 'MSG.DELETE'].map((api) => `$JS.API.STREAM.${api}.${topology.stream('DLQ')}`),
     ],
     subscribe: [`${inboxPrefixOf(service)}.>`, ...advisories],
   };

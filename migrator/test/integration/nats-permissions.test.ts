@@ -173,6 +173,26 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     expect(advisories.isClosed(), 'the migrator may watch advisories').to.equal(false);
   });
 
+  it("lets each api show its own consumers and dead letters under its own user, and refuses a replay that would publish another domain's event", async () => {
+    const stock = running.find((s) => s.descriptor.service === 'stock-service')!;
+    const staff = callAs(asAdmin());
+    const consumers = await staff(stock.url, 'GET', '/admin/consumers');
+    expect(consumers.status, JSON.stringify(consumers.body)).to.equal(200);
+    expect(consumers.body.consumers.map((c: { durable: string }) => c.durable)).to.include('stock-service-orders-created');
+    // the forged event of the test before, dead-lettered by stock-service (again, if that test replayed stock-service's copy)
+    const letter = await eventually(async () => {
+      const letters = await staff(stock.url, 'GET', '/admin/dead-letters');
+      expect(letters.status, JSON.stringify(letters.body)).to.equal(200);
+      const [found] = letters.body.deadLetters.filter((d: { error: string }) => d.error === 'ce-source /notification-service is not the owner of orders.confirmed');
+      expect(found, JSON.stringify(letters.body)).to.include({ consumer: 'stock-service-orders-confirmed' });
+      return found;
+    });
+    const replay = await staff(stock.url, 'POST', '/admin/dead-letters/replay', { seqs: [letter.seq] });
+    expect(replay.body.replayed).to.deep.equal([]);
+    expect(replay.body.failed[0].error).to.match(/permissions violation/i);
+    expect((await staff(stock.url, 'GET', '/admin/dead-letters')).body.deadLetters.map((d: { seq: number }) => d.seq)).to.include(letter.seq);
+  });
+
   it('lets the dlq and streams tools connect as the user in NATS_USER / NATS_PASSWORD, and refuses them without', async () => {
     const env = { NATS_URL: server!.url, NATS_NAMESPACE: namespace, NATS_USER: MIGRATOR_USER, NATS_PASSWORD: passwords[MIGRATOR_USER]! };
     const [dlq, streams, anonymous] = await Promise.all([runTool('dlq.ts', ['list'], env), runTool('streams.ts', [], env), runTool('streams.ts', [], { ...env, NATS_USER: '' })]);

@@ -37,7 +37,7 @@ describe('NATS users and permissions (deploy/nats/auth.conf)', () => {
     for (const [domain, owner] of Object.entries(domainOwners)) expect(own[owner], owner).to.include(`${domain}.>`);
   });
 
-  it('gives each service the JetStream API of its own durable consumers only (reading back a message of their streams), their max-deliveries advisories, and replies on its own inbox prefix', () => {
+  it('gives each service the JetStream API of its own durable consumers only (reading back a message of their streams), the DLQ stream to read and delete from (its admin endpoints), their max-deliveries advisories, and replies on its own inbox prefix', () => {
     for (const descriptor of descriptors) {
       const { publish, subscribe } = serviceUser(descriptor, new Topology('t1'));
       const api = publish.filter((s) => s.startsWith('$JS.'));
@@ -47,7 +47,8 @@ describe('NATS users and permissions (deploy/nats/auth.conf)', () => {
         return [`$JS.API.CONSUMER.INFO.${stream}.${durable}`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`];
       });
       const streams = new Set(descriptor.consumers.map((c) => new Topology('t1').streamFor(c.event)));
-      expect(api.sort(), descriptor.service).to.deep.equal(['$JS.API.INFO', ...expected, ...[...streams].map((s) => `$JS.API.STREAM.MSG.GET.${s}`)].sort());
+      const dlq = ['$JS.API.STREAM.INFO.t1_DLQ', '$JS.API.STREAM.MSG.GET.t1_DLQ', '$JS.API.STREAM.MSG.DELETE.t1_DLQ'];
+      expect(api.sort(), descriptor.service).to.deep.equal(['$JS.API.INFO', ...expected, ...[...streams].map((s) => `$JS.API.STREAM.MSG.GET.${s}`), ...dlq].sort());
       const advisories = descriptor.consumers.map((c) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${new Topology('t1').streamFor(c.event)}.${consumerName(descriptor.service, c.event)}`);
       expect(subscribe, descriptor.service).to.deep.equal([`_INBOX_${descriptor.service}.>`, ...advisories]);
     }
