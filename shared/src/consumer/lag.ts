@@ -55,12 +55,12 @@ export class ConsumerLagMonitor {
       this.jsm ??= await jetstreamManager(this.options.nc);
       for (const consumer of consumers) {
         const stream = topology.streamFor(consumer.event);
-        const info = await this.jsm.consumers.info(stream, consumer.durable);
+        const state = consumerState(await this.jsm.consumers.info(stream, consumer.durable));
         const labels = { consumer: consumer.durable, stream };
-        this.gauges.lag.set(labels, info.num_pending + info.num_ack_pending);
-        this.gauges.pending.set(labels, info.num_pending);
-        this.gauges.ackPending.set(labels, info.num_ack_pending);
-        this.gauges.redelivered.set(labels, info.num_redelivered);
+        this.gauges.lag.set(labels, state.pending + state.ackPending);
+        this.gauges.pending.set(labels, state.pending);
+        this.gauges.ackPending.set(labels, state.ackPending);
+        this.gauges.redelivered.set(labels, state.redelivered);
       }
       if (this.failing) log.info('consumer lag readable again');
       this.failing = false;

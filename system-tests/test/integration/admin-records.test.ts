@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { eventually } from '@order-platform/shared/testing';
+import { asCustomer, eventually, expectAnswer } from '@order-platform/shared/testing';
 import { call, createProducts, placeOrder, settle } from '../support/shop.js';
 import { startSystem, type ServiceName, type System } from '../support/system.js';
 
@@ -90,8 +90,13 @@ describe("the console's admin endpoints over a saga run: every service's records
     }
   });
 
-  it("lists every service's own durable consumers and its outbox, and its dead letters, as documented", async () => {
+  it("lists every service's own durable consumers and its outbox, and its dead letters, as documented, to staff only", async () => {
+    const customer = await asCustomer('shopper');
     for (const name of names) {
+      for (const path of ['/admin/consumers', '/admin/dead-letters', '/admin/orders/o-1/records']) {
+        await expectAnswer(system.urls[name], 'GET', path, {}, 401);
+        await expectAnswer(system.urls[name], 'GET', path, customer, 403);
+      }
       const body = await documented(name, '/admin/consumers', '/admin/consumers');
       const declared = system.services[name].api.resources.service;
       expect(body.service).to.equal(declared);
