@@ -50,8 +50,9 @@ function exited(child) {
  * adminUrl: a superuser on the server's maintenance database (default DATABASE_ADMIN_URL, else
  * the local `postgres`); database: each service's database name (default `<service>_service`).
  * nodeArgs: node options put before each process's script (e.g. `--cpu-prof`).
- * console: also run the operator console (consoleApp), pointed at these apis.
- * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean }} options
+ * console: also run the operator console (consoleApp), pointed at these apis; consoleEnv: more of
+ * its settings, over those (a test points ANALYTICS_URL at a stand-in).
+ * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean, consoleEnv?: Record<string,string> }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
@@ -92,7 +93,7 @@ export async function startStack(options = {}) {
   if (options.console) {
     // analytics-service, where it runs, answers on 3006 (shifted like the others)
     const apis = { ORDER_URL: urls.order, STOCK_URL: urls.stock, PAYMENT_URL: urls.payment, NOTIFICATION_URL: urls.notify, ANALYTICS_URL: urls.analytics ?? urlOf({ name: 'analytics', port: 3006 }) };
-    children.push({ name: consoleApp.name, child: run(consoleApp.name, colours[5], [consoleApp.main], { ...apis, CONSOLE_PORT: String(options.port?.(consoleApp) ?? consoleApp.port) }) });
+    children.push({ name: consoleApp.name, child: run(consoleApp.name, colours[5], [consoleApp.main], { ...apis, CONSOLE_PORT: String(options.port?.(consoleApp) ?? consoleApp.port), ...options.consoleEnv }) });
     urls.console = urlOf(consoleApp);
   }
   let stopping = false;

@@ -5,7 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Topology } from '@order-platform/shared';
 import { deleteNamespaceStreams, testInfra, testJwtSecret } from '@order-platform/shared/testing';
 import { startMailSink } from '../../../scripts/mail-sink.mjs';
-import { services, startStack, waitReady } from '../../../scripts/stack.mjs';
+import { consoleApp, peers, services, startStack, waitReady } from '../../../scripts/stack.mjs';
 import { startAnalyticsFixture, type AnalyticsFixture } from './analytics-fixture.js';
 
 /** The whole system as `make demo` runs it (scripts/stack.mjs), on free ports, its own databases and NATS namespace, with the console. */
@@ -50,11 +50,11 @@ async function start(): Promise<{ system: ConsoleSystem; stop: () => Promise<voi
   const namespace = `console${run}`;
   const dbName = (dir: string) => `${dir.replace(/-service$/, '')}_console_${run}`;
   const ports = new Map<string, number>();
-  for (const name of ['order', 'stock', 'payment', 'notify', 'directory', 'console']) ports.set(name, await freePort());
+  for (const s of [...services, ...peers, consoleApp] as { name: string }[]) ports.set(s.name, await freePort());
   const metrics = new Map<string, number>();
   for (const s of services as { name: string }[]) metrics.set(s.name, await freePort());
+  // the console's analytics page reads this stand-in of analytics-service's contract
   const analytics = await startAnalyticsFixture();
-  ports.set('analytics', analytics.port);
   const sink = await startMailSink({ port: 0, onMail: () => {} });
   const log: string[] = [];
   const stack = await startStack({
@@ -70,6 +70,7 @@ async function start(): Promise<{ system: ConsoleSystem; stop: () => Promise<voi
     port: (s: { name: string }) => ports.get(s.name),
     metricsPort: (s: { name: string }) => metrics.get(s.name),
     console: true,
+    consoleEnv: { ANALYTICS_URL: `http://127.0.0.1:${analytics.port}` },
     output: (line: string) => void log.push(line),
   });
   const urls = stack.urls as ConsoleSystem['urls'];
