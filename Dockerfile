@@ -16,6 +16,7 @@ COPY order-service/package.json order-service/
 COPY payment-service/package.json payment-service/
 COPY notification-service/package.json notification-service/
 COPY system-tests/package.json system-tests/
+COPY console/package.json console/
 COPY migrator/package.json migrator/
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -37,6 +38,9 @@ COPY --from=build --chown=node:node /app/payment-service/package.json payment-se
 COPY --from=build --chown=node:node /app/payment-service/dist payment-service/dist
 COPY --from=build --chown=node:node /app/notification-service/package.json notification-service/package.json
 COPY --from=build --chown=node:node /app/notification-service/dist notification-service/dist
+COPY --from=build --chown=node:node /app/console/package.json console/package.json
+COPY --from=build --chown=node:node /app/console/dist console/dist
+COPY --from=build --chown=node:node /app/console/public console/public
 COPY --from=build --chown=node:node /app/migrator/package.json migrator/package.json
 COPY --from=build --chown=node:node /app/migrator/dist migrator/dist
 USER node

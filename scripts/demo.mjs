@@ -12,7 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { issueToken, listDeadLetters, Topology } from '@order-platform/shared';
 import { connectPg, scanForCardTokens, waitUntilNoCardHeld } from './card-token-scan.mjs';
 import { startMailSink } from './mail-sink.mjs';
-import { peers, services, startStack, waitReady } from './stack.mjs';
+import { consoleApp, peers, services, startStack, waitReady } from './stack.mjs';
 
 const run = randomBytes(3).toString('hex');
 const namespace = `demo${run}`;
@@ -24,7 +24,7 @@ const dbName = Object.fromEntries(services.map((s) => [s.dir, `${s.name === 'not
 const databaseUrls = Object.fromEntries(Object.entries(dbName).map(([dir, name]) => [dir, `${base}/${name}`]));
 
 // the demo's ports are fixed: a second demo would talk to the first one's services
-const ports = [...services, ...peers].map((s) => s.port + 1000).concat(services.map((s) => s.metricsPort + 1000));
+const ports = [...services, ...peers, consoleApp].map((s) => s.port + 1000).concat(services.map((s) => s.metricsPort + 1000));
 const isBusy = (port) => new Promise((resolve) => {
   const server = createServer().once('error', () => resolve(true)).listen(port, () => server.close(() => resolve(false)));
 });
@@ -50,6 +50,7 @@ const stack = await startStack({
   database: (dir) => dbName[dir],
   port: (s) => s.port + 1000,
   metricsPort: (s) => s.metricsPort + 1000,
+  console: true,
   output: (line) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
 });
 const { order: orders, stock, payment } = stack.urls;
@@ -83,6 +84,7 @@ let code = 0;
 const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
 try {
   await waitReady(stack.urls);
+  out(`operator console: ${stack.urls.console} while the demo runs (sign in with: make -s token SUB=staff-1 ROLE=admin)`);
   const sku = (name) => `${name}-${run}`.toUpperCase();
   // the kettle's threshold is high so that the demo's orders take it below: staff get an alert
   for (const [name, onHand, threshold] of [['kettle', 50, 45], ['teapot', 1, 0]]) {

@@ -5,6 +5,7 @@
 // the owner; api and worker log in as the app role.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { serviceRoles, withRole } from '@order-platform/shared';
 
 // metricsPort: the worker's /metrics; distinct per worker here, since they share one host
@@ -17,7 +18,11 @@ export const services = [
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Stand-ins for systems outside the platform, run as processes too (no migrator, no worker). */
 export const peers = [{ name: 'directory', main: 'notification-service/dist/src/customer-directory/main.js', port: 3005 }];
+/** The operator console (`startStack({ console: true })`): reads every api over HTTP with the staff's token, no database, no NATS. */
+export const consoleApp = { name: 'console', main: 'console/dist/src/main.js', port: 3007 };
 const colours = [36, 35, 33, 32, 34, 31];
+// each process's script path is relative to the repository: run them there, wherever the caller is (a test's workspace)
+const root = fileURLToPath(new URL('..', import.meta.url));
 const levelNames = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 function pretty(prefix, colour, line) {
@@ -45,13 +50,15 @@ function exited(child) {
  * adminUrl: a superuser on the server's maintenance database (default DATABASE_ADMIN_URL, else
  * the local `postgres`); database: each service's database name (default `<service>_service`).
  * nodeArgs: node options put before each process's script (e.g. `--cpu-prof`).
- * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void }} options
+ * console: also run the operator console (consoleApp), pointed at these apis; consoleEnv: more of
+ * its settings, over those (a test points ANALYTICS_URL at a stand-in).
+ * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean, consoleEnv?: Record<string,string> }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
   const stoppingOnItsOwn = new Set(); // children that logged "stopping" (had a signal already)
   const run = (prefix, colour, args, env) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { cwd: root, env: { ...process.env, ...options.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         if (line.includes('"msg":"stopping"')) stoppingOnItsOwn.add(child);
@@ -81,10 +88,18 @@ export async function startStack(options = {}) {
       children.push({ name: `${s.name}-${role}`, child: run(`${s.name}-${role}`, colours[i], [`${s.dir}/dist/src/${role}/main.js`], env) });
     }
   }
+  const urlOf = (s) => `http://127.0.0.1:${options.port?.(s) ?? s.port}`;
+  const urls = Object.fromEntries([...services, ...peers].map((s) => [s.name, urlOf(s)]));
+  if (options.console) {
+    // analytics-service, where it runs, answers on 3006 (shifted like the others)
+    const apis = { ORDER_URL: urls.order, STOCK_URL: urls.stock, PAYMENT_URL: urls.payment, NOTIFICATION_URL: urls.notify, ANALYTICS_URL: urls.analytics ?? urlOf({ name: 'analytics', port: 3006 }) };
+    children.push({ name: consoleApp.name, child: run(consoleApp.name, colours[5], [consoleApp.main], { ...apis, CONSOLE_PORT: String(options.port?.(consoleApp) ?? consoleApp.port), ...options.consoleEnv }) });
+    urls.console = urlOf(consoleApp);
+  }
   let stopping = false;
   return {
     children,
-    urls: Object.fromEntries([...services, ...peers].map((s) => [s.name, `http://127.0.0.1:${options.port?.(s) ?? s.port}`])),
+    urls,
     /** resolves with the first child that exits while the stack is not stopping */
     failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
     /**

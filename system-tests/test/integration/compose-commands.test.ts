@@ -73,7 +73,7 @@ describe('every compose app container, run as a local process with the compose e
     const interpolate = (value: string) => value.replace(/\$\{(\w+):-([^}]*)\}/g, (_match, variable: string, fallback: string) => process.env[variable] || fallback);
     const local = async (key: string, value: string): Promise<string> => {
       if (key === 'NATS_URL') return natsUrl;
-      if (key === 'PORT') return '';
+      if (key === 'PORT' || key === 'CONSOLE_PORT') return '';
       // every worker listens for /metrics: on one host they need ports of their own
       if (key === 'METRICS_PORT') return String(await freePort());
       if (key === 'SMTP_URL') return `smtp://127.0.0.1:${sink.port}`;
@@ -97,13 +97,14 @@ describe('every compose app container, run as a local process with the compose e
     for (const [name, service] of ordered) {
       const env: Record<string, string> = { NATS_NAMESPACE: namespace };
       for (const [key, value] of Object.entries(service.environment ?? {})) env[key] = await local(key, value);
-      if ('PORT' in (service.environment ?? {})) env['PORT'] = String(ports.get(name));
+      for (const key of ['PORT', 'CONSOLE_PORT']) if (key in (service.environment ?? {})) env[key] = String(ports.get(name));
       const r = run(name, service.command!, env);
       running.push(r);
       if (name.endsWith('-migrate')) {
         expect(await r.exit, `${name} exit code; output:\n${r.lines.slice(-10).join('\n')}`).to.equal(0);
-      } else if (env['PORT']) {
-        await until(`/readyz on ${env['PORT']}`, () => answers(`http://127.0.0.1:${env['PORT']}/${name === 'customer-directory' ? 'healthz' : 'readyz'}`), r);
+      } else if (env['PORT'] ?? env['CONSOLE_PORT']) {
+        const port = env['PORT'] ?? env['CONSOLE_PORT'];
+        await until(`/readyz on ${port}`, () => answers(`http://127.0.0.1:${port}/${name === 'customer-directory' ? 'healthz' : 'readyz'}`), r);
       } else {
         await until('"worker started"', () => r.lines.some((l) => l.includes('"msg":"worker started"')), r);
         await until(`/healthz on ${env['METRICS_PORT']}`, () => answers(`http://127.0.0.1:${env['METRICS_PORT']}/healthz`), r);
@@ -118,6 +119,7 @@ describe('every compose app container, run as a local process with the compose e
 
 function rank(name: string): number {
   if (name === 'customer-directory') return 0;
+  if (name === 'console') return 4; // reads the apis: after them
   const role = ['-migrate', '-api', '-worker'].findIndex((suffix) => name.endsWith(suffix));
   return 1 + role;
 }

@@ -47,6 +47,7 @@ describe('make demo: every saga path, and no card token left anywhere', function
     }
     const { code, output } = result;
     expect(code, output).to.equal(0);
+    expect(output, 'the operator console runs while the demo does').to.match(/^operator console: http:\/\/127\.0\.0\.1:4007 while the demo runs/m);
 
     const lines = output.split('\n');
     const header = lines.findIndex((line) => /^path\s+order\s+total/.test(line));
