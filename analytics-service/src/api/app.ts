@@ -1,0 +1,17 @@
+import { startApiProcess, type Logger, type RunningApi } from '@order-platform/shared';
+import { SERVICE, type ApiConfig } from '../config.js';
+import { analyticsRoutes } from './routes/analytics.js';
+
+export type { RunningApi };
+
+export function startApi(config: ApiConfig, log: Logger, clock: () => Date = () => new Date()): Promise<RunningApi> {
+  return startApiProcess(
+    {
+      service: SERVICE,
+      description: "Figures of the whole system from every domain event: today's, per hour or day over a range, and the latest events. Staff only.",
+      routes: (resources) => analyticsRoutes({ db: resources.db, clock }),
+    },
+    config,
+    log,
+  );
+}
