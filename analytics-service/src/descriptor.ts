@@ -1,5 +1,5 @@
 import type { ServiceDescriptor } from '@order-platform/shared';
-import { migrations } from '../migrations/index.js';
+import { migrations, readModelTables } from '../migrations/index.js';
 import { DEFAULT_DATABASE_URL, SERVICE } from './config.js';
 import { consumers } from './worker/subscriptions.js';
 
@@ -10,4 +10,6 @@ export const descriptor: ServiceDescriptor = {
   // publishes nothing of its own; dead letters go to DLQ
   streams: ['DLQ'],
   consumers,
+  // the whole service is a read model: every table of it is rebuilt from every consumer
+  readModel: { tables: readModelTables, consumers },
 };

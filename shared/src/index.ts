@@ -25,6 +25,7 @@ export {
   declareConsumer,
   consumerName,
   streamConfig,
+  consumerConfig,
   defaultStreamSettings,
   SPARE_DELIVERIES,
   type ConsumerDeclaration,
