@@ -15,6 +15,7 @@ COPY stock-service/package.json stock-service/
 COPY order-service/package.json order-service/
 COPY payment-service/package.json payment-service/
 COPY notification-service/package.json notification-service/
+COPY analytics-service/package.json analytics-service/
 COPY system-tests/package.json system-tests/
 COPY migrator/package.json migrator/
 RUN npm ci --no-audit --no-fund
@@ -37,6 +38,8 @@ COPY --from=build --chown=node:node /app/payment-service/package.json payment-se
 COPY --from=build --chown=node:node /app/payment-service/dist payment-service/dist
 COPY --from=build --chown=node:node /app/notification-service/package.json notification-service/package.json
 COPY --from=build --chown=node:node /app/notification-service/dist notification-service/dist
+COPY --from=build --chown=node:node /app/analytics-service/package.json analytics-service/package.json
+COPY --from=build --chown=node:node /app/analytics-service/dist analytics-service/dist
 COPY --from=build --chown=node:node /app/migrator/package.json migrator/package.json
 COPY --from=build --chown=node:node /app/migrator/dist migrator/dist
 USER node
