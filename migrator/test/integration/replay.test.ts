@@ -33,12 +33,13 @@ describe('replay: a durable consumer moved back', () => {
     const { code, output } = await runReplayTool(analytics, ['consumer', `analytics-service/${durable}`, '3']);
     expect(code, output).to.equal(0);
     expect(output).to.include(`${durable} on ${analytics.topology.stream('ORDERS')} reset: 4 messages to deliver again`);
-    await eventually(async () => expect((await outcomes('duplicate')) - duplicates).to.equal(4), { timeoutMs: 20_000 });
+    // at once: the worker does not wait for missed heartbeats (some 15 s) to find the new consumer
+    await eventually(async () => expect((await outcomes('duplicate')) - duplicates).to.equal(4), { timeoutMs: 5000 });
     expect(await today()).to.deep.equal(figures);
     // the worker still consumes: a new event is applied once
     const created = orderCreated(7);
     await publish(analytics, 'orders.created', created, created.orderId);
-    await eventually(async () => expect((await today()).orders.placed).to.equal(7), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await today()).orders.placed).to.equal(7), { timeoutMs: 5000 });
   });
 
   it('reset to a time: re-delivers from the first message stored at or after it, each skipped as a duplicate', async () => {
@@ -49,7 +50,7 @@ describe('replay: a durable consumer moved back', () => {
     const consumer = findConsumer(analyticsDescriptor, 'orders.created');
     const result = await resetConsumer(analytics.api.resources.nc, analytics.topology, consumer, { from: 'time', time: new Date(fifth.timestamp) }, testLog);
     expect(result.pending).to.equal(3); // seq 5, 6 and the one the first test added
-    await eventually(async () => expect((await outcomes('duplicate')) - duplicates).to.equal(3), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await outcomes('duplicate')) - duplicates).to.equal(3), { timeoutMs: 5000 });
     expect(await today()).to.deep.equal(figures);
   });
 

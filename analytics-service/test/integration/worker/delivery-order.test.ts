@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readStream } from '@order-platform/shared/testing';
 import { publishAll, settled, startAnalyticsService, today, type AnalyticsService, type Published } from '../../support/analytics-service.js';
 import { expectedDay, story, utcToday } from '../../support/story.js';
 
@@ -45,5 +46,9 @@ describe('analytics-service worker: delivered twice, out of order', () => {
     await publishAll(analytics, events.map((e) => ({ ...e, msgId: `${e.id}-replayed` })));
     await settled(analytics);
     expect(await figuresOfDay()).to.deep.equal(expectedDay(day));
+    // applied again without an error, not dead-lettered
+    expect(await readStream(analytics.api.resources.nc, analytics.topology.stream('DLQ'))).to.have.length(0);
+    const [row] = await analytics.api.resources.db('processed_messages').count({ n: '*' });
+    expect(Number(row!['n'])).to.equal(events.length);
   });
 });
