@@ -48,7 +48,7 @@ describe('replay: a durable consumer moved back', () => {
     const figures = await today();
     const duplicates = await outcomes('duplicate');
     const consumer = findConsumer(analyticsDescriptor, 'orders.created');
-    const result = await resetConsumer(analytics.api.resources.nc, analytics.topology, consumer, { from: 'time', time: new Date(fifth.timestamp) }, testLog);
+    const result = await resetConsumer(analytics.api.resources.nc, analytics.topology, consumer, { from: 'time', time: new Date(fifth!.timestamp) }, testLog);
     expect(result.pending).to.equal(3); // seq 5, 6 and the one the first test added
     await eventually(async () => expect((await outcomes('duplicate')) - duplicates).to.equal(3), { timeoutMs: 5000 });
     expect(await today()).to.deep.equal(figures);
