@@ -126,7 +126,8 @@ export class ConsumerRunner {
         // again soon a few times, then every 2 s
         failures++;
         const quick = failures <= 5;
-        log[quick ? 'warn' : 'error']({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
+        if (quick) log.info({ stream, reason: (error as Error).message }, 'cannot consume yet (being replayed?); looking again');
+        else log.error({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
         await sleep(quick ? 200 : 2000);
         continue;
       }
