@@ -16,3 +16,17 @@ export async function endOnDeletion(messages: ConsumerMessages, log: Logger): Pr
     return;
   }
 }
+
+/**
+ * How long to wait before getting a consumer that could not be got, after logging why. A replay
+ * deletes the consumer and creates it again a few milliseconds later: look again soon a few
+ * times (quietly), then every 2 s, as an error (is it declared? has the migrator run?).
+ */
+export function missingConsumerDelay(failures: number, error: unknown, log: Logger, stream: string): number {
+  if (failures <= 5) {
+    log.info({ stream, reason: (error as Error).message }, 'cannot consume yet (being replayed?); looking again');
+    return 200;
+  }
+  log.error({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
+  return 2000;
+}

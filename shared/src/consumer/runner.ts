@@ -10,7 +10,7 @@ import type { DeadLetterDeps } from './dead-letter.js';
 import { LastResort } from './last-resort.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
 import { MessageQueue } from './message-queue.js';
-import { endOnDeletion } from './deletion.js';
+import { endOnDeletion, missingConsumerDelay } from './deletion.js';
 import type { AnyEventEnvelope } from '../events/envelope.js';
 import { receive } from './receive.js';
 import { Outcomes, type BatchRun } from './outcomes.js';
@@ -122,13 +122,7 @@ export class ConsumerRunner {
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
         failures = 0;
       } catch (error) {
-        // a replay deletes the consumer and creates it again a few milliseconds later: look
-        // again soon a few times, then every 2 s
-        failures++;
-        const quick = failures <= 5;
-        if (quick) log.info({ stream, reason: (error as Error).message }, 'cannot consume yet (being replayed?); looking again');
-        else log.error({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
-        await sleep(quick ? 200 : 2000);
+        await sleep(missingConsumerDelay(++failures, error, log, stream));
         continue;
       }
       const queue = new MessageQueue(messages, window, flushWaitMs);
