@@ -15,6 +15,7 @@ COPY stock-service/package.json stock-service/
 COPY order-service/package.json order-service/
 COPY payment-service/package.json payment-service/
 COPY notification-service/package.json notification-service/
+COPY analytics-service/package.json analytics-service/
 COPY system-tests/package.json system-tests/
 COPY console/package.json console/
 COPY migrator/package.json migrator/
@@ -38,6 +39,8 @@ COPY --from=build --chown=node:node /app/payment-service/package.json payment-se
 COPY --from=build --chown=node:node /app/payment-service/dist payment-service/dist
 COPY --from=build --chown=node:node /app/notification-service/package.json notification-service/package.json
 COPY --from=build --chown=node:node /app/notification-service/dist notification-service/dist
+COPY --from=build --chown=node:node /app/analytics-service/package.json analytics-service/package.json
+COPY --from=build --chown=node:node /app/analytics-service/dist analytics-service/dist
 COPY --from=build --chown=node:node /app/console/package.json console/package.json
 COPY --from=build --chown=node:node /app/console/dist console/dist
 COPY --from=build --chown=node:node /app/console/public console/public

@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo chaos token dlq dlq-replay streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo chaos token dlq dlq-replay replay rebuild streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,12 @@ dlq: build ## list dead letters with their error and delivery count (SERVICE=…
 
 dlq-replay: build ## replay dead letters to their original subject: SEQ="12 13" or ALL=1 (SERVICE=… with ALL)
 	node migrator/dist/src/dlq.js replay $(if $(ALL),--all $(SERVICE),$(SEQ))
+
+replay: build ## move a durable consumer back: CONSUMER=<service>/<durable or event> FROM=<stream seq | RFC 3339 time | start>; applied events are skipped as duplicates
+	node migrator/dist/src/replay.js consumer $(CONSUMER) $(FROM)
+
+rebuild: build ## rebuild SERVICE's read model (analytics-service, order-service's catalog): truncate it and its processed rows, replay from the start (FORCE=1 past dropped messages)
+	node migrator/dist/src/replay.js rebuild $(SERVICE) $(if $(FORCE),--force)
 
 streams: build ## messages per stream, and pending / unacked / redelivered / lag per durable consumer (NATS_URL, NATS_NAMESPACE)
 	node migrator/dist/src/streams.js

@@ -64,7 +64,7 @@ function readyBlock() {
     '',
     '\x1b[1mready\x1b[0m ──────────────────────────────────────────────────────────────────',
     ...apis.map((a) => `  ${pad(a.name)} ${a.url.padEnd(24)} docs ${a.url}/docs`),
-    `  ${pad('all four APIs')} ${overview ? overview.url : '(not started)'}   (their documents side by side)`,
+    `  ${pad('all five APIs')} ${overview ? overview.url : '(not started)'}   (their documents side by side)`,
     `  ${pad('operator console')} ${stack.urls.console}   (staff: sign in with make -s token SUB=staff-1 ROLE=admin)`,
     `  ${pad('customer directory')} ${stack.urls[peers[0].name]} (stub)`,
     `  ${pad('mail')} ${sink ? `printed here as it is sent (SMTP 127.0.0.1:${sink.port})` : `to whatever holds :${smtpPort} (Mailpit: http://127.0.0.1:8025)`}`,

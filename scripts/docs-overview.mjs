@@ -1,4 +1,4 @@
-// The four services' API documents on one page (`make dev` serves it on :3000, DEV_DOCS_PORT):
+// The five services' API documents on one page (`make dev` serves it on :3000, DEV_DOCS_PORT):
 // Swagger UI with a picker of documents (its `urls` option). Each document is served here under
 // /<service>/openapi.json with `servers: [{ url: '/<service>' }]`, and /<service>/* is passed
 // through to that api, so "Try it out" works from this page without CORS on the apis.

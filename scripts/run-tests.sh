@@ -9,7 +9,7 @@ rm -rf "$results" && mkdir -p "$results"
 export TEST_RESULTS_DIR="$results"
 # after `make dev` started its own Postgres and NATS in Docker, the tests use them where the defaults do not answer
 eval "$(node scripts/dev-infra.mjs test-env)"
-workspaces=(shared stock-service order-service payment-service notification-service console migrator system-tests)
+workspaces=(shared stock-service order-service payment-service notification-service analytics-service console migrator system-tests)
 crashed=()
 for phase in unit integration; do
   for ws in "${workspaces[@]}"; do

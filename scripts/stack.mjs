@@ -14,6 +14,7 @@ export const services = [
   { name: 'order', dir: 'order-service', database: 'order_service', port: 3001, metricsPort: 9464 },
   { name: 'payment', dir: 'payment-service', database: 'payment_service', port: 3003, metricsPort: 9466 },
   { name: 'notify', dir: 'notification-service', database: 'notification_service', port: 3004, metricsPort: 9467 },
+  { name: 'analytics', dir: 'analytics-service', database: 'analytics_service', port: 3006, metricsPort: 9468 },
 ];
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Stand-ins for systems outside the platform, run as processes too (no migrator, no worker). */

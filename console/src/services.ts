@@ -1,8 +1,8 @@
 import type { ConsoleConfig } from './config.js';
 
 /** The services the console reads, each through its own HTTP API with the staff's token. */
-export const serviceNames = ['order', 'stock', 'payment', 'notification'] as const;
-export type ServiceName = (typeof serviceNames)[number] | 'analytics';
+export const serviceNames = ['order', 'stock', 'payment', 'notification', 'analytics'] as const;
+export type ServiceName = (typeof serviceNames)[number];
 
 /** down: the service did not answer at all (as opposed to answering with an error). */
 export type Answer<T> = { ok: true; data: T } | { ok: false; service: string; problem: string; down: boolean };

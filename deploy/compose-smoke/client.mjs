@@ -40,6 +40,7 @@ export async function apis() {
     stock: await published('stock-service-api', 3002),
     payment: await published('payment-service-api', 3003),
     notification: await published('notification-service-api', 3004),
+    analytics: await published('analytics-service-api', 3006),
   };
 }
 

@@ -1,5 +1,6 @@
 // The saga's three paths as a client drives them: confirmed, declined, cancelled after
-// confirmation; each order's outcome, its payment, and the mails Mailpit received about it.
+// confirmation; each order's outcome, its payment, the mails Mailpit received about it, and
+// analytics-service's count of them.
 import { out, fail, until } from './check.mjs';
 import { published } from './stack.mjs';
 import { http, tokenOf, admin, outcome, apis, product, placeOrder, terminal } from './client.mjs';
@@ -45,4 +46,10 @@ export async function orders() {
     out(`${p.path.padEnd(29)} ${order.id}  ${outcome(final).padEnd(27)} (first outcome in ${firstMs} ms)`);
     for (const m of mails.reverse()) out(`${''.padEnd(29)} mail to ${email}: ${m.Subject}`);
   }
+  // analytics-service saw the three orders through its own consumers (earlier runs may add more)
+  const today = await until('analytics-service to count the three orders', async () => {
+    const { body } = await http('GET', `${api.analytics}/analytics/today`, { token: await admin(), expect: [200] });
+    return body.orders.placed >= 3 && body.orders.confirmed >= 2 ? body : undefined;
+  }, 30_000);
+  out(`analytics today: ${today.orders.placed} placed, ${today.orders.confirmed} confirmed, ${today.orders.cancelled} cancelled; revenue ${today.revenue.map((r) => `${r.currency} ${r.net}`).join(', ')}`);
 }

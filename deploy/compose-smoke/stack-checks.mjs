@@ -70,7 +70,7 @@ export async function streams() {
   const tool = async (...command) => (await run(dc[0], [...dc.slice(1), '--profile', 'app', 'run', '--rm', '--no-deps', '-T', 'order-service-migrate', ...command], { maxBuffer: 16 << 20 })).stdout;
   const report = await tool('migrator/dist/src/streams.js');
   for (const line of report.trim().split('\n')) out(line);
-  for (const expected of ['ORDERS', 'STOCK', 'PAYMENTS', 'DLQ', 'payment-service-stock-reserved', 'stock-service-orders-created', 'order-service-payments-captured', 'notification-service-orders-confirmed']) {
+  for (const expected of ['ORDERS', 'STOCK', 'PAYMENTS', 'DLQ', 'payment-service-stock-reserved', 'stock-service-orders-created', 'order-service-payments-captured', 'notification-service-orders-confirmed', 'analytics-service-orders-created']) {
     if (!report.includes(expected)) fail(`the stream report does not mention ${expected}`);
   }
   // none of the orders so far (every one of them a normal path) may have left a dead letter

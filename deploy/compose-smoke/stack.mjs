@@ -13,7 +13,7 @@ const project = process.env.COMPOSE_SMOKE_PROJECT;
 if (dc.length === 0 || !project) throw new Error('run me through deploy/compose-smoke/run.sh');
 const composeFile = dc[dc.indexOf('-f') + 1];
 export const compose = parse(readFileSync(composeFile, 'utf8'));
-export const services = ['order-service', 'stock-service', 'payment-service', 'notification-service'];
+export const services = ['order-service', 'stock-service', 'payment-service', 'notification-service', 'analytics-service'];
 
 export const docker = async (...args) => (await run('docker', args, { maxBuffer: 64 << 20 })).stdout;
 const compose$ = async (...args) => (await run(dc[0], [...dc.slice(1), ...args], { maxBuffer: 64 << 20 })).stdout;

@@ -1,7 +1,7 @@
 import type { ServiceDescriptor } from '@order-platform/shared';
 import { migrations } from '../migrations/index.js';
 import { DEFAULT_DATABASE_URL, SERVICE } from './config.js';
-import { consumers } from './worker/subscriptions.js';
+import { catalogConsumer, consumers } from './worker/subscriptions.js';
 
 export const descriptor: ServiceDescriptor = {
   service: SERVICE,
@@ -9,4 +9,6 @@ export const descriptor: ServiceDescriptor = {
   migrations,
   streams: ['ORDERS', 'DLQ'],
   consumers,
+  // the catalog, a copy of stock-service's products kept by stock.product-changed
+  readModel: { tables: ['catalog'], consumers: [catalogConsumer] },
 };

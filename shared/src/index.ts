@@ -26,6 +26,7 @@ export {
   declareConsumer,
   consumerName,
   streamConfig,
+  consumerConfig,
   defaultStreamSettings,
   SPARE_DELIVERIES,
   type ConsumerDeclaration,

@@ -24,6 +24,12 @@ export interface ServiceDescriptor {
   migrations: Record<string, Migration>;
   streams: StreamName[];
   consumers: ConsumerDeclaration[];
+  /**
+   * A read model built only from events, which `make rebuild` may rebuild: its tables are
+   * truncated and its consumers' processed-message rows deleted in one transaction, then those
+   * consumers replay their streams from the first message (migrator/src/rebuild.ts).
+   */
+  readModel?: { tables: string[]; consumers: ConsumerDeclaration[] };
 }
 
 /** A knex migration source over statically imported modules: no directory scanning, works the same from src and dist. */

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { openBrowser, screenshot, signIn, type Browser } from '../support/browser.js';
-import { tokenOf } from '../support/shop.js';
+import { eventually } from '@order-platform/shared/testing';
+import { createProduct, placeOrder, statusOf, tokenOf } from '../support/shop.js';
 import { consoleSystem, type ConsoleSystem } from '../support/system.js';
 
-// analytics-service's GET /analytics/today, answered by a fixture of its contract (support/analytics-fixture.ts)
+// the stack's own analytics-service, reached through a switch that can take it away (support/analytics-fixture.ts)
 describe("console analytics: today's charts, and a page that says so when analytics-service does not answer", () => {
   let system: ConsoleSystem;
   let browser: Browser;
@@ -23,13 +24,24 @@ describe("console analytics: today's charts, and a page that says so when analyt
     await browser?.close();
   });
 
-  it("draws orders per minute, the confirmation rate and revenue per currency, asking with the staff's token", async () => {
-    await page.goto(`${system.urls.console}/analytics`);
-    expect(await page.locator('#orders-per-minute rect.bar').count(), '30 minutes × placed, confirmed, cancelled').to.equal(90);
+  it("draws orders per minute, the confirmation rate and revenue per currency from analytics-service's figures, asking with the staff's token", async () => {
+    await createProduct(system, 'CHART-1', 20);
+    const orders = [];
+    for (const card of ['tok_ok', 'tok_ok', 'tok_ok', 'tok_declined']) orders.push(await placeOrder(system, 'cust-chart', 'CHART-1', card));
+    await eventually(async () => {
+      for (const id of orders) expect(await statusOf(system, id)).to.be.oneOf(['confirmed', 'cancelled']);
+    }, { timeoutMs: 30_000 });
+    // analytics-service consumes the same events on its own: wait until its figures hold them
+    await eventually(async () => {
+      await page.goto(`${system.urls.console}/analytics`);
+      expect(Number(await page.textContent('#placed')), 'placed today').to.be.at.least(4);
+      expect(await page.textContent('#revenue-EUR')).to.include('€');
+    }, { timeoutMs: 30_000 });
+    const bars = await page.locator('#orders-per-minute rect.bar').count();
+    expect(bars, 'placed, confirmed and cancelled for each minute with orders').to.be.at.least(3);
+    expect(bars % 3).to.equal(0);
     expect(await page.locator('#orders-per-minute rect.bar[data-series="placed"]').first().locator('title').textContent()).to.match(/^\d\d:\d\d placed: \d+$/);
     expect(await page.textContent('#confirmation-rate')).to.match(/confirmation rate\s*\d+\.\d %/);
-    expect(await page.textContent('#revenue-EUR')).to.include('€');
-    expect(await page.textContent('#revenue-USD')).to.include('$1,299.00');
     expect(system.analytics.lastAuthorization).to.equal(`Bearer ${token}`);
     await screenshot(page, 'analytics');
   });

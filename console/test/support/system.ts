@@ -6,7 +6,7 @@ import { Topology } from '@order-platform/shared';
 import { deleteNamespaceStreams, testInfra, testJwtSecret } from '@order-platform/shared/testing';
 import { startMailSink } from '../../../scripts/mail-sink.mjs';
 import { consoleApp, peers, services, startStack, waitReady } from '../../../scripts/stack.mjs';
-import { startAnalyticsFixture, type AnalyticsFixture } from './analytics-fixture.js';
+import { startAnalyticsSwitch, type AnalyticsSwitch } from './analytics-fixture.js';
 
 /** The whole system as `make demo` runs it (scripts/stack.mjs), on free ports, its own databases and NATS namespace, with the console. */
 export interface ConsoleSystem {
@@ -15,7 +15,8 @@ export interface ConsoleSystem {
   databaseUrl(service: 'order' | 'notify'): string;
   nc: NatsConnection;
   topology: Topology;
-  analytics: AnalyticsFixture;
+  /** between the console and the stack's analytics-service: `available = false` takes it away */
+  analytics: AnalyticsSwitch;
   /** the pid of a running process of the stack, e.g. `order-worker` */
   pidOf(name: string): number;
 }
@@ -53,8 +54,8 @@ async function start(): Promise<{ system: ConsoleSystem; stop: () => Promise<voi
   for (const s of [...services, ...peers, consoleApp] as { name: string }[]) ports.set(s.name, await freePort());
   const metrics = new Map<string, number>();
   for (const s of services as { name: string }[]) metrics.set(s.name, await freePort());
-  // the console's analytics page reads this stand-in of analytics-service's contract
-  const analytics = await startAnalyticsFixture();
+  // the console reads analytics-service through this switch, so a test can take it away
+  const analytics = await startAnalyticsSwitch();
   const sink = await startMailSink({ port: 0, onMail: () => {} });
   const log: string[] = [];
   const stack = await startStack({
@@ -74,6 +75,7 @@ async function start(): Promise<{ system: ConsoleSystem; stop: () => Promise<voi
     output: (line: string) => void log.push(line),
   });
   const urls = stack.urls as ConsoleSystem['urls'];
+  analytics.target = (stack.urls as { analytics: string }).analytics;
   try {
     await waitReady(urls, 60_000);
   } catch (error) {

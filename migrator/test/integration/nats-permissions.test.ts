@@ -81,6 +81,7 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     const nats = { url: server.url, namespace, passwords };
     for (const service of ['stock-service', 'order-service', 'payment-service']) running.push(await startSecuredService(service, nats));
     running.push(await startSecuredService('notification-service', nats, { SMTP_URL: `smtp://127.0.0.1:${mailSink.port}`, CUSTOMER_DIRECTORY_URL: directory.url }));
+    running.push(await startSecuredService('analytics-service', nats));
   });
 
   after(async () => {
@@ -91,7 +92,7 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     await server?.stop();
   });
 
-  it('runs an order through stock, order, payment and notification, each as its own user, without one permissions violation', async () => {
+  it('runs an order through stock, order, payment and notification (and analytics), each as its own user, without one permissions violation', async () => {
     const sku = line.sku;
     const [stock, order, payment] = running.map((s) => s.url);
     const call = callAs(asAdmin());
@@ -108,6 +109,9 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     await eventually(async () => expect((await call(order!, 'GET', `/orders/${placed.id}`)).body.status).to.equal('confirmed'), { timeoutMs: 30_000, intervalMs: 200 });
     expect((await call(payment!, 'GET', `/payments?orderId=${placed.id}`)).body[0]).to.deep.include({ status: 'captured', amount: { amount: 360, currency: 'EUR' } });
     await eventually(() => expect(mails.filter((m) => m.to.includes('ada@customers.example') && m.text.includes(placed.id))).to.have.length(1), { timeoutMs: 20_000 });
+    // analytics-service reads every stream as its own user
+    const analytics = running[4]!.url;
+    await eventually(async () => expect((await call(analytics, 'GET', '/analytics/today')).body.orders).to.deep.include({ placed: 1, confirmed: 1 }), { timeoutMs: 20_000, intervalMs: 200 });
     expect(server!.output().split('\n').filter((l) => /violation/i.test(l))).to.deep.equal([]);
   });
 
@@ -159,7 +163,7 @@ describe('NATS users and permissions generated from the code, on a nats-server o
     const migrator = await as(MIGRATOR_USER);
     const letters = await eventually(async () => {
       const found = (await listDeadLetters(migrator, topology)).filter((d) => d.eventId === id);
-      expect(found.map((d) => d.service).sort()).to.deep.equal(['notification-service', 'stock-service']);
+      expect(found.map((d) => d.service).sort()).to.deep.equal(['analytics-service', 'notification-service', 'stock-service']);
       return found;
     });
     for (const d of letters) expect(d.error).to.equal('ce-source /notification-service is not the owner of orders.confirmed');

@@ -12,6 +12,9 @@ import * as paymentConfig from 'payment-service/config';
 import * as notificationApi from 'notification-service/api';
 import * as notificationWorker from 'notification-service/worker';
 import * as notificationConfig from 'notification-service/config';
+import * as analyticsApi from 'analytics-service/api';
+import * as analyticsWorker from 'analytics-service/worker';
+import * as analyticsConfig from 'analytics-service/config';
 import { loadConfig } from '../../src/config.js';
 import { runMigrator } from '../../src/run.js';
 import { services } from '../../src/services.js';
@@ -32,6 +35,7 @@ const modules: Record<string, ServiceModules> = {
   'stock-service': { ...stockApi, ...stockWorker, ...stockConfig } as unknown as ServiceModules,
   'payment-service': { ...paymentApi, ...paymentWorker, ...paymentConfig } as unknown as ServiceModules,
   'notification-service': { ...notificationApi, ...notificationWorker, ...notificationConfig } as unknown as ServiceModules,
+  'analytics-service': { ...analyticsApi, ...analyticsWorker, ...analyticsConfig } as unknown as ServiceModules,
 };
 
 export interface SecuredService {

@@ -28,6 +28,7 @@ describe('NATS users and permissions (deploy/nats/auth.conf)', () => {
   it("lets each service publish only its own domain's subjects and its own dead letters", () => {
     const own = Object.fromEntries(natsUsers(descriptors, { namespace: '' }).map((u) => [u.user, u.publish.filter((s) => !s.startsWith('$JS.'))]));
     expect(own).to.deep.equal({
+      'analytics-service': ['dlq.analytics-service.>'],
       'notification-service': ['dlq.notification-service.>'],
       'order-service': ['orders.>', 'dlq.order-service.>'],
       'payment-service': ['payments.>', 'dlq.payment-service.>'],

@@ -13,6 +13,9 @@ const paymentCaptured = declareConsumer(SERVICE, 'payments.captured');
 const paymentFailed = declareConsumer(SERVICE, 'payments.failed');
 
 /** The durable consumers the migrator declares for this service. */
+/** The consumer that feeds the catalog read model (what a rebuild of it replays). */
+export const catalogConsumer: ConsumerDeclaration = productChanged;
+
 export const consumers: ConsumerDeclaration[] = [productChanged, stockReserved, stockRejected, paymentCaptured, paymentFailed];
 
 /** The saga's handlers each lock their order's row; a batch locks its orders first, in one order. */

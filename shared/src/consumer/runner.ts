@@ -10,6 +10,7 @@ import type { DeadLetterDeps } from './dead-letter.js';
 import { LastResort } from './last-resort.js';
 import { watchMaxDeliveries } from './max-deliveries.js';
 import { MessageQueue } from './message-queue.js';
+import { endOnDeletion, missingConsumerDelay } from './deletion.js';
 import type { AnyEventEnvelope } from '../events/envelope.js';
 import { receive } from './receive.js';
 import { Outcomes, type BatchRun } from './outcomes.js';
@@ -111,6 +112,7 @@ export class ConsumerRunner {
     const durable = subscription.consumer.durable;
     const log = baseLog.child({ consumer: durable });
     const window = batchSize * concurrency;
+    let failures = 0;
     while (!this.stopping) {
       let messages: ConsumerMessages;
       try {
@@ -118,12 +120,13 @@ export class ConsumerRunner {
         // Short pull requests: one left behind by a stopped replica expires soon, instead of
         // catching messages for 30 s that then wait out ack_wait before redelivery.
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
+        failures = 0;
       } catch (error) {
-        log.error({ err: error, stream }, 'cannot consume: is the consumer declared (has the migrator run)? retrying');
-        await sleep(2000);
+        await sleep(missingConsumerDelay(++failures, error, log, stream));
         continue;
       }
       const queue = new MessageQueue(messages, window, flushWaitMs);
+      void endOnDeletion(messages, log);
       const entry = { messages, queue };
       this.active.add(entry);
       if (this.stopping) {

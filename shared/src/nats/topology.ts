@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type ConsumerConfig, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { EventType } from '../events/contracts.js';
 import { domainStreams, streamOf, type StreamName } from './streams.js';
@@ -135,26 +135,39 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
   }
 }
 
-async function ensureConsumer(jsm: JetStreamManager, topology: Topology, consumer: ConsumerDeclaration, log: Logger): Promise<void> {
-  const stream = topology.streamFor(consumer.event);
-  const mutable = {
+/** What the server may change in place on an existing consumer. */
+function mutableConsumerConfig(consumer: ConsumerDeclaration) {
+  return {
     ack_wait: nanos(consumer.ackWaitMs),
     max_deliver: consumer.maxAttempts + SPARE_DELIVERIES,
     max_ack_pending: consumer.maxAckPending,
   };
+}
+
+/**
+ * A declared consumer's whole config: it starts at the first message its stream still holds
+ * (DeliverPolicy.All), so a consumer declared after events were published backfills them. A
+ * replay (migrator/src/replay) recreates it with the same config and another start.
+ */
+export function consumerConfig(topology: Topology, consumer: ConsumerDeclaration): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: consumer.durable,
+    filter_subject: topology.subject(consumer.event),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ...mutableConsumerConfig(consumer),
+  };
+}
+
+async function ensureConsumer(jsm: JetStreamManager, topology: Topology, consumer: ConsumerDeclaration, log: Logger): Promise<void> {
+  const stream = topology.streamFor(consumer.event);
   try {
     await jsm.consumers.info(stream, consumer.durable);
-    await jsm.consumers.update(stream, consumer.durable, mutable);
+    await jsm.consumers.update(stream, consumer.durable, mutableConsumerConfig(consumer));
     log.info({ stream, consumer: consumer.durable }, 'consumer up to date');
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    await jsm.consumers.add(stream, {
-      durable_name: consumer.durable,
-      filter_subject: topology.subject(consumer.event),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...mutable,
-    });
+    await jsm.consumers.add(stream, consumerConfig(topology, consumer));
     log.info({ stream, consumer: consumer.durable, subject: topology.subject(consumer.event) }, 'consumer created');
   }
 }

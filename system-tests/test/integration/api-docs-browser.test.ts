@@ -18,6 +18,7 @@ const tryIts: Record<ServiceName, { method: string; path: string; params?: Recor
   order: { method: 'get', path: '/orders', status: '200' },
   payment: { method: 'get', path: '/payments', params: { orderId: '0c9a3c52-6a55-4a3e-9d7e-1f0d3b9a6e42' }, status: '200' },
   notification: { method: 'get', path: '/templates', status: '200' },
+  analytics: { method: 'get', path: '/analytics/today', status: '200' },
   // stock-service has no GET that needs a token: restock, with the body example as it stands
   stock: { method: 'post', path: '/products/{sku}/restock', params: { sku: 'DOCS-1' }, status: '200' },
 };
@@ -47,7 +48,7 @@ describe('each /docs page in Chromium: Swagger UI renders the document, and a re
     await system?.close();
   });
 
-  for (const name of ['order', 'stock', 'payment', 'notification'] as const) {
+  for (const name of ['order', 'stock', 'payment', 'notification', 'analytics'] as const) {
     it(`${name}-service: every operation of /openapi.json is on the page, and ${tryIts[name].method.toUpperCase()} ${tryIts[name].path} tried with a bearer token answers ${tryIts[name].status}`, async () => {
       const doc = (await call(system.urls[name], 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
       const operations = Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);

@@ -35,14 +35,14 @@ describe('the OpenAPI documents: an example for every body, valid against its sc
 
   before(async () => {
     system = await startSystem({ workers: 'in-process' });
-    for (const name of ['order', 'stock', 'payment', 'notification'] as const) docs[name] = (await call(system.urls[name], 'GET', '/openapi.json')).body;
+    for (const name of ['order', 'stock', 'payment', 'notification', 'analytics'] as const) docs[name] = (await call(system.urls[name], 'GET', '/openapi.json')).body;
   });
 
   after(async () => {
     await system?.close();
   });
 
-  for (const name of ['order', 'stock', 'payment', 'notification'] as const) {
+  for (const name of ['order', 'stock', 'payment', 'notification', 'analytics'] as const) {
     it(`${name}-service: every request and response body has an example that its schema accepts`, () => {
       const bodies = bodiesOf(docs[name]);
       expect(bodies.length).to.be.greaterThan(5);
@@ -70,6 +70,9 @@ describe('the OpenAPI documents: an example for every body, valid against its sc
       ['order', '/orders', '/orders'],
       ['notification', '/templates', '/templates'],
       ['notification', '/templates/{name}', '/templates/order-confirmed'],
+      ['analytics', '/analytics/today', '/analytics/today'],
+      ['analytics', '/analytics/range', `/analytics/range?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date().toISOString()}`],
+      ['analytics', '/analytics/events/recent', '/analytics/events/recent'],
     ];
     for (const [name, documented, url] of checks) {
       const answer = await call(system.urls[name], 'GET', url);

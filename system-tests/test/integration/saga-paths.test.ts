@@ -97,4 +97,36 @@ describe('the order saga, path by path (all services, real Postgres and NATS)', 
   it('leaves stock conserved and money settled for every order of these paths', async () => {
     await expectInvariants(system, initial, placed);
   });
+
+  it("analytics-service, which no publisher knows of, counts every path from the events alone", async () => {
+    const expected = { placed: placed.length, confirmed: 0, cancelled: 0, cancelledByReason: {} as Record<string, number>, captured: 0, refunded: 0 };
+    for (const { id } of placed) {
+      const o = await order(system, id);
+      const history = (await call(system.urls.order, 'GET', `/orders/${id}/events`)).body as { to: string }[];
+      if (history.some((h) => h.to === 'confirmed')) expected.confirmed++;
+      if (o.status === 'cancelled') {
+        expected.cancelled++;
+        expected.cancelledByReason[o.cancellationReason!] = (expected.cancelledByReason[o.cancellationReason!] ?? 0) + 1;
+      }
+      for (const p of await payments(system, id)) {
+        if (p.status === 'captured' || p.status === 'refunded') expected.captured += p.amount!.amount;
+        if (p.status === 'refunded') expected.refunded += p.amount!.amount;
+      }
+    }
+    // every day these orders may span (a run across midnight UTC), summed
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    await eventually(async () => {
+      const { body } = await call(system.urls.analytics, 'GET', `/analytics/range?from=${from}&to=${to}&bucket=day`);
+      const sum = { placed: 0, confirmed: 0, cancelled: 0, cancelledByReason: {} as Record<string, number>, captured: 0, refunded: 0 };
+      for (const b of body.buckets as { placed: number; confirmed: number; cancelled: number; cancelledByReason: Record<string, number>; revenue: { captured: number; refunded: number }[] }[]) {
+        sum.placed += b.placed;
+        sum.confirmed += b.confirmed;
+        sum.cancelled += b.cancelled;
+        for (const [reason, n] of Object.entries(b.cancelledByReason)) sum.cancelledByReason[reason] = (sum.cancelledByReason[reason] ?? 0) + n;
+        for (const r of b.revenue) (sum.captured += r.captured), (sum.refunded += r.refunded);
+      }
+      expect(sum).to.deep.equal(expected);
+    }, { timeoutMs: 20_000 });
+  });
 });

@@ -20,12 +20,16 @@ import * as notificationWorker from 'notification-service/worker';
 import * as notificationConfig from 'notification-service/config';
 import { descriptor as notificationDescriptor } from 'notification-service/descriptor';
 import { startDirectoryStub } from 'notification-service/customer-directory';
+import * as analytics from 'analytics-service/api';
+import * as analyticsWorker from 'analytics-service/worker';
+import * as analyticsConfig from 'analytics-service/config';
+import { descriptor as analyticsDescriptor } from 'analytics-service/descriptor';
 import { testLog } from '@order-platform/shared/testing';
 // the SMTP sink `make dev` and `make demo` use: a real SMTP server, every mail parsed
 import { startMailSink } from '../../../scripts/mail-sink.mjs';
 
 type Sut = ServiceUnderTest<{ url: string; resources: import('@order-platform/shared').Resources; stop(): Promise<void> }, { resources: import('@order-platform/shared').Resources; stop(): Promise<void> }>;
-export type ServiceName = 'order' | 'stock' | 'payment' | 'notification';
+export type ServiceName = 'order' | 'stock' | 'payment' | 'notification' | 'analytics';
 
 export interface SentMail {
   to: string[];
@@ -67,7 +71,7 @@ export interface System {
 }
 
 /**
- * The three services in one namespace, each with its own database. Workers run in this
+ * Every service in one namespace, each with its own database. Workers run in this
  * process, or as real processes (tsx main.ts) so a test can SIGKILL them.
  */
 export async function startSystem(options: { workers: 'in-process' | 'processes' }): Promise<System> {
@@ -88,6 +92,7 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
       SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
       CUSTOMER_DIRECTORY_URL: directory.url,
     }),
+    analytics: await start(analyticsDescriptor, analytics as never, analyticsWorker as never, analyticsConfig),
   };
   const processes = new Map<ServiceName, ChildProcess>();
   const spawnWorker = (name: ServiceName): void => {
@@ -98,7 +103,7 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
     processes.set(name, child);
   };
   if (!inProcess) {
-    for (const name of ['stock', 'order', 'payment', 'notification'] as const) spawnWorker(name);
+    for (const name of ['stock', 'order', 'payment', 'notification', 'analytics'] as const) spawnWorker(name);
     await workersPulling(services.order);
   }
   const stopProcess = async (name: ServiceName, signal: NodeJS.Signals) => {
@@ -111,7 +116,13 @@ export async function startSystem(options: { workers: 'in-process' | 'processes'
   return {
     namespace,
     services,
-    urls: { order: services.order.api.url, stock: services.stock.api.url, payment: services.payment.api.url, notification: services.notification.api.url },
+    urls: {
+      order: services.order.api.url,
+      stock: services.stock.api.url,
+      payment: services.payment.api.url,
+      notification: services.notification.api.url,
+      analytics: services.analytics.api.url,
+    },
     mails,
     kill: (name) => stopProcess(name, 'SIGKILL'),
     restart: spawnWorker,
