@@ -33,7 +33,7 @@ describe("console consumers: each durable consumer's lag and each outbox, refres
   it("order-service's catalog consumer falls behind while its worker is paused under a burst, and catches up once it runs (no reload)", async () => {
     await page.goto(`${system.urls.console}/consumers`);
     const services = await page.$$eval('#outboxes tbody tr', (rows) => rows.map((r) => r.getAttribute('data-service')));
-    expect(services).to.have.members(['order-service', 'stock-service', 'payment-service', 'notification-service']);
+    expect(services).to.have.members(['order-service', 'stock-service', 'payment-service', 'notification-service', 'analytics-service']);
     const durables = await page.$$eval('#consumers tbody tr', (rows) => rows.map((r) => r.getAttribute('data-durable')));
     expect(durables).to.include.members([durable, 'stock-service-orders-created', 'payment-service-stock-reserved', 'notification-service-orders-confirmed']);
     expect(await lagOf(durable)).to.deep.equal({ pending: 0, ackPending: 0 });

@@ -45,7 +45,7 @@ describe('console orders: search, live list, and one order across every service'
     const seen = await eventually(async () => {
       await page.reload();
       const rows = await entries();
-      expect(new Set(rows.map((r) => r.service))).to.have.keys('order-service', 'stock-service', 'payment-service', 'notification-service');
+      expect(new Set(rows.map((r) => r.service))).to.have.keys('order-service', 'stock-service', 'payment-service', 'notification-service', 'analytics-service');
       expect(rows.some((r) => r.service === 'notification-service' && r.kind === 'notification')).to.equal(true);
       return rows;
     }, { timeoutMs: 15_000, intervalMs: 500 });

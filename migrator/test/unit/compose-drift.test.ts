@@ -31,6 +31,7 @@ const appContainers = Object.entries(compose.services).filter(([, s]) => s.image
 async function specOf(command: string[]): Promise<ConfigSpec> {
   const [script, ...args] = command;
   if (script === 'migrator/dist/src/main.js') return migratorSpec((await services[args[0]!]!()).defaultDatabaseUrl);
+  if (script === 'console/dist/src/main.js') return ((await import('../../../console/src/config.js')) as { consoleSpec: ConfigSpec }).consoleSpec;
   const match = /^([a-z-]+-service)\/dist\/src\/(api|worker|customer-directory)\/main\.js$/.exec(script!);
   if (!match) throw new Error(`no known process runs ${script}`);
   const config = (await import(`${match[1]}/config`)) as Record<string, ConfigSpec>;
@@ -90,7 +91,8 @@ describe('docker-compose.yml against the code', () => {
       expect(api.healthcheck?.test.join(' '), `${service}-api healthcheck`).to.include(`127.0.0.1:${port}/readyz`);
       const worker = compose.services[`${service}-worker`]!;
       expect(worker.ports, `${service}-worker can be scaled (no fixed host port)`).to.equal(undefined);
-      expect(worker.healthcheck?.test.join(' '), `${service}-worker healthcheck`).to.include(`127.0.0.1:${worker.environment!['METRICS_PORT']}/healthz`);
+      // ready, not merely alive: a worker waiting for Postgres or NATS answers 503 there
+      expect(worker.healthcheck?.test.join(' '), `${service}-worker healthcheck`).to.include(`127.0.0.1:${worker.environment!['METRICS_PORT']}/readyz`);
     }
   });
 

@@ -26,7 +26,9 @@ export function brokenRule(request: FuzzRequest, response: FuzzResponse): string
     return undefined;
   }
   if (response.status < 200 || response.status >= 300) return undefined;
-  if (/tok_[a-z]/.test(response.text)) return 'a card token in a response';
+  // a token the request itself named in its URL (an id the route echoes back) is not a leak
+  const echoed = new Set(`${request.url} ${safeDecode(request.url)}`.match(/tok_[a-z]\w*/g) ?? []);
+  if ((response.text.match(/tok_[a-z]\w*/g) ?? []).some((token) => !echoed.has(token))) return 'a card token in a response';
   if (operation.public) return undefined;
   if (unauthenticated.has(auth)) return `2xx for ${auth}`;
   if (operation.adminOnly && auth !== 'admin') return `2xx on an admin route for ${auth}`;
@@ -40,4 +42,12 @@ export function brokenRule(request: FuzzRequest, response: FuzzResponse): string
   if (operation.method === 'GET' && operation.path === '/orders' && (body?.items ?? []).some((o) => o.customerId !== customer)) return `${customer} listed another customer's orders`;
   if (orderRoutes.test(operation.path) && body && 'customerId' in body && body.customerId !== customer) return `${customer} saw another customer's order`;
   return undefined;
+}
+
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url; // a hostile, malformed escape
+  }
 }
