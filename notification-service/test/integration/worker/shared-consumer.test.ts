@@ -21,7 +21,7 @@ describe('worker: three replicas sharing the durable consumer', function () {
   before(async () => {
     [receiver, directory] = await Promise.all([TestWebhookReceiver.start(secret), TestDirectory.start()]);
     directory.customers.set('cust-mary', { name: 'Mary Jackson', email: 'mary@example.com' });
-    receiver.beforeRespond = () => sleep(100);
+    receiver.beforeRespond = () => sleep(300);
     sut = await startNotificationService(
       { NOTIFY_CUSTOMER_CHANNEL: 'webhook', WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, CUSTOMER_DIRECTORY_URL: directory.url, CONSUMER_BATCH_SIZE: '4', CONSUMER_CONCURRENCY: '2', LOG_LEVEL: 'info' },
       { worker: false },
@@ -55,7 +55,9 @@ describe('worker: three replicas sharing the durable consumer', function () {
       await waitFor(() => started, (n) => n === 3, 30_000);
       await waitFor(() => pullRequests(sut, 'ORDERS', 'notification-service-orders-confirmed'), (n) => n >= 3);
       const orders = Array.from({ length: ORDERS }, () => orderConfirmed('cust-mary'));
-      for (const order of orders) await publish(sut, 'orders.confirmed', order);
+      // all at once: a backlog, so that each worker is still holding messages when one is killed
+      // (published one by one on a loaded machine, the workers kept up and were idle by then)
+      await Promise.all(orders.map((order) => publish(sut, 'orders.confirmed', order)));
       await waitFor(() => sentCount, (counts) => counts.every((n) => n > 0) && counts[0]! >= 3, 20_000);
       const [victim] = workers;
       await kill(victim!);
