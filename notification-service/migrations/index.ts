@@ -6,6 +6,7 @@ import * as truthfulCancellation from './004-truthful-cancellation.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as knownOrders from './006-known-orders.js';
 import * as processedMessageDetails from './007-processed-message-details.js';
+import * as replayRequests from './008-replay-requests.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '005-exhausted-messages': exhaustedMessages,
   '006-known-orders': knownOrders,
   '007-processed-message-details': processedMessageDetails,
+  '008-replay-requests': replayRequests,
 };

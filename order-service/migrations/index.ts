@@ -6,6 +6,7 @@ import * as historyNotify from './004-order-history-notify.js';
 import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as processedMessageDetails from './006-processed-message-details.js';
 import * as ordersByStatus from './007-orders-by-status.js';
+import * as replayRequests from './008-replay-requests.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '005-exhausted-messages': exhaustedMessages,
   '006-processed-message-details': processedMessageDetails,
   '007-orders-by-status': ordersByStatus,
+  '008-replay-requests': replayRequests,
 };

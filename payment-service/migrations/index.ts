@@ -6,6 +6,7 @@ import * as rateLimits from './004-rate-limits.js';
 import * as paymentsAwaitTheirOrder from './005-payments-await-their-order.js';
 import * as exhaustedMessages from './006-exhausted-messages.js';
 import * as processedMessageDetails from './007-processed-message-details.js';
+import * as replayRequests from './008-replay-requests.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '005-payments-await-their-order': paymentsAwaitTheirOrder,
   '006-exhausted-messages': exhaustedMessages,
   '007-processed-message-details': processedMessageDetails,
+  '008-replay-requests': replayRequests,
 };

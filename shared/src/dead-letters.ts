@@ -41,7 +41,8 @@ export async function listDeadLetters(nc: NatsConnection, topology: Topology, fi
 
 /**
  * Publishes a dead letter again to its original subject, with its original CloudEvents
- * headers, and removes it from the DLQ once JetStream has stored the copy. Consumers that
+ * headers, and removes it from the DLQ once JetStream has stored the copy (`make dlq-replay`, as
+ * the migrator user; an api replays through its own worker instead, see admin/replay-request.ts). Consumers that
  * handled the event before skip it (processed-messages); the one that failed gets it again.
  */
 export async function replayDeadLetter(nc: NatsConnection, topology: Topology, seq: number): Promise<{ seq: number; subject: string; eventId: string }> {
@@ -66,28 +67,4 @@ export async function replayDeadLetter(nc: NatsConnection, topology: Topology, s
 export interface ReplayOutcome {
   replayed: number[];
   failed: { seq: number; error: string }[];
-}
-
-/**
- * Replays dead letters of one service (`replayDeadLetter` each, as `make dlq-replay` does): the
- * sequences given, or all of them. A sequence that is not a dead letter of this service, or whose
- * replay fails, is reported in `failed` and the others still go.
- */
-export async function replayServiceDeadLetters(nc: NatsConnection, topology: Topology, service: string, which: { seqs: number[] } | { all: true }): Promise<ReplayOutcome> {
-  const own = new Set((await listDeadLetters(nc, topology, { service })).map((d) => d.seq));
-  const seqs = 'all' in which ? [...own] : [...new Set(which.seqs)];
-  const outcome: ReplayOutcome = { replayed: [], failed: [] };
-  for (const seq of seqs) {
-    if (!own.has(seq)) {
-      outcome.failed.push({ seq, error: `no dead letter ${seq} of ${service}` });
-      continue;
-    }
-    try {
-      await replayDeadLetter(nc, topology, seq);
-      outcome.replayed.push(seq);
-    } catch (error) {
-      outcome.failed.push({ seq, error: (error as Error).message });
-    }
-  }
-  return outcome;
 }

@@ -9,7 +9,7 @@ export { createRegistry, Counter, Gauge, Registry } from './metrics.js';
 export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
 export { bootstrapDatabase, grantAppPrivileges, serviceRoles, withRole, type DatabaseRoles } from './db/roles.js';
 export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
-export { createExhaustedTable, dropExhaustedTable } from './db/exhausted-table.js';
+export { addReplayRequests, createExhaustedTable, dropExhaustedTable, dropReplayRequests } from './db/exhausted-table.js';
 export { addProcessedMessageDetails, dropProcessedMessageDetails } from './db/processed-details.js';
 export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
 export { createHttpApp, listen, type HttpAppOptions, type RunningServer } from './http/app.js';
@@ -50,7 +50,7 @@ export { openResources, redact, type Resources, type ResourceSettings } from './
 export { startApiProcess, type ApiDefinition, type RunningApi } from './process/api-process.js';
 export { startWorkerProcess, type RunningWorkerProcess, type WorkerProcessConfig } from './process/worker-process.js';
 export { startTracing, parseTraceparent, formatTraceparent, type Tracing, type TracingSettings } from './tracing.js';
-export { listDeadLetters, replayDeadLetter, replayServiceDeadLetters, type DeadLetter, type ReplayOutcome } from './dead-letters.js';
+export { listDeadLetters, replayDeadLetter, type DeadLetter, type ReplayOutcome } from './dead-letters.js';
 export { adminRoutes, type OrderRecordsReader } from './admin/admin-routes.js';
 export { readConsumersAndOutbox, readDeadLetters, readHandled, type AdminDeps } from './admin/admin-queries.js';
 export { OrderRecord, OrderRecordsBody, ConsumersBody, DeadLettersBody, ReplayBody, HandledEvent } from './admin/admin-schemas.js';

@@ -4,6 +4,7 @@ import * as reservations from './002-reservations.js';
 import * as rateLimits from './003-rate-limits.js';
 import * as exhaustedMessages from './004-exhausted-messages.js';
 import * as processedMessageDetails from './005-processed-message-details.js';
+import * as replayRequests from './006-replay-requests.js';
 
 export const migrations: Record<string, Migration> = {
   '001-products': products,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '003-rate-limits': rateLimits,
   '004-exhausted-messages': exhaustedMessages,
   '005-processed-message-details': processedMessageDetails,
+  '006-replay-requests': replayRequests,
 };

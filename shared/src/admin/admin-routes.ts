@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { Type } from '@sinclair/typebox';
-import { replayServiceDeadLetters } from '../dead-letters.js';
 import { OrderId } from '../events/fields.js';
 import { route, type RouteDefinition } from '../http/route.js';
 import { readConsumersAndOutbox, readDeadLetters, readHandled, type AdminDeps } from './admin-queries.js';
+import { replayThroughWorker } from './replay-request.js';
 import {
   ConsumersBody,
   consumersExample,
@@ -25,8 +25,9 @@ const orderParams = Type.Object({ id: OrderId }, { additionalProperties: false }
 
 /**
  * The endpoints every api serves for operators (the console): its consumers' lag and outbox
- * backlog, its dead letters and their replay, and what it knows and handled of one order. They
- * read the service's own database and NATS through its own connection, never another's.
+ * backlog, its dead letters and their replay (through its own worker), and what it knows and
+ * handled of one order. They read the service's own database and NATS through its own
+ * connection, never another's.
  */
 export function adminRoutes(deps: AdminDeps & { orderRecords?: OrderRecordsReader | undefined }): RouteDefinition[] {
   const orderRecords = deps.orderRecords ?? (async () => []);
@@ -42,10 +43,10 @@ export function adminRoutes(deps: AdminDeps & { orderRecords?: OrderRecordsReade
       handle: async () => ({ status: 200, body: await readDeadLetters(deps) }),
     }),
     route<ReplayRequest>({
-      method: 'post', path: '/admin/dead-letters/replay', tag: 'admin', summary: 'Replay dead letters to their original subject, then drop them from the DLQ', access: admin,
+      method: 'post', path: '/admin/dead-letters/replay', tag: 'admin', summary: "Replay dead letters through this service's worker (its consumer's handler), then drop them from the DLQ", access: admin,
       body: ReplayRequest, bodyExample: { seqs: [42, 43] },
       responses: { 200: { description: 'which were replayed, and which not and why', schema: ReplayBody, example: replayExample }, 400: { description: 'neither `seqs` nor `all: true`' } },
-      handle: async ({ body }) => ({ status: 200, body: await replayServiceDeadLetters(deps.nc, deps.topology, deps.service, body) }),
+      handle: async ({ body }) => ({ status: 200, body: await replayThroughWorker(deps, body) }),
     }),
     route<unknown, unknown, { id: string }>({
       method: 'get', path: '/admin/orders/:id/records', tag: 'admin', summary: "This service's records of one order, and the events its consumers handled for it", access: admin, params: orderParams,

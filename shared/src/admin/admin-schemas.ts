@@ -51,7 +51,7 @@ export const consumersExample: ConsumersBody = {
 export const DeadLetterItem = Type.Object({
   seq: Seq,
   subject: Type.String({ description: "the event's CloudEvents subject (`ce-subject`): an order id or a sku" }),
-  originalSubject: Type.String({ description: 'the NATS subject it was consumed from, where a replay publishes it again' }),
+  originalSubject: Type.String({ description: 'the NATS subject it was consumed from' }),
   consumer: Type.String(),
   error: Type.String(),
   deliveries: Count,

@@ -1,5 +1,5 @@
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Topology } from '../nats/topology.js';
@@ -11,19 +11,29 @@ export interface DeadLetterDeps {
   clock: () => Date;
 }
 
+/** What a dead letter is copied from: a message in flight, or one the sweep rebuilt from a replay request. */
+export interface DeadMessage {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+  headers?: MsgHdrs | undefined;
+  info: { stream: string; deliveryCount: number };
+}
+
 /**
  * Copies the message to `dlq.<service>.<consumer>` with the error, the original subject,
  * headers and delivery count. Returns false when the copy could not be written: the caller
- * then naks, so a message is never dropped without a trace.
+ * then naks, so a message is never dropped without a trace. `msgId` (JetStream's deduplication
+ * key) is the consumer, stream and sequence of the message unless given.
  */
-export async function writeDeadLetter(deps: DeadLetterDeps, durable: string, message: JsMsg, error: unknown, log: Logger): Promise<boolean> {
+export async function writeDeadLetter(deps: DeadLetterDeps, durable: string, message: DeadMessage, error: unknown, log: Logger, msgId?: string): Promise<boolean> {
   const h = natsHeaders();
   for (const [key, values] of message.headers ?? []) {
     if (key.toLowerCase() !== 'nats-msg-id') for (const value of values) h.append(key, value);
   }
   const reason = error instanceof Error ? error.message : String(error);
   const details = isAppError(error) && error.details ? JSON.stringify(error.details) : '';
-  h.set('Nats-Msg-Id', `${durable}:${message.info.stream}:${message.seq}`);
+  h.set('Nats-Msg-Id', msgId ?? `${durable}:${message.info.stream}:${message.seq}`);
   h.set('dlq-error', oneLine(details ? `${reason}: ${details}` : reason));
   h.set('dlq-error-kind', isAppError(error) ? error.kind : 'unexpected');
   h.set('dlq-original-subject', message.subject);

@@ -2,10 +2,12 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Knex } from 'knex';
 import { Gauge, type Registry } from 'prom-client';
 import type { AnyEventEnvelope } from '../events/envelope.js';
-import { EXHAUSTED_TABLE } from '../db/exhausted-table.js';
+import { EXHAUSTED_TABLE, type HeldKind } from '../db/exhausted-table.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { handleBatch, type BatchItem } from './batch.js';
+import type { DeadLetterDeps } from './dead-letter.js';
+import { runReplay } from './held-replay.js';
 import { MessageScope } from './message-scope.js';
 import { backoff, type RetryPolicy } from './retry.js';
 import type { Subscription } from './subscription.js';
@@ -18,8 +20,12 @@ export interface LastResortOptions {
   clock: () => Date;
   retry: RetryPolicy;
   subscriptions: Subscription[];
+  deadLetters: DeadLetterDeps;
   registry?: Registry | undefined;
+  /** how often held hooks are swept */
   sweepIntervalMs?: number;
+  /** how often replay requests are looked for: an operator waits for them */
+  replayIntervalMs?: number;
 }
 
 /** Where a held message came from: enough for its log lines and trace. */
@@ -42,28 +48,43 @@ const LEASE_SECONDS = 60;
  * same processed-messages key as in the loop (`<event id>:exhausted`), so it runs once whichever
  * path gets there. Only when even that row cannot be written does the message go back to
  * JetStream (with growing delay, like any retry).
+ *
+ * The same table holds replay requests (`kind` = `handler`, written by the api, see
+ * admin/replay-request.ts), swept often and run through the consumer's handler
+ * (consumer/held-replay.ts).
  */
 export class LastResort {
   private readonly options: Required<Omit<LastResortOptions, 'registry'>>;
   private readonly held: Gauge;
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<unknown> = Promise.resolve();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sweeping = new Map<HeldKind, Promise<unknown>>();
 
   constructor(options: LastResortOptions) {
-    this.options = { sweepIntervalMs: 5000, ...options } as Required<Omit<LastResortOptions, 'registry'>>;
+    this.options = { sweepIntervalMs: 5000, replayIntervalMs: 250, ...options } as Required<Omit<LastResortOptions, 'registry'>>;
     this.held = new Gauge({ name: 'consumer_exhausted_held', help: 'exhausted messages whose on-exhausted hook has not run yet (swept until it has)', registers: options.registry ? [options.registry] : [] });
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.sweeping = this.sweep().catch((error: unknown) => this.options.log.error({ err: error }, 'exhausted-message sweep failed; will try again'));
-    }, this.options.sweepIntervalMs);
-    this.timer.unref();
+    this.every(this.options.sweepIntervalMs, 'hook');
+    this.every(this.options.replayIntervalMs, 'handler');
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.all(this.sweeping.values());
+  }
+
+  /** Sweeps rows of one kind every `ms`, one sweep of a kind at a time. */
+  private every(ms: number, kind: HeldKind): void {
+    const timer = setInterval(() => {
+      if (this.sweeping.has(kind)) return;
+      const sweep = this.sweep(kind)
+        .catch((error: unknown) => this.options.log.error({ err: error, kind }, 'held-message sweep failed; will try again'))
+        .finally(() => this.sweeping.delete(kind));
+      this.sweeping.set(kind, sweep);
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   /** Keeps the message for the sweep; false when it could not be written (the caller retries it). */
@@ -72,7 +93,7 @@ export class LastResort {
     try {
       await this.options.db(EXHAUSTED_TABLE)
         .insert({ consumer: durable, event_id: event.id, event: JSON.stringify(event), subject: origin.subject, stream_seq: origin.seq, deliveries: origin.deliveries, error: reason.slice(0, 2000) })
-        .onConflict(['consumer', 'event_id'])
+        .onConflict(['consumer', 'event_id', 'kind'])
         .ignore();
     } catch (writeError) {
       log.error({ err: writeError, cause: reason }, 'could not keep the exhausted message; JetStream redelivers it');
@@ -82,18 +103,20 @@ export class LastResort {
     return true;
   }
 
-  /** Runs the hook of every due held message; returns how many ran. */
-  async sweep(): Promise<number> {
+  /** Runs the hook (or, for replay requests, the handler) of every due held row of one kind; returns how many are done. */
+  async sweep(kind: HeldKind = 'hook'): Promise<number> {
     const { db, log } = this.options;
+    // kind is one of two literals, inlined so the planner sees the replay sweep's partial index
     const due = await db.raw<{ rows: HeldRow[] }>(
       `update ${EXHAUSTED_TABLE} set next_attempt_at = now() + make_interval(secs => ?)
-       where (consumer, event_id) in (select consumer, event_id from ${EXHAUSTED_TABLE} where next_attempt_at <= now() order by next_attempt_at limit ? for update skip locked)
-       returning consumer, event_id, event, subject, stream_seq, deliveries, hook_attempts`,
+       where (consumer, event_id, kind) in (select consumer, event_id, kind from ${EXHAUSTED_TABLE} where kind = '${kind}' and next_attempt_at <= now() order by next_attempt_at limit ? for update skip locked)
+       returning consumer, event_id, kind, event, subject, stream_seq, deliveries, hook_attempts, created_at`,
       [LEASE_SECONDS, SWEEP_BATCH],
     );
     let ran = 0;
-    for (const row of due.rows) if (await this.runHook(row)) ran++;
-    const counted = await db.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from ${EXHAUSTED_TABLE}`);
+    for (const row of due.rows) if (await (kind === 'hook' ? this.runHook(row) : runReplay(this.options, row))) ran++;
+    if (kind === 'handler') return ran;
+    const counted = await db.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from ${EXHAUSTED_TABLE} where kind = 'hook'`);
     this.held.set(counted.rows[0]?.n ?? 0);
     if (ran > 0) log.info({ ran }, 'on-exhausted hooks of kept messages ran');
     return ran;
@@ -102,14 +125,14 @@ export class LastResort {
   private async runHook(row: HeldRow): Promise<boolean> {
     const { db, log: baseLog, service, outbox, clock, retry } = this.options;
     const subscription = this.options.subscriptions.find((s) => s.consumer.durable === row.consumer);
-    const event = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as AnyEventEnvelope;
+    const event = heldEvent(row);
     const log = baseLog.child({ consumer: row.consumer, eventId: row.event_id });
     const hook = subscription?.onExhausted;
     if (!subscription || !hook) {
       log.error('a kept exhausted message has no on-exhausted hook here (another version of the worker?); left for an operator');
       return false;
     }
-    const scope = new MessageScope(service, row.consumer, event.type, asMessage(row, event), event.id, event.subject);
+    const scope = new MessageScope(service, row.consumer, event.type, asMessage(row, event, row.deliveries), event.id, event.subject);
     const error = new Error(`retries ran out after ${row.deliveries} deliveries`);
     const item: BatchItem = { key: `${event.id}:exhausted`, delivery: row.deliveries, locks: subscription.locks?.(event as never) ?? [], scope, run: (context) => hook(event as never, { ...context, error }) };
     const failure = await handleBatch({ db, outbox, clock, log }, row.consumer, [item]).then(
@@ -117,7 +140,7 @@ export class LastResort {
       (transactionError: unknown) => transactionError,
     );
     if (failure === undefined) {
-      await db(EXHAUSTED_TABLE).where({ consumer: row.consumer, event_id: row.event_id }).delete();
+      await db(EXHAUSTED_TABLE).where({ consumer: row.consumer, event_id: row.event_id, kind: 'hook' }).delete();
       scope.end('dead_lettered');
       return true;
     }
@@ -125,7 +148,7 @@ export class LastResort {
     const delayMs = backoff(attempts, retry);
     log.error({ err: failure, hookAttempts: attempts, delayMs }, 'on-exhausted hook of a kept message failed again; will retry');
     await db(EXHAUSTED_TABLE)
-      .where({ consumer: row.consumer, event_id: row.event_id })
+      .where({ consumer: row.consumer, event_id: row.event_id, kind: 'hook' })
       .update({ hook_attempts: attempts, error: String((failure as Error)?.message ?? failure).slice(0, 2000), next_attempt_at: db.raw('now() + make_interval(secs => ?)', [delayMs / 1000]) })
       .catch((updateError: unknown) => log.warn({ err: updateError }, 'could not record the failed attempt; the lease runs out and it is tried again'));
     scope.end('retried');
@@ -133,18 +156,24 @@ export class LastResort {
   }
 }
 
-interface HeldRow {
+export interface HeldRow {
   consumer: string;
   event_id: string;
+  kind: HeldKind;
   event: AnyEventEnvelope | string;
   subject: string;
   stream_seq: string;
   deliveries: number;
   hook_attempts: number;
+  created_at: Date;
 }
 
 /** What MessageScope reads of a message (its trace parent, delivery count, subject, sequence), for one that is no longer in flight. */
-function asMessage(row: HeldRow, event: AnyEventEnvelope): JsMsg {
+export function asMessage(row: HeldRow, event: AnyEventEnvelope, delivery: number): JsMsg {
   const headers = { get: (name: string) => (name === 'traceparent' ? (event.traceparent ?? '') : '') };
-  return { subject: row.subject, seq: Number(row.stream_seq), headers, info: { deliveryCount: row.deliveries } } as unknown as JsMsg;
+  return { subject: row.subject, seq: Number(row.stream_seq), headers, info: { deliveryCount: delivery } } as unknown as JsMsg;
+}
+
+export function heldEvent(row: HeldRow): AnyEventEnvelope {
+  return (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as AnyEventEnvelope;
 }

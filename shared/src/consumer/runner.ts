@@ -77,7 +77,7 @@ export class ConsumerRunner {
     this.batchDeps = { db, outbox, clock };
     this.deadLetters = { js: this.js, topology, service, clock };
     this.registry = options.registry;
-    this.lastResort = new LastResort({ ...this.options, registry: options.registry });
+    this.lastResort = new LastResort({ ...this.options, deadLetters: this.deadLetters, registry: options.registry });
     this.outcomes = new Outcomes({ deadLetters: this.deadLetters, retry, batch: this.batchDeps, lastResort: this.lastResort }, options.registry);
   }
 
