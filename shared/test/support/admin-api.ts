@@ -1,10 +1,11 @@
-import { createRateLimitTable, startApiProcess, type ConsumerDeclaration, type OrderRecordsReader, type RunningApi } from '../../src/index.js';
+import { createExhaustedTable, createRateLimitTable, startApiProcess, type ConsumerDeclaration, type OrderRecordsReader, type RunningApi } from '../../src/index.js';
 import { testInfra, testJwtSecret } from '../../src/testing/index.js';
 import { silentLog, type MessagingFixture } from './messaging.js';
 
 /** An api process of a made-up service on a messaging fixture: no routes of its own, so only the generic ones (admin, health). */
 export async function startBareApi(f: MessagingFixture, service: string, consumers: ConsumerDeclaration[], orderRecords?: OrderRecordsReader): Promise<RunningApi> {
   await createRateLimitTable(f.db);
+  await createExhaustedTable(f.db); // where a replay request goes
   const url = new URL(f.database.url);
   return startApiProcess(
     { service, description: 'a service of the tests', routes: () => [], consumers, ...(orderRecords ? { orderRecords } : {}) },
