@@ -1,50 +1,19 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { closeNats, connectNats, createDb, listDeadLetters, replayDeadLetter, Topology, type EventPayloads, type EventType, type NatsConnection, type ServiceDescriptor } from '@order-platform/shared';
+import { closeNats, connectNats, createDb, listDeadLetters, replayDeadLetter, Topology, type EventType, type NatsConnection, type ServiceDescriptor } from '@order-platform/shared';
 import { asAdmin, asCustomer, callAs, eventually, publishEvent, readStream, testLog, uniqueNamespace } from '@order-platform/shared/testing';
 import { startDirectoryStub } from 'notification-service/customer-directory';
 import { MIGRATOR_USER, natsAuthorization, passwordVariableOf } from '../../src/nats-authorization.js';
 import { services } from '../../src/services.js';
 import { buildStreamReport } from '../../src/stream-report.js';
 import { startOwnNatsServer, type OwnNatsServer } from '../support/nats-server.js';
+import { forged, line, rejection, runTool } from '../support/permission-fixtures.js';
 import { startSecuredService, type SecuredService } from '../support/secured-system.js';
 // the SMTP sink `make dev` and the system tests use
 import { startMailSink } from '../../../scripts/mail-sink.mjs';
-
-const now = () => new Date().toISOString();
-const line = { sku: 'PERM-1', quantity: 2, unitPrice: { amount: 180, currency: 'EUR' } };
-const forged: { [T in EventType]?: (orderId: string) => EventPayloads[T] } = {
-  'payments.captured': (orderId) => ({ orderId, paymentId: 'pay-forged', amount: { amount: 1, currency: 'EUR' }, capturedAt: now() }),
-  'orders.created': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, payment: { method: 'card', paymentMethodId: `pm_${randomUUID()}` }, createdAt: now() }),
-  'orders.confirmed': (orderId) => ({ orderId, customerId: 'c', items: [line], total: { amount: 360, currency: 'EUR' }, confirmedAt: now() }),
-  'stock.reserved': (orderId) => ({ orderId, items: [{ sku: 'PERM-1', quantity: 2 }], reservedAt: now() }),
-};
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  let outcome: unknown;
-  try {
-    outcome = await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error(`expected a rejection, got ${String(outcome)}`);
-}
-
-function runTool(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const path = fileURLToPath(new URL(`../../src/${script}`, import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', path, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
-  });
-}
 
 const hasNatsServer = spawnSync(process.env['NATS_SERVER_BIN'] ?? 'nats-server', ['--version']).status === 0;
 
@@ -199,13 +168,10 @@ describe('NATS users and permissions generated from the code, on a nats-server o
   it("lets notification-service's api, under its own user, replay a dead letter of order-service's event through its own worker: the mail is sent", async () => {
     const notification = running.find((s) => s.descriptor.service === 'notification-service')!;
     const staff = callAs(asAdmin());
+    // a text the template rules refuse (written by SQL, as an old row could be): the mail is dead-lettered at once
     const db = createDb(notification.database.url);
-    try {
-      // a text the template rules refuse (written by SQL, as an old row could be): the mail is dead-lettered at once
-      await db('templates').where({ name: 'order-confirmed', channel: 'email' }).update({ body: '{{#items}}{{#items}}{{sku}}{{/items}}{{/items}}' });
-    } finally {
-      await db.destroy();
-    }
+    await db('templates').where({ name: 'order-confirmed', channel: 'email' }).update({ body: '{{#items}}{{#items}}{{sku}}{{/items}}{{/items}}' });
+    await db.destroy();
     // an order confirmed as in the first test: order-service publishes orders.confirmed, notification-service dead-letters its mail
     const customer = callAs(asCustomer('cust-ada'));
     const card = await customer(running[2]!.url, 'POST', '/payment-methods', { type: 'card', token: 'tok_ok' });
