@@ -126,6 +126,7 @@ describe("a dead letter replayed through the api runs through its consumer's han
     const first = await deadLetterOf('o-flaky');
     refused.delete('o-flaky');
     failing.add('o-flaky');
+    const streamSeq = await stockLastSeq();
     await replay(first.seq);
     const again = await eventually(async () => {
       const found = await letters('o-flaky');
@@ -138,5 +139,6 @@ describe("a dead letter replayed through the api runs through its consumer's han
     await replay(again.seq);
     await eventually(async () => expect(await effects('o-flaky')).to.equal(1));
     await eventually(async () => expect(await requests()).to.equal(0));
+    expect(await stockLastSeq(), 'nothing republished').to.equal(streamSeq);
   });
 });
