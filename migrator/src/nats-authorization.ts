@@ -23,9 +23,8 @@ export function passwordVariableOf(user: string): string {
  *
  * Its api reads the DLQ stream and deletes from it (GET /admin/dead-letters and the replay): NATS
  * cannot narrow a stream's message API to one subject, so that is the whole DLQ stream. A replay
- * publishes to the event's original subject, which belongs to another domain: that stays refused,
- * so under these permissions a replay fails (reported per sequence) and `make dlq-replay`, as
- * migrator, is the way.
+ * runs through the service's own worker and publishes nothing (shared/src/admin/replay-request.ts);
+ * only `make dlq-replay`, as migrator, publishes an event again to its original subject.
  */
 export function serviceUser(descriptor: ServiceDescriptor, topology: Topology): NatsUser {
   const { service } = descriptor;
