@@ -74,12 +74,20 @@ export class LastResort {
     await Promise.all(this.sweeping.values());
   }
 
-  /** Sweeps rows of one kind every `ms`, one sweep of a kind at a time. */
+  /**
+   * Sweeps rows of one kind every `ms`, one sweep of a kind at a time. After a failed sweep (the
+   * database away) the next waits the hook interval: the replay sweep's short one would only
+   * fill the log.
+   */
   private every(ms: number, kind: HeldKind): void {
+    let restUntil = 0;
     const timer = setInterval(() => {
-      if (this.sweeping.has(kind)) return;
+      if (this.sweeping.has(kind) || Date.now() < restUntil) return;
       const sweep = this.sweep(kind)
-        .catch((error: unknown) => this.options.log.error({ err: error, kind }, 'held-message sweep failed; will try again'))
+        .catch((error: unknown) => {
+          restUntil = Date.now() + this.options.sweepIntervalMs;
+          this.options.log.error({ err: error, kind }, 'held-message sweep failed; will try again');
+        })
         .finally(() => this.sweeping.delete(kind));
       this.sweeping.set(kind, sweep);
     }, ms);
