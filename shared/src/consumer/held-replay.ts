@@ -1,3 +1,4 @@
+import type { Counter } from 'prom-client';
 import { isPermanent } from '../errors.js';
 import { envelopeHeaders, type AnyEventEnvelope } from '../events/envelope.js';
 import { EXHAUSTED_TABLE } from '../db/exhausted-table.js';
@@ -15,6 +16,8 @@ export interface ReplayDeps extends Omit<BatchDeps, 'log'> {
   retry: RetryPolicy;
   subscriptions: Subscription[];
   deadLetters: DeadLetterDeps;
+  /** counts each attempt's outcome: handled, duplicate, retried, dead_lettered */
+  replays: Counter;
 }
 
 const encoder = new TextEncoder();
@@ -51,6 +54,7 @@ export async function runReplay(deps: ReplayDeps, row: HeldRow): Promise<boolean
     const outcome = item.result?.kind === 'duplicate' ? 'duplicate' : 'handled';
     log.info({ outcome }, outcome === 'duplicate' ? 'replayed dead letter was applied already: skipped' : 'replayed dead letter handled');
     scope.end(outcome);
+    deps.replays.inc({ consumer: row.consumer, outcome });
     return true;
   }
   scope.failed(failure);
@@ -64,6 +68,7 @@ export async function runReplay(deps: ReplayDeps, row: HeldRow): Promise<boolean
       await request.clone().delete();
     }
     scope.end('dead_lettered');
+    deps.replays.inc({ consumer: row.consumer, outcome: 'dead_lettered' });
     return true;
   }
   const delayMs = backoff(attempt, deps.retry);
@@ -72,6 +77,7 @@ export async function runReplay(deps: ReplayDeps, row: HeldRow): Promise<boolean
     .update({ hook_attempts: attempt, error: reason, next_attempt_at: db.raw('now() + make_interval(secs => ?)', [delayMs / 1000]) })
     .catch((updateError: unknown) => log.warn({ err: updateError }, 'could not record the failed attempt; the lease runs out and it is tried again'));
   scope.end('retried');
+  deps.replays.inc({ consumer: row.consumer, outcome: 'retried' });
   return false;
 }
 

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Knex } from 'knex';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AnyEventEnvelope } from '../events/envelope.js';
 import { EXHAUSTED_TABLE, type HeldKind } from '../db/exhausted-table.js';
 import type { Logger } from '../logger.js';
@@ -56,12 +56,15 @@ const LEASE_SECONDS = 60;
 export class LastResort {
   private readonly options: Required<Omit<LastResortOptions, 'registry'>>;
   private readonly held: Gauge;
+  private readonly replays: Counter;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly sweeping = new Map<HeldKind, Promise<unknown>>();
 
   constructor(options: LastResortOptions) {
     this.options = { sweepIntervalMs: 5000, replayIntervalMs: 250, ...options } as Required<Omit<LastResortOptions, 'registry'>>;
-    this.held = new Gauge({ name: 'consumer_exhausted_held', help: 'exhausted messages whose on-exhausted hook has not run yet (swept until it has)', registers: options.registry ? [options.registry] : [] });
+    const registers = options.registry ? [options.registry] : [];
+    this.held = new Gauge({ name: 'consumer_exhausted_held', help: 'exhausted messages whose on-exhausted hook has not run yet (swept until it has)', registers });
+    this.replays = new Counter({ name: 'consumer_replays_total', help: 'attempts of dead letters replayed through the worker, by consumer and outcome', labelNames: ['consumer', 'outcome'], registers });
   }
 
   start(): void {
@@ -122,7 +125,7 @@ export class LastResort {
       [LEASE_SECONDS, SWEEP_BATCH],
     );
     let ran = 0;
-    for (const row of due.rows) if (await (kind === 'hook' ? this.runHook(row) : runReplay(this.options, row))) ran++;
+    for (const row of due.rows) if (await (kind === 'hook' ? this.runHook(row) : runReplay({ ...this.options, replays: this.replays }, row))) ran++;
     if (kind === 'handler') return ran;
     const counted = await db.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from ${EXHAUSTED_TABLE} where kind = 'hook'`);
     this.held.set(counted.rows[0]?.n ?? 0);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import { AppError, ConsumerRunner, declareConsumer, Outbox, subscribe, type RunningApi } from '../../src/index.js';
 import { asAdmin, callAs, eventually, publishEvent } from '../../src/testing/index.js';
 import { startBareApi } from '../support/admin-api.js';
@@ -25,6 +26,7 @@ describe("a dead letter replayed through the api runs through its consumer's han
   // what the handler does with an order: refuse it (permanent), or fail it (transient)
   const refused = new Map<string, string>();
   const failing = new Set<string>();
+  const registry = new Registry();
 
   const letters = async (orderId: string): Promise<Letter[]> => (await asStaff(api.url, 'GET', '/admin/dead-letters')).body.deadLetters.filter((d: Letter) => d.subject === orderId);
   const deadLetterOf = (orderId: string) => eventually(async () => {
@@ -50,7 +52,7 @@ describe("a dead letter replayed through the api runs through its consumer's han
     api = await startBareApi(f, SERVICE, [consumer]);
     runner = new ConsumerRunner({
       service: SERVICE, db: f.db, nc: f.nc, topology: f.topology, outbox: new Outbox(`/${SERVICE}`), log: silentLog,
-      retry: { baseDelayMs: 50, maxDelayMs: 100 },
+      retry: { baseDelayMs: 50, maxDelayMs: 100 }, registry,
       subscriptions: [
         subscribe(consumer, async (event, work) => {
           const refusal = refused.get(event.data.orderId);
@@ -80,6 +82,7 @@ describe("a dead letter replayed through the api runs through its consumer's han
     await eventually(async () => expect(await effects('o-apply')).to.equal(1), { timeoutMs: 3000, intervalMs: 50 });
     await eventually(async () => expect(await requests()).to.equal(0));
     expect(await stockLastSeq(), 'nothing republished').to.equal(streamSeq);
+    expect(await registry.getSingleMetricAsString('consumer_replays_total')).to.include(`consumer_replays_total{consumer="${consumer.durable}",outcome="handled"} 1`);
   });
 
   it('skips a replayed dead letter whose event was applied already: a duplicate, no second effect', async () => {
