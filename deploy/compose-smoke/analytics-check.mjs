@@ -1,5 +1,5 @@
-// analytics-service in the stack: its worker healthy and caught up on every durable consumer, and
-// its figures for today counting the orders of the `orders` check, each with the events it made.
+// analytics-service in the stack: its worker healthy and caught up on every durable consumer, each
+// order of the `orders` check's events handled, and its figures for today counting those orders.
 import { out, fail, until } from './check.mjs';
 import { docker, containers } from './stack.mjs';
 import { http, admin, tokenOf, apis } from './client.mjs';
@@ -28,14 +28,16 @@ export async function analytics() {
   }, 30_000, 500);
   out(`${workers.map((w) => w.name).join(', ')} healthy and ready; ${consumers.length} durable consumers, none behind`);
 
-  // each smoke order made its events in the read model: created, confirmed (if it was), cancelled (if it is)
+  // each smoke order's events were applied by its consumers: created, confirmed (if it was), cancelled (if it is)
   const wantedEvents = (o) => ['orders.created', ...(o.confirmed ? ['orders.confirmed'] : []), ...(o.outcome.startsWith('cancelled') ? ['orders.cancelled'] : [])];
-  await until('analytics-service to have applied the smoke orders\' events', async () => {
-    const { body } = await http('GET', `${api.analytics}/analytics/events/recent?limit=200`, { token, expect: [200] });
-    const missing = placed.flatMap((o) => wantedEvents(o).filter((t) => !body.events.some((e) => e.orderId === o.id && e.type === t)).map((t) => `${o.id} ${t}`));
-    return missing.length ? new Error(`not yet: ${missing.join(', ')}`) : true;
-  }, 30_000);
-  out(`recent events: ${placed.map((o) => `${o.id} ${wantedEvents(o).map((t) => t.split('.')[1]).join('+')}`).join('; ')}`);
+  for (const o of placed) {
+    await until(`analytics-service to have handled ${wantedEvents(o).join(', ')} of ${o.id}`, async () => {
+      const { body } = await http('GET', `${api.analytics}/admin/orders/${o.id}/records`, { token, expect: [200] });
+      const missing = wantedEvents(o).filter((t) => !body.handled.some((h) => h.subject === t && h.consumer === `analytics-service-${t.replace('.', '-')}`));
+      return missing.length ? new Error(`not yet: ${missing.join(', ')}`) : true;
+    }, 30_000);
+  }
+  out(`handled per order (GET /admin/orders/:id/records): ${placed.map((o) => `${o.id.slice(0, 8)} ${wantedEvents(o).map((t) => t.split('.')[1]).join('+')}`).join('; ')}`);
 
   // today's figures count them; earlier orders of the same day could only add to them
   const expected = {

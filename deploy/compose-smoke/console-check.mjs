@@ -64,10 +64,17 @@ export async function consoleCheck() {
   const cookie = session.split(';')[0];
   out('sign-in with an admin\'s token: 303 → /orders, cookie console_token (httpOnly, SameSite=Strict)');
 
-  const orders = await staffPage(base, '/orders', cookie);
-  const missing = placed.filter((o) => !orders.includes(`data-order-id="${o.id}"`));
-  if (missing.length) fail(`/orders does not list the smoke's orders ${missing.map((o) => o.id).join(', ')}`);
-  out(`/orders: 200, lists the smoke's orders ${placed.map((o) => o.id).join(', ')}`);
+  // the newest orders, then each smoke order found by its id (the page's search: later steps add orders)
+  const newest = await staffPage(base, '/orders', cookie);
+  if (!newest.includes('data-order-id="')) fail('/orders lists no order at all');
+  for (const o of placed) {
+    const found = await staffPage(base, `/orders?q=${encodeURIComponent(o.id)}`, cookie);
+    const row = found.match(new RegExp(`<tr data-order-id="${o.id}">[\\s\\S]*?</tr>`))?.[0];
+    if (!row) fail(`/orders?q=${o.id} does not list the smoke's order`);
+    const status = o.outcome.split('/')[0];
+    if (!row.includes(`status-${status}`)) fail(`/orders lists ${o.id} without its status ${status}: ${row.replace(/\s+/g, ' ')}`);
+  }
+  out(`/orders: 200, ${newest.match(/<tr data-order-id=/g).length} newest orders; the smoke's ${placed.map((o) => `${o.id} (${o.outcome.split('/')[0]})`).join(', ')} found by id`);
 
   // every durable consumer analytics-service itself reports is on the page
   const { body } = await http('GET', `${(await apis()).analytics}/admin/consumers`, { token: await admin(), expect: [200] });
