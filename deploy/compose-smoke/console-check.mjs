@@ -1,7 +1,8 @@
 // The operator console in the stack, as a browser uses it: the sign-in page for a visitor without a
 // session, a form post of an admin's token (with the Origin a browser sends, which the console
 // checks) that gives the session cookie, and the pages behind it reading every service with that
-// token: the smoke's orders, analytics-service's consumers, the dead letters. A customer's token
+// token: the smoke's orders, one order's timeline, analytics-service's consumers, the dead
+// letters, the analytics charts. A customer's token
 // and a post from elsewhere are refused.
 import { out, fail } from './check.mjs';
 import { containers, published } from './stack.mjs';
@@ -75,6 +76,15 @@ export async function consoleCheck() {
     if (!row.includes(`status-${status}`)) fail(`/orders lists ${o.id} without its status ${status}: ${row.replace(/\s+/g, ' ')}`);
   }
   out(`/orders: 200, ${newest.match(/<tr data-order-id=/g).length} newest orders; the smoke's ${placed.map((o) => `${o.id} (${o.outcome.split('/')[0]})`).join(', ')} found by id`);
+
+  // one order's timeline: its status, and entries from every service, each read with the staff's token
+  const confirmed = placed.find((o) => o.outcome === 'confirmed');
+  const timeline = await staffPage(base, `/orders/${confirmed.id}`, cookie);
+  if (!/id="order-status">confirmed</.test(timeline)) fail(`/orders/${confirmed.id} does not show it confirmed`);
+  const from = new Set([...timeline.matchAll(/<tr class="entry" data-service="([^"]+)"/g)].map((m) => m[1]));
+  const silent = ['order', 'stock', 'payment', 'notification', 'analytics'].map((s) => `${s}-service`).filter((s) => !from.has(s));
+  if (silent.length) fail(`/orders/${confirmed.id}: the timeline has no entry of ${silent.join(', ')}`);
+  out(`/orders/${confirmed.id}: 200, confirmed, ${timeline.match(/<tr class="entry"/g).length} timeline entries from ${[...from].join(', ')}`);
 
   // every durable consumer analytics-service itself reports is on the page
   const { body } = await http('GET', `${(await apis()).analytics}/admin/consumers`, { token: await admin(), expect: [200] });
