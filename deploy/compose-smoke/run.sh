@@ -177,6 +177,8 @@ step "docker-compose --profile app up -d" up 600 --profile app up -d
 step "app healthy; every migrator exited 0 before its api and worker started" flow 240 healthy infra app --order
 step "published ports bind to 127.0.0.1 only" flow 30 ports
 step "orders: confirmed, declined, cancelled after confirmation; their mails" flow 180 orders
+step "analytics-service: worker healthy and caught up; today counts the orders" flow 90 analytics
+step "console: sign-in page; an admin signs in, a customer is refused; its pages" flow 60 console
 step "--scale payment-service-worker=3" up 300 --profile app up -d --scale payment-service-worker=3
 step "3 payment workers healthy" flow 180 healthy infra app
 step "60 orders: every payment worker replica charges" flow 240 scale 60

@@ -3,6 +3,7 @@
 // docker-compose command with the derived file) and COMPOSE_SMOKE_PROJECT.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { fail } from './check.mjs';
@@ -13,6 +14,8 @@ const project = process.env.COMPOSE_SMOKE_PROJECT;
 if (dc.length === 0 || !project) throw new Error('run me through deploy/compose-smoke/run.sh');
 const composeFile = dc[dc.indexOf('-f') + 1];
 export const compose = parse(readFileSync(composeFile, 'utf8'));
+/** run.sh's scratch folder (it holds the derived file): where one check leaves what a later one reads */
+export const workDir = dirname(composeFile);
 export const services = ['order-service', 'stock-service', 'payment-service', 'notification-service', 'analytics-service'];
 
 export const docker = async (...args) => (await run('docker', args, { maxBuffer: 64 << 20 })).stdout;
