@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { consumerName } from '@order-platform/shared';
-import { eventually, scrapeMetrics, settled, testLog } from '@order-platform/shared/testing';
+import { eventually, scrapeMetrics, settled, sleep, testLog } from '@order-platform/shared/testing';
 import { findConsumer, resetConsumer } from '../../src/replay/reset-consumer.js';
 import { descriptor as analyticsDescriptor } from 'analytics-service/descriptor';
 import { call, orderCreated, publish, runReplayTool, startAnalytics, type Sut } from '../support/read-models.js';
@@ -15,6 +15,9 @@ describe('replay: a durable consumer moved back', () => {
     for (let minute = 1; minute <= 6; minute++) {
       const created = orderCreated(minute);
       await publish(analytics, 'orders.created', created, created.orderId);
+      // distinct milliseconds: a reset to a time has millisecond precision, and two messages
+      // stored in the same one would both be at or after it
+      await sleep(5);
     }
     await settled(analytics.api.resources.nc, analytics.topology);
   });
