@@ -1,17 +1,9 @@
+import type { ConsumerState } from '@order-platform/shared';
 import { html, type Html } from '../html.js';
 import type { Answer } from '../services.js';
 import { down, time } from './layout.js';
 
-export interface ConsumerState {
-  stream: string;
-  durable: string;
-  filterSubject: string;
-  pending: number;
-  ackPending: number;
-  redelivered: number;
-  waiting: number;
-  lastDelivered: string | null;
-}
+export type { ConsumerState };
 
 export interface ServiceConsumers {
   service: string;
