@@ -5,6 +5,9 @@
 // the relay's LISTEN client alike), one request and its reply each, so counting those calls
 // counts round trips. On SIGUSR2 the process writes "<snapshot> <queries>" to
 // $BENCH_QUERY_COUNT_DIR/<pid>, so the bench reads every process at the same moment.
+// With BENCH_STATEMENTS=<dir>, it also writes <dir>/<service>-<api|worker>.statements: each
+// statement sent (its first 110 characters) with how often, most frequent first, to see which
+// statements an order costs where.
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import pg from 'pg';
@@ -13,10 +16,25 @@ const dir = process.env.BENCH_QUERY_COUNT_DIR;
 if (dir && isMainThread) {
   let queries = 0;
   let snapshot = 0;
+  const statementsDir = process.env.BENCH_STATEMENTS;
+  const texts = statementsDir ? new Map() : undefined;
+  // …/<service>/dist/src/<api|worker>/main.js
+  const [service, , , role] = process.argv[1].split('/').slice(-5);
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function countedQuery(...args) {
     queries += 1;
+    if (texts) {
+      const [first] = args;
+      const text = (typeof first === 'string' ? first : (first?.text ?? first?.name ?? '?')).replace(/\s+/g, ' ').slice(0, 110);
+      texts.set(text, (texts.get(text) ?? 0) + 1);
+    }
     return query.apply(this, args);
   };
-  process.on('SIGUSR2', () => writeFileSync(`${dir}/${process.pid}`, `${++snapshot} ${queries}`));
+  process.on('SIGUSR2', () => {
+    writeFileSync(`${dir}/${process.pid}`, `${++snapshot} ${queries}`);
+    if (texts) {
+      const lines = [...texts].sort((a, b) => b[1] - a[1]).map(([text, count]) => `${count}\t${text}`);
+      writeFileSync(`${statementsDir}/${service}-${role}.statements`, `${lines.join('\n')}\n`);
+    }
+  });
 }
