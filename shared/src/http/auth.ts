@@ -1,4 +1,6 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { webcrypto } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import { idPattern } from '../events/fields.js';
 
@@ -34,13 +36,23 @@ const principalId = new RegExp(principalIdPattern);
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal | undefined>;
 
+/** Tokens remembered as verified, at most, and for how long at most (a JWKS key rotated out stops being trusted within it). */
+const VERIFIED_TOKENS = 10_000;
+const VERIFIED_FOR_MS = 60_000;
+
 /**
  * Returns a function that reads the Authorization header: undefined without one, the principal
  * for a valid token, and a 401 AppError for anything else (malformed, bad signature, expired,
  * wrong issuer or audience, unusable subject or roles).
+ *
+ * A client sends one token with many requests, so a token verified once is remembered (keyed by
+ * the whole token, signature included, so nothing but that exact token matches) until it
+ * expires, or for a minute at most; the HS256 key is imported once, not per request.
  */
 export function createAuthenticator(settings: AuthSettings): Authenticate {
-  const key: Uint8Array | JWTVerifyGetKey = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : new TextEncoder().encode(settings.jwtSecret);
+  const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey = settings.jwksUrl
+    ? createRemoteJWKSet(new URL(settings.jwksUrl))
+    : webcrypto.subtle.importKey('raw', new TextEncoder().encode(settings.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const options = {
     // never 'none', and never HS256 with a JWKS (an attacker could sign with the public key)
     algorithms: settings.jwksUrl ? ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] : ['HS256'],
@@ -48,13 +60,17 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
     ...(settings.issuer ? { issuer: settings.issuer } : {}),
     ...(settings.audience ? { audience: settings.audience } : {}),
   };
+  const verified = new LRUCache<string, Principal>({ max: VERIFIED_TOKENS });
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return undefined;
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
     if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"', 'invalid_request');
-    let payload;
+    const token = match[1]!;
+    const known = verified.get(token);
+    if (known) return known;
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, key as JWTVerifyGetKey, options));
+      ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, await key, options));
     } catch (error) {
       // the provider's key set could not be fetched: not the caller's fault
       if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
@@ -62,12 +78,20 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
       }
       throw unauthorized(describeJoseError(error), 'invalid_token');
     }
-    const sub = payload.sub ?? '';
-    if (!principalId.test(sub)) throw unauthorized('the token subject is not a usable principal id', 'invalid_token');
-    const claimed = payload['roles'];
-    if (!Array.isArray(claimed)) throw unauthorized('the token has no roles claim', 'invalid_token');
-    return { id: sub, roles: roles.filter((role) => claimed.includes(role)) };
+    const principal = principalOf(payload);
+    // exp is required and checked: remembered until then (jose allows no clock tolerance here either)
+    const ttl = Math.min(VERIFIED_FOR_MS, payload.exp! * 1000 - Date.now());
+    if (ttl > 0) verified.set(token, principal, { ttl });
+    return principal;
   };
+}
+
+function principalOf(payload: JWTPayload): Principal {
+  const sub = payload.sub ?? '';
+  if (!principalId.test(sub)) throw unauthorized('the token subject is not a usable principal id', 'invalid_token');
+  const claimed = payload['roles'];
+  if (!Array.isArray(claimed)) throw unauthorized('the token has no roles claim', 'invalid_token');
+  return Object.freeze({ id: sub, roles: roles.filter((role) => claimed.includes(role)) });
 }
 
 /** Throws 401 without a principal, 403 when it has none of the roles. */

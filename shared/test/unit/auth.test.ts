@@ -43,6 +43,20 @@ describe('bearer token authentication', () => {
     expect((await refusal(hs(), 'Basic abc')).message).to.match(/Bearer/);
   });
 
+  it('verifies a token once and remembers it until it expires; a token that differs in its signature is verified on its own', async function () {
+    this.timeout(10_000);
+    const authenticate = hs();
+    const token = await issueToken(secret, { sub: 'cust-ada', roles: ['customer'], ttlSeconds: 2 });
+    const first = await authenticate(`Bearer ${token}`);
+    // the same principal, not a second verification's copy
+    expect(await authenticate(`Bearer ${token}`)).to.equal(first);
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    expect(await refusal(authenticate, `Bearer ${forged}`)).to.include({ kind: 'unauthorized', message: 'the token signature is not valid' });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await refusal(authenticate, `Bearer ${token}`)).to.include({ kind: 'unauthorized', message: 'the token has expired' });
+  });
+
   it('checks iss and aud when they are configured', async () => {
     const strict = hs({ issuer: 'https://id.example', audience: 'order-platform' });
     const good = await issueToken(secret, { sub: 'a', roles: ['customer'], issuer: 'https://id.example', audience: 'order-platform' });
