@@ -38,14 +38,17 @@ describe('placing an order costs few round trips to Postgres', function () {
     sent.length = 0;
     const body = orderBody({ items: [{ sku: 'KETTLE-1', quantity: 2 }, { sku: 'MUG-1', quantity: 1 }] });
     const response = await call(orders.api.url, 'POST', '/orders', body, headers);
-    const statements = sent.filter((s) => s.database === database).map((s) => s.text.replace(/\s+/g, ' ').slice(0, 60));
-    return { response, statements };
+    const all = sent.filter((s) => s.database === database).map((s) => s.text.replace(/\s+/g, ' ').slice(0, 60));
+    // the rate limit draws a busy key's points in leases (shared/src/http/rate-limit.ts): a request costs one statement for it at most
+    const rateLimit = all.filter((text) => text.includes('rate_limits'));
+    expect(rateLimit.length, rateLimit.join('\n')).to.be.at.most(1);
+    return { response, statements: all.filter((text) => !text.includes('rate_limits')) };
   }
 
-  it('a new order of two lines with an Idempotency-Key: the rate limit, begin, catalog, order (with its lines, history and key), outbox, commit', async () => {
+  it('a new order of two lines with an Idempotency-Key: begin, catalog, order (with its lines, history and key), outbox, commit (and the rate limit, at most one)', async () => {
     const { response, statements } = await placeCounted({ 'Idempotency-Key': `cost-${crypto.randomUUID()}` });
     expect(response.status).to.equal(202);
-    expect(statements, statements.join('\n')).to.have.length(6);
+    expect(statements, statements.join('\n')).to.have.length(5);
   });
 
   it('its retry with the same key costs as much: the first answer is read where the event was written', async () => {
@@ -54,6 +57,6 @@ describe('placing an order costs few round trips to Postgres', function () {
     const retry = await placeCounted({ 'Idempotency-Key': key });
     expect(retry.response.status).to.equal(202);
     expect(retry.response.body.id).to.equal(first.response.body.id);
-    expect(retry.statements, retry.statements.join('\n')).to.have.length(6);
+    expect(retry.statements, retry.statements.join('\n')).to.have.length(5);
   });
 });

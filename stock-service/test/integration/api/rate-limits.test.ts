@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import pg from 'pg';
 import pino from 'pino';
 import { createDb } from '@order-platform/shared';
 import { bearer, call, scrapeMetrics, testLog } from '@order-platform/shared/testing';
@@ -113,6 +114,42 @@ describe('stock-service: rate limits per principal and per address, shared by ev
       expect(response.headers.get('ratelimit-policy')).to.equal('"admin";q=8;w=60');
     }
     expectRefused(await call(stock.api.url, 'POST', '/products', {}, admin), 'admin', 8);
+  });
+
+  it('a busy key draws its points in leases: one store update per lease, never more accepted than the budget, across replicas', async function () {
+    this.timeout(60_000);
+    // 1,000 points: leases grow 1, 2, 4, 8, 16, then 20 (2 % of the budget)
+    const env = { ...stock.env, RATE_LIMIT_ADMIN_PER_MINUTE: '1000' };
+    const apis = [await startApi(loadApiConfig(env), testLog), await startApi(loadApiConfig(env), testLog)];
+    const statements: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const [first] = args as [string | { text: string }];
+      const text = typeof first === 'string' ? first : first.text;
+      if (text.includes('rate_limits')) statements.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      const staff = await bearer('rl-busy', ['admin']);
+      const one = apis[0]!;
+      for (let i = 0; i < 200; i++) expect((await call(one.url, 'GET', '/products', undefined, staff)).status).to.equal(200);
+      // without leases: 200 updates of the key's row
+      expect(statements.length, `${statements.length} store statements for 200 requests`).to.be.within(5, 20);
+      const row = await one.resources.db('rate_limits').where({ key: 'admin:p:rl-busy' }).first();
+      expect(row.points, 'the store counts every point drawn').to.be.within(200, 220);
+      // both replicas, in parallel, far past the budget: never more than 1,000 accepted, at most a lease per replica short of it
+      const statuses: number[] = [];
+      for (let round = 0; round < 25; round++) {
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => call(apis[i % 2]!.url, 'GET', '/products', undefined, staff)));
+        statuses.push(...answers.map((r) => r.status));
+      }
+      const accepted = 200 + statuses.filter((status) => status === 200).length;
+      expect(statuses.filter((status) => status !== 200 && status !== 429), 'only 200 or 429').to.deep.equal([]);
+      expect(accepted).to.be.within(1000 - 2 * 20, 1000);
+    } finally {
+      pg.Client.prototype.query = query;
+      for (const api of apis) await api.stop();
+    }
   });
 
   it('never limits /healthz, /readyz, /metrics, /openapi.json or /docs and its assets', async () => {
