@@ -47,7 +47,7 @@ export async function openResources(
   options: { registry?: Registry; waiting?: (dependency: string | undefined) => void } = {},
 ): Promise<Resources> {
   const waiting = options.waiting ?? (() => undefined);
-  const db = createDb(settings.databaseUrl, { poolMax: settings.dbPoolMax, applicationName: `${service}-${processName}` });
+  const db = createDb(settings.databaseUrl, { poolMax: settings.dbPoolMax, applicationName: `${service}-${processName}`, prepare: true });
   let nc: NatsConnection;
   try {
     waiting('Postgres');
