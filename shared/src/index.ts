@@ -35,7 +35,7 @@ export {
 export * from './events/contracts.js';
 export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type StreamName } from './nats/streams.js';
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
-export { Outbox } from './outbox/outbox.js';
+export { Outbox, insertOutboxRows, outboxColumns, type PendingEvent } from './outbox/outbox.js';
 export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js';
 export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './consumer/retry.js';

@@ -1,4 +1,4 @@
-import type { CancellationReason, Knex } from '@order-platform/shared';
+import { insertOutboxRows, outboxColumns, type CancellationReason, type Knex, type PendingEvent } from '@order-platform/shared';
 import type { Order, OrderStatus } from '../domain/order.js';
 
 interface OrderRow {
@@ -44,12 +44,13 @@ export interface IdempotencyClaim {
 }
 
 /**
- * Inserts a new order, its lines and its first history entry in one statement (one round trip;
- * the foreign keys are checked at its end). With a claim, the idempotency record goes in the same
- * statement and the order only with it: returns false, having written nothing, when the key is
- * taken (an unexpired record, or a concurrent request that committed first).
+ * Inserts a new order, its lines, its first history entry and its events (the outbox rows) in
+ * one statement: one round trip, atomic without a transaction of its own (the foreign keys are
+ * checked at its end). With a claim, the idempotency record goes in the same statement and the
+ * order only with it: returns false, having written nothing, when the key is taken (an unexpired
+ * record, or a concurrent request that committed first).
  */
-export async function insertPlacedOrder(trx: Knex.Transaction, order: Order, history: HistoryEntryInput, claim?: IdempotencyClaim): Promise<boolean> {
+export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Order, history: HistoryEntryInput, events: readonly PendingEvent[], claim?: IdempotencyClaim): Promise<boolean> {
   const keyed = claim
     ? `keyed as (
          insert into idempotency_keys (principal, key, fingerprint, order_id, response, created_at)
@@ -61,7 +62,7 @@ export async function insertPlacedOrder(trx: Knex.Transaction, order: Order, his
        ),`
     : '';
   const keyBindings = claim ? [claim.principal, claim.key, claim.fingerprint, order.id, JSON.stringify(claim.response), order.createdAt, claim.notBefore] : [];
-  const result = await trx.raw<{ rows: { id: string }[] }>(
+  const result = await db.raw<{ rows: { id: string }[] }>(
     `with ${keyed}
      placed as (
        insert into orders (id, customer_id, status, cancellation_reason, total_amount, currency, created_at, updated_at)
@@ -76,7 +77,8 @@ export async function insertPlacedOrder(trx: Knex.Transaction, order: Order, his
      history as (
        insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at)
        select placed.id, ?, ?, ?, ?, ?, ? from placed
-     )
+     ),
+     events as (${insertOutboxRows} where exists (select 1 from placed))
      select id from placed`,
     [
       ...keyBindings,
@@ -87,6 +89,7 @@ export async function insertPlacedOrder(trx: Knex.Transaction, order: Order, his
       order.items.map((item) => item.unitPrice.amount),
       order.items.map((item) => item.unitPrice.currency),
       history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at,
+      ...(outboxColumns(events) as Knex.RawBinding[]),
     ],
   );
   return result.rows.length === 1;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, inTransaction, type Principal } from '@order-platform/shared';
+import { AppError, type Principal } from '@order-platform/shared';
 import { findCatalogEntries } from '../data/catalog-repository.js';
 import { findIdempotencyRecord, type IdempotencyRecord, type IdempotencyScope } from '../data/idempotency-repository.js';
 import { insertPlacedOrder } from '../data/orders-repository.js';
@@ -17,14 +17,17 @@ export interface PlacedOrder {
 }
 
 /**
- * Accepts an order: prices from the catalog read model, the order and its orders.created
- * event in one transaction. With an Idempotency-Key (the caller's own, kept for
- * `idempotencyRetentionMs`), a retry of the same request returns the first answer and creates
- * nothing; the same key with another request is refused.
+ * Accepts an order: prices from the catalog read model, then the order and its orders.created
+ * event in one statement (atomic by itself: no transaction, no BEGIN and COMMIT). With an
+ * Idempotency-Key (the caller's own, kept for `idempotencyRetentionMs`), a retry of the same
+ * request returns the first answer and creates nothing; the same key with another request is
+ * refused.
  *
  * Round trips are the cost of this route: the key is claimed in the statement that inserts the
- * order (no look-up first), so a first request is five (begin, catalog, order, outbox, commit);
- * a retry costs as many, reading the first answer where a first request writes its event.
+ * order (no look-up first), so a first request is two (catalog, order with its event); a retry
+ * costs one more, reading the first answer. The catalog is read before the statement, as it was
+ * inside a transaction at read committed: a price changed in between is one the order could
+ * have had a moment earlier.
  */
 export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const customerId = customerOf(actor, request.customerId);
@@ -33,17 +36,19 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
   const fingerprint = fingerprintOf(command);
   const scope = idempotencyKey ? { principal: actor.id, key: idempotencyKey } : undefined;
   const notBefore = new Date(deps.clock().getTime() - deps.idempotencyRetentionMs);
-  const attempt = await inTransaction(deps, async ({ trx, outbox, now }): Promise<Attempt> => {
-    const catalog = await findCatalogEntries(trx, command.items.map((item) => item.sku));
+  const attempt = await (async (): Promise<Attempt> => {
+    const now = deps.clock();
+    const catalog = await findCatalogEntries(deps.db, command.items.map((item) => item.sku));
     const decision = decidePlaceOrder(command, catalog, now, randomUUID());
     if (decision.kind === 'rejected') return decision;
     const { order, event } = decision;
     const view = orderView(order);
     const claim = scope && { ...scope, fingerprint, response: view, notBefore };
-    if (!(await insertPlacedOrder(trx, order, { orderId: order.id, from: null, to: 'pending', cause: 'POST /orders', at: now }, claim))) return { kind: 'key_taken' };
-    outbox.add('orders.created', { subject: order.id, data: event });
+    const created = deps.outbox.prepare('orders.created', { subject: order.id, data: event, time: now });
+    const history = { orderId: order.id, from: null, to: 'pending' as const, cause: 'POST /orders', at: now };
+    if (!(await insertPlacedOrder(deps.db, order, history, [created], claim))) return { kind: 'key_taken' };
     return { kind: 'placed', order: view };
-  });
+  })();
   if (attempt.kind === 'placed') return { order: attempt.order, replayed: false };
   // A retry gets the first answer, even when the catalog has changed since.
   const earlier = scope && (await findEarlier(deps, scope, notBefore, attempt.kind === 'key_taken'));

@@ -8,9 +8,37 @@ import { isTracing, contextOf, spanFailed, traceparentOf, tracer } from '../trac
 /** An event made and validated, not yet written: what `Outbox.insertMany` takes. */
 export type PendingEvent = EventEnvelope;
 
+// an outbox row's columns, and each one's type as an array parameter
+const columns = 'id, type, source, subject, time, traceparent, data';
+const arrayTypes = ['uuid', 'text', 'text', 'text', 'timestamptz', 'text', 'json'];
+
 /** The one statement that writes any number of events: arrays, so its text never changes and pg can prepare it. */
-const insertRows = `insert into outbox (id, type, source, subject, time, traceparent, data)
-  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::json[])`;
+const insertRows = `insert into outbox (${columns})
+  select * from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
+
+/**
+ * The same insert with knex's `?` bindings (`outboxColumns(events)` are its values), for a use
+ * case that writes its state with one statement to write its events in that statement too, as
+ * a CTE: one statement is atomic, so it needs no transaction (and no BEGIN and COMMIT round
+ * trips). Add a `where` to write them only when the state was written.
+ */
+export const insertOutboxRows = `insert into outbox (${columns})
+  select * from unnest(${arrayTypes.map((type) => `?::${type}[]`).join(', ')})`;
+
+/** The values of `insertOutboxRows` (and of the outbox's own insert): one array per column, the events in order. */
+export function outboxColumns(events: readonly PendingEvent[]): unknown[][] {
+  const values: unknown[][] = [[], [], [], [], [], [], []];
+  for (const event of events) {
+    values[0]!.push(event.id);
+    values[1]!.push(event.type);
+    values[2]!.push(event.source);
+    values[3]!.push(event.subject);
+    values[4]!.push(event.time);
+    values[5]!.push(event.traceparent ?? null);
+    values[6]!.push(JSON.stringify(event.data));
+  }
+  return values;
+}
 
 /**
  * Writes events to the outbox inside the caller's transaction, so the event exists exactly
@@ -62,18 +90,8 @@ export class Outbox {
   /** Writes prepared events in one statement, in the order given (their `seq` follows it). */
   async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const columns: unknown[][] = [[], [], [], [], [], [], []];
-    for (const event of events) {
-      columns[0]!.push(event.id);
-      columns[1]!.push(event.type);
-      columns[2]!.push(event.source);
-      columns[3]!.push(event.subject);
-      columns[4]!.push(event.time);
-      columns[5]!.push(event.traceparent ?? null);
-      columns[6]!.push(JSON.stringify(event.data));
-    }
     const connection = (await trx.client.acquireConnection()) as RawConnection;
-    await connection.query({ name: 'outbox-insert', text: insertRows, values: columns });
+    await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
   }
 }
 
