@@ -24,14 +24,22 @@ export interface BatchDeps {
   log: Logger;
 }
 
-// still one statement for the batch: each column an array parameter, zipped by unnest
-const insertProcessed = `insert into processed_messages (consumer, message_id, subject, entity_id, stream_seq, deliveries, trace_id)
-  select $1, m.* from unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::int4[], $7::text[]) as m
-  on conflict do nothing returning message_id`;
+// One statement records the batch's keys as processed, answers which are new and, when any is,
+// takes the batch's locks: each column an array parameter, zipped by unnest; the locks one
+// after another in the arrays' order (unnest keeps it), and only once the insert is done (the
+// count reads all of it), so a batch never holds a lock while it waits on another's uncommitted key.
+const insertProcessed = `with fresh as (
+    insert into processed_messages (consumer, message_id, subject, entity_id, stream_seq, deliveries, trace_id)
+    select $1, m.* from unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::int4[], $7::text[]) as m
+    on conflict do nothing returning message_id
+  ),
+  locked as (
+    select count(pg_advisory_xact_lock(space, hashtext(key))) from unnest($8::int[], $9::text[]) as lock(space, key)
+    where (select count(*) from fresh) > 0
+  )
+  select message_id from fresh, locked`;
 const forgetProcessed = 'delete from processed_messages where consumer = $1 and message_id = any($2::text[])';
 const findProcessed = 'select message_id from processed_messages where consumer = $1 and message_id = any($2::text[])';
-// one lock after another, in the arrays' order (unnest keeps it)
-const takeLocks = 'select count(pg_advisory_xact_lock(space, hashtext(key))) from unnest($1::int[], $2::text[]) as lock(space, key)';
 
 /** Which of `keys` this consumer has processed already (a redelivery whose acks were all lost). */
 export async function processedAlready(db: Knex, durable: string, keys: string[]): Promise<Set<string>> {
@@ -73,14 +81,13 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
   const trx = await deps.db.transaction();
   try {
     const connection = (await trx.client.acquireConnection()) as RawConnection;
-    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items)] });
+    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
     const fresh = new Set(inserted.rows.map((row) => row.message_id));
     const toRun: BatchItem[] = [];
     for (const item of items) {
       if (fresh.delete(item.key)) toRun.push(item);
       else item.result = { kind: 'duplicate' };
     }
-    await lockInOrder(connection, toRun);
     const now = deps.clock();
     // one unit of work for the pass: its events are written with one insert at the end
     const events = new PendingEvents(deps.outbox, now);
@@ -147,13 +154,16 @@ function processedColumns(items: BatchItem[]): [string[], string[], (string | nu
   return columns;
 }
 
-/** Takes every lock the batch's handlers need, sorted: all batches take shared locks in one order. */
-async function lockInOrder(connection: RawConnection, items: BatchItem[]): Promise<void> {
+/**
+ * Every lock the batch's handlers need, sorted (all batches take shared locks in one order), as
+ * the two array parameters of the processed insert. A duplicate's locks are taken too when the
+ * batch has anything new: harmless, and it keeps the insert and the locks one round trip.
+ */
+function sortedLocks(items: BatchItem[]): [number[], string[]] {
   const locks = new Map<string, LockKey>();
   for (const item of items) for (const lock of item.locks) locks.set(`${lock.space}\u0000${lock.key}`, lock);
-  if (locks.size === 0) return;
   const sorted = [...locks.values()].sort((a, b) => a.space - b.space || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  await connection.query({ name: 'batch-locks', text: takeLocks, values: [sorted.map((l) => l.space), sorted.map((l) => l.key)] });
+  return [sorted.map((l) => l.space), sorted.map((l) => l.key)];
 }
 
 /** Runs one handler in the pass's unit of work, with its message's delivery count. */
