@@ -24,30 +24,35 @@ interface Sent {
 const sent: Sent[] = [];
 const open = new WeakMap<object, Transaction>();
 const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const [first] = args as [string | { text: string }];
-  const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
-  const appName = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name;
-  if (appName?.endsWith('-worker-gateway')) {
-    // `select version()`: knex asks it once of each new connection, not of each order
-    if (!/^select version\(\)/i.test(text)) sent.push({ text });
-  } else {
-    if (/^begin/i.test(text)) open.set(this, { batch: false });
-    const transaction = open.get(this);
-    if (transaction) {
-      if (/^insert into processed_messages/i.test(text)) transaction.batch = true;
-      sent.push({ text, transaction });
-      if (/^(commit|rollback)/i.test(text)) open.delete(this);
+
+/** Records every statement sent from now on, until `query` is put back. */
+function countStatements(): void {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
+    const appName = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name;
+    if (appName?.endsWith('-worker-gateway')) {
+      // `select version()`: knex asks it once of each new connection, not of each order
+      if (!/^select version\(\)/i.test(text)) sent.push({ text });
+    } else {
+      if (/^begin/i.test(text)) open.set(this, { batch: false });
+      const transaction = open.get(this);
+      if (transaction) {
+        if (/^insert into processed_messages/i.test(text)) transaction.batch = true;
+        sent.push({ text, transaction });
+        if (/^(commit|rollback)/i.test(text)) open.delete(this);
+      }
     }
-  }
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+}
 
 describe('charging an order costs the payment worker few round trips to Postgres', function () {
   this.timeout(60_000);
   let payments: PaymentService;
 
   before(async () => {
+    countStatements();
     payments = await startPaymentService();
   });
 
@@ -78,12 +83,12 @@ describe('charging an order costs the payment worker few round trips to Postgres
     return { handlers, all: counted.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`) };
   }
 
-  it('orders.created, then stock.reserved (tok_ok): at most five statements from the handlers and the gateway', async () => {
+  it('orders.created, then stock.reserved (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
     const { handlers, all } = await chargeCounted('orders.created');
     expect(handlers.length, all.join('\n')).to.be.at.most(5);
   });
 
-  it('stock.reserved, then orders.created (tok_ok): at most five statements from the handlers and the gateway', async () => {
+  it('stock.reserved, then orders.created (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
     const { handlers, all } = await chargeCounted('stock.reserved');
     expect(handlers.length, all.join('\n')).to.be.at.most(5);
   });
