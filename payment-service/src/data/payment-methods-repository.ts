@@ -1,7 +1,8 @@
 import type { Knex } from '@order-platform/shared';
 import type { PaymentMethod, PaymentMethodStatus } from '../domain/payment-method.js';
+import { run } from './transaction-connection.js';
 
-interface PaymentMethodRow {
+export interface PaymentMethodRow {
   id: string;
   customer_id: string;
   token: string | null;
@@ -12,7 +13,7 @@ interface PaymentMethodRow {
   updated_at: Date;
 }
 
-function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
+export function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -29,7 +30,7 @@ function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
  * Postgres describes a constraint violation with the whole failing row ("Failing row contains
  * (…)"), the token included, and error serializers log it: that part is withheld.
  */
-async function withheld<T>(write: Promise<T>): Promise<T> {
+export async function withheld<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (error) {
@@ -52,26 +53,12 @@ export async function insertPaymentMethod(db: Knex, method: PaymentMethod): Prom
   }));
 }
 
-export async function findPaymentMethod(trx: Knex.Transaction, id: string, options: { forUpdate?: boolean } = {}): Promise<PaymentMethod | undefined> {
-  const query = trx<PaymentMethodRow>('payment_methods').where({ id }).first();
-  const row = await (options.forUpdate ? query.forUpdate() : query);
-  return row ? toPaymentMethod(row) : undefined;
-}
+// a claim or an erasure of one payment method
+const updateMethod = { name: 'payment-method-update', text: 'update payment_methods set status = $2, token = $3, order_id = $4, updated_at = $5 where id = $1' };
 
 /** Writes a claim or an erasure. */
 export async function updatePaymentMethod(trx: Knex.Transaction, method: PaymentMethod): Promise<void> {
-  await withheld(trx('payment_methods').where({ id: method.id }).update({ status: method.status, token: method.token, order_id: method.orderId, updated_at: method.updatedAt }));
-}
-
-/** The card token to charge, while the method still holds one. */
-export async function findCardToken(trx: Knex.Transaction, id: string): Promise<string | undefined> {
-  const row = await trx<PaymentMethodRow>('payment_methods').where({ id }).first('token');
-  return row?.token ?? undefined;
-}
-
-/** An order's payment settled: the card its method holds is not needed any more. */
-export async function eraseCardOfOrder(trx: Knex.Transaction, orderId: string, now: Date): Promise<void> {
-  await trx('payment_methods').where({ order_id: orderId, status: 'used' }).update({ status: 'erased', token: null, updated_at: now });
+  await withheld(run(trx, updateMethod, [method.id, method.status, method.token, method.orderId, method.updatedAt]));
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Knex } from '@order-platform/shared';
+import type { PaymentMethod } from '../domain/payment-method.js';
 import type { AwaitingOrderPayment, Payment, PaymentStatus } from '../domain/payment.js';
-import { eraseCardOfOrder } from './payment-methods-repository.js';
+import { toPaymentMethod, withheld, type PaymentMethodRow } from './payment-methods-repository.js';
+import { run } from './transaction-connection.js';
 
 interface PaymentRow {
   id: string;
@@ -29,6 +31,60 @@ function toPayment(row: PaymentRow): Payment {
   } as Payment; // the table's checks keep each status's fields as the union says
 }
 
+/**
+ * The first key of an order's payment lock, apart from other advisory locks of the database.
+ * Every handler that writes an order's payment runs under it: its subscription names the lock
+ * (`locks` in worker/subscriptions.ts), and the consumer takes it for the handler's whole
+ * transaction wherever the handler runs (the consumer loop, an on-exhausted hook, the sweep of
+ * held hooks, a replay). So orders.created, stock.reserved and orders.cancelled of one order,
+ * handled at once by two replicas, run one after the other: the second sees what the first
+ * recorded (the row it inserted included), and exactly one of them charges.
+ */
+export const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
+
+// The charge's hot path (orders.created and stock.reserved of every order) runs these statements,
+// prepared by name on the handler's transaction: one round trip where several did the work of one (issue 10).
+
+const PAYMENT_COLUMNS = 'p.id, p.order_id, p.amount, p.currency, p.payment_method_id, p.status, p.attempts, p.failure_reason, p.created_at, p.updated_at';
+const INSERT_PAYMENT = `insert into payments (id, order_id, created_at, status, amount, currency, payment_method_id, attempts, failure_reason, updated_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (order_id) do nothing returning id`;
+const SET_PAYMENT = 'update payments set status = $2, amount = $3, currency = $4, payment_method_id = $5, attempts = $6, failure_reason = $7, updated_at = $8 where id = $1';
+
+// orders.created: the order's payment and the payment method the order names, each locked when it exists
+const lockWithMethod = {
+  name: 'payment-lock-with-method',
+  text: `select ${PAYMENT_COLUMNS}, m.id as method_id, m.customer_id as method_customer_id, m.token as method_token, m.status as method_status,
+    m.order_id as method_order_id, m.created_at as method_created_at, m.expires_at as method_expires_at, m.updated_at as method_updated_at
+  from (values (1)) as one
+  left join lateral (select * from payments where order_id = $1 for update) as p on true
+  left join lateral (select * from payment_methods where id = $2 for update) as m on true`,
+};
+
+// orders.created: opens the payment and, only when it is new, claims its payment method for the order
+const insertClaimingMethod = {
+  name: 'payment-insert-claiming-method',
+  text: `with opened as (${INSERT_PAYMENT}),
+  claimed as (update payment_methods set status = $12, token = $13, order_id = $14, updated_at = $15 where id = $11 and exists (select 1 from opened))
+  select id from opened`,
+};
+
+// stock.reserved: records the payment awaiting its order when the order has none; else the one it has, locked, with its method's card
+const insertOrLock = {
+  name: 'payment-insert-or-lock',
+  text: `with recorded as (${INSERT_PAYMENT}),
+  found as (select ${PAYMENT_COLUMNS}, m.token as card from payments as p left join payment_methods as m on m.id = p.payment_method_id where p.order_id = $2 for update of p)
+  select (select count(*) from recorded)::int as recorded, found.* from (values (1)) as one left join found on true`,
+};
+
+// a transition within the states that may still charge (awaiting_order → pending)
+const setPayment = { name: 'payment-update', text: SET_PAYMENT };
+
+// a transition out of them, erasing the card of the order's payment method with it
+const setPaymentErasingCard = {
+  name: 'payment-update-erasing-card',
+  text: `with erased as (update payment_methods set status = 'erased', token = null, updated_at = $8 where order_id = $9 and status = 'used') ${SET_PAYMENT}`,
+};
+
 export async function findPaymentByOrder(db: Knex | Knex.Transaction, orderId: string, options: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
   const query = db<PaymentRow>('payments').where({ order_id: orderId }).first();
   const row = await (options.forUpdate ? query.forUpdate() : query);
@@ -39,37 +95,50 @@ export async function listPaymentsOfOrder(db: Knex, orderId: string): Promise<Pa
   return (await db<PaymentRow>('payments').where({ order_id: orderId }).orderBy('created_at')).map(toPayment);
 }
 
+/**
+ * orders.created's read, in one statement: the order's payment and the payment method the order
+ * names, both locked until the transaction ends (either may not exist).
+ */
+export async function lockPaymentAndMethod(trx: Knex.Transaction, orderId: string, paymentMethodId: string): Promise<{ payment: Payment | undefined; method: PaymentMethod | undefined }> {
+  const [row] = await run<Nullable<PaymentRow> & MethodRow>(trx, lockWithMethod, [orderId, paymentMethodId]);
+  return { payment: row?.id ? toPayment(row as PaymentRow) : undefined, method: row?.method_id ? toPaymentMethod(unprefixed(row)) : undefined };
+}
+
+/**
+ * stock.reserved's one statement: records `awaiting` when the order has no payment yet
+ * ('recorded'); else answers the payment it has, locked, with the card token its payment method
+ * holds (null once erased). Neither (undefined) when another transaction inserted one that it has
+ * not committed yet.
+ */
+export async function insertOrLockPayment(trx: Knex.Transaction, awaiting: AwaitingOrderPayment): Promise<'recorded' | { payment: Payment; card: string | null } | undefined> {
+  const [row] = await run<{ recorded: number; card: string | null } & Nullable<PaymentRow>>(trx, insertOrLock, insertValues(awaiting));
+  if (row!.recorded === 1) return 'recorded';
+  return row!.id ? { payment: toPayment(row as PaymentRow), card: row!.card } : undefined;
+}
+
 /** Inserts; returns false when the order has a payment already (one committed concurrently included). */
 export async function insertPayment(trx: Knex.Transaction, payment: Payment): Promise<boolean> {
-  const inserted = await trx('payments')
-    .insert({ id: payment.id, order_id: payment.orderId, created_at: payment.createdAt, ...changingColumns(payment) })
-    .onConflict('order_id')
-    .ignore()
-    .returning('id');
-  return inserted.length === 1;
+  return (await run(trx, { name: 'payment-insert', text: INSERT_PAYMENT }, insertValues(payment))).length === 1;
 }
 
 /**
- * Takes the order's payment lock until the transaction ends. Every handler that writes an
- * order's payment takes it first, so orders.created, stock.reserved and orders.cancelled of one
- * order, handled at once by two replicas, run one after the other: the second sees what the
- * first recorded (the row it inserted included), and exactly one of them charges.
+ * Opens a new payment and claims the payment method (`method`, as claimed for it) in one
+ * statement; returns false, having written neither, when the order has a payment already.
  */
-export async function lockPaymentOfOrder(trx: Knex.Transaction, orderId: string): Promise<void> {
-  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [PAYMENT_LOCK_SPACE, orderId]);
+export async function insertPaymentClaimingMethod(trx: Knex.Transaction, payment: Payment, method: PaymentMethod): Promise<boolean> {
+  const values = [...insertValues(payment), method.id, method.status, method.token, method.orderId, method.updatedAt];
+  return (await withheld(run(trx, insertClaimingMethod, values))).length === 1;
 }
 
-/** The first key of the order locks, apart from other advisory locks of the database. */
-export const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
-
 /**
- * Writes a transition. Every one but awaiting_order → pending (which happens only inside the
- * charge) leaves the states that may still charge, after which the card is never charged
- * again, so its token is erased in the same transaction.
+ * Writes a transition, in one statement. Every one but awaiting_order → pending (which happens
+ * only inside the charge) leaves the states that may still charge, after which the card is never
+ * charged again, so its token is erased with it.
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
-  await trx('payments').where({ id: payment.id }).update(changingColumns(payment));
-  if (payment.status !== 'pending' && payment.status !== 'awaiting_order') await eraseCardOfOrder(trx, payment.orderId, payment.updatedAt);
+  const values = [payment.id, ...changingValues(payment)];
+  if (payment.status === 'pending' || payment.status === 'awaiting_order') await run(trx, setPayment, values);
+  else await withheld(run(trx, setPaymentErasingCard, [...values, payment.orderId]));
 }
 
 /**
@@ -81,15 +150,29 @@ export async function lockPaymentsAwaitingOrder(trx: Knex.Transaction, before: D
   return rows.map(toPayment) as AwaitingOrderPayment[];
 }
 
-/** The columns of a payment that change as it moves along (all but its id, order and creation time). */
-function changingColumns(payment: Payment) {
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+type MethodRow = { [K in keyof PaymentMethodRow as `method_${K}`]: PaymentMethodRow[K] | null };
+
+function unprefixed(row: MethodRow): PaymentMethodRow {
   return {
-    status: payment.status,
-    amount: payment.amount?.amount ?? null,
-    currency: payment.amount?.currency ?? null,
-    payment_method_id: payment.paymentMethodId,
-    attempts: payment.attempts,
-    failure_reason: payment.failureReason,
-    updated_at: payment.updatedAt,
+    id: row.method_id!,
+    customer_id: row.method_customer_id!,
+    token: row.method_token,
+    status: row.method_status!,
+    order_id: row.method_order_id,
+    created_at: row.method_created_at!,
+    expires_at: row.method_expires_at!,
+    updated_at: row.method_updated_at!,
   };
+}
+
+/** A payment's columns in INSERT_PAYMENT's order. */
+function insertValues(payment: Payment): unknown[] {
+  const [status, ...rest] = changingValues(payment);
+  return [payment.id, payment.orderId, payment.createdAt, status, ...rest];
+}
+
+/** The columns of a payment that change as it moves along (all but its id, order and creation time), in SET_PAYMENT's order from $2. */
+function changingValues(payment: Payment): unknown[] {
+  return [payment.status, payment.amount?.amount ?? null, payment.amount?.currency ?? null, payment.paymentMethodId, payment.attempts, payment.failureReason, payment.updatedAt];
 }

@@ -47,8 +47,10 @@ export class SimulatedGateway implements Gateway {
 
   async charge(request: { idempotencyKey: string; token: string; amount: Money }): Promise<ChargeResult> {
     // Each statement commits on its own, as a provider's records do: one records the request
-    // (and answers a settled charge as the first time), one settles a fresh answer.
-    const op = await this.receive(this.db, request.idempotencyKey, 'charge', request.amount);
+    // (and answers a settled charge as the first time), one settles a fresh answer. A first
+    // request's answer is known before it is recorded, so it is recorded settled: one statement.
+    const first = cardRule(request.token, 1);
+    const op = await this.receive(this.db, request.idempotencyKey, 'charge', request.amount, first.outcome === 'unavailable' ? undefined : first);
     const answer = op.outcome ? answerOf(op) : await this.settleOnce(request.idempotencyKey, cardRule(request.token, op.attempts));
     // the provider remembers the attempt either way
     if (answer.outcome === 'unavailable') throw new AppError('transient', 'card gateway unavailable', { details: { idempotencyKey: request.idempotencyKey } });
@@ -83,11 +85,15 @@ export class SimulatedGateway implements Gateway {
     return { outcome: 'refunded' };
   }
 
-  /** Records one more request under the key and locks its record until the answer is settled. */
-  private async receive(trx: Knex | Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money): Promise<OperationRow> {
+  /**
+   * Records one more request under the key and locks its record until the answer is settled. A
+   * first request is recorded with `answer` when one is given; a repeat keeps the answer it has.
+   */
+  private async receive(trx: Knex | Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money, answer?: ChargeResult): Promise<OperationRow> {
     const now = this.clock();
+    const settled = answer ? { outcome: answer.outcome, detail: 'detail' in answer ? answer.detail : null } : {};
     const [op] = await trx('gateway_operations')
-      .insert({ idempotency_key: key, kind, amount: amount.amount, currency: amount.currency, attempts: 1, created_at: now, updated_at: now })
+      .insert({ idempotency_key: key, kind, amount: amount.amount, currency: amount.currency, attempts: 1, ...settled, created_at: now, updated_at: now })
       .onConflict('idempotency_key')
       .merge({ attempts: trx.raw('gateway_operations.attempts + 1'), updated_at: now })
       .returning<OperationRow[]>(['idempotency_key', 'kind', 'attempts', 'outcome', 'detail']);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type OrderCancelled, type UnitOfWork } from '@order-platform/shared';
-import { findPaymentByOrder, insertPayment, lockPaymentOfOrder, updatePayment } from '../data/payments-repository.js';
+import { findPaymentByOrder, insertPayment, updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, refundKey } from './gateway.js';
 import type { CapturedPayment, Payment } from './payment.js';
@@ -9,11 +9,11 @@ import { refundPayment, settleVoid } from './payment-settlements.js';
 
 /**
  * orders.cancelled: voids a payment not charged and refunds a captured one. With no payment yet,
- * a voided one is left behind, so a late orders.created or stock.reserved charges nothing.
+ * a voided one is left behind, so a late orders.created or stock.reserved charges nothing. Runs
+ * under the order's payment lock (see PAYMENT_LOCK_SPACE).
  */
 export async function cancelPayment(deps: PaymentDeps, cancel: OrderCancelled, uow: UnitOfWork): Promise<Payment> {
   const { trx, outbox, now } = uow;
-  await lockPaymentOfOrder(trx, cancel.orderId);
   const decision = decideCancel(await findPaymentByOrder(trx, cancel.orderId, { forUpdate: true }), cancel, now, randomUUID());
   switch (decision.kind) {
     case 'tombstone':

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type UnitOfWork } from '@order-platform/shared';
-import { findPaymentByOrder, insertPayment, lockPaymentOfOrder } from '../data/payments-repository.js';
+import { insertOrLockPayment } from '../data/payments-repository.js';
 import type { Payment } from './payment.js';
-import { decideReserved } from './payment-decisions.js';
+import { awaitingOrder, decideReserved } from './payment-decisions.js';
 import { settlePayment, type Settle } from './settle-charge.js';
 
 /**
@@ -10,18 +10,21 @@ import { settlePayment, type Settle } from './settle-charge.js';
  * when orders.created has not been seen yet, records that stock is reserved, and orders.created
  * charges when it comes (no retry, no waiting). The order's payment stays locked until commit,
  * so a cancel or orders.created of the same order either is seen here or waits and then sees
- * what this recorded.
+ * what this recorded. Runs under the order's payment lock (see PAYMENT_LOCK_SPACE).
  */
 export async function chargePayment(orderId: string, settle: Settle, uow: UnitOfWork): Promise<Payment> {
   const { trx, now } = uow;
-  await lockPaymentOfOrder(trx, orderId);
-  const decision = decideReserved(await findPaymentByOrder(trx, orderId, { forUpdate: true }), orderId, now, randomUUID());
+  // what decideReserved records when the order has no payment: written in the statement that
+  // looks for one (and locks the one it finds), the round trip a separate insert would cost saved
+  const awaiting = awaitingOrder(orderId, now, randomUUID());
+  const found = await insertOrLockPayment(trx, awaiting);
+  if (found === 'recorded') return awaiting;
+  if (!found) throw new AppError('transient', 'a payment was recorded without the order lock; retrying', { details: { orderId } });
+  const decision = decideReserved(found.payment, orderId, now, awaiting.id);
   switch (decision.kind) {
-    case 'await_order':
-      if (!(await insertPayment(trx, decision.payment))) throw new AppError('transient', 'a payment was recorded without the order lock; retrying', { details: { orderId } });
-      return decision.payment;
     case 'charge':
-      return settlePayment(settle, decision.payment, uow);
+      return settlePayment(settle, decision.payment, found.card, uow);
+    case 'await_order': // not with a payment
     case 'leave':
       return decision.payment;
   }

@@ -36,7 +36,7 @@ export type ReservedDecision = { kind: 'await_order'; payment: AwaitingOrderPaym
  * known yet: the reservation is recorded, and orders.created charges when it comes.
  */
 export function decideReserved(payment: Payment | undefined, orderId: string, now: Date, id: string): ReservedDecision {
-  if (!payment) return { kind: 'await_order', payment: { id, orderId, status: 'awaiting_order', amount: null, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now } };
+  if (!payment) return { kind: 'await_order', payment: awaitingOrder(orderId, now, id) };
   switch (payment.status) {
     case 'pending':
       return { kind: 'charge', payment };
@@ -49,6 +49,11 @@ export function decideReserved(payment: Payment | undefined, orderId: string, no
     default:
       return unreachable(payment);
   }
+}
+
+/** The payment stock.reserved records when the order has none: the amount and card come with orders.created. */
+export function awaitingOrder(orderId: string, now: Date, id: string): AwaitingOrderPayment {
+  return { id, orderId, status: 'awaiting_order', amount: null, paymentMethodId: null, failureReason: null, attempts: 0, createdAt: now, updatedAt: now };
 }
 
 export type OrderNeverCameDecision = { kind: 'fail'; payment: Payment; event: PaymentEvent } | { kind: 'leave' };

@@ -1,5 +1,4 @@
 import { isAppError, type UnitOfWork } from '@order-platform/shared';
-import { findCardToken } from '../data/payment-methods-repository.js';
 import { updatePayment } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, type ChargeResult } from './gateway.js';
@@ -9,9 +8,11 @@ import { settleCharge, settleUnavailable } from './payment-settlements.js';
 /**
  * How a payment that may be charged now is settled: by charging its card, or, once the
  * message's retries ran out, by giving up. Whichever of orders.created and stock.reserved
- * comes second settles it, so both handlers and both on-exhausted hooks share this.
+ * comes second settles it, so both handlers and both on-exhausted hooks share this. `card` is
+ * the token its payment method holds, read with the payment (null once erased): a pending
+ * payment's method holds its card until the payment settles (see updatePayment).
  */
-export type Settle = (payment: PendingPayment, uow: UnitOfWork) => Promise<Settled>;
+export type Settle = (payment: PendingPayment, card: string | null, uow: UnitOfWork) => Promise<Settled>;
 
 /**
  * Charges the card. A transient gateway failure propagates and the message is retried: that is
@@ -19,11 +20,9 @@ export type Settle = (payment: PendingPayment, uow: UnitOfWork) => Promise<Settl
  * (the handler passes its message's delivery count), written with the outcome, in the unit of work.
  */
 export function chargeCard(deps: PaymentDeps, attempt: number): Settle {
-  return async (payment, { trx, now }) => {
-    // A pending payment's method holds its card until the payment settles (see updatePayment).
-    const token = await findCardToken(trx, payment.paymentMethodId);
-    const result: ChargeResult = token
-      ? await deps.gateway.charge({ idempotencyKey: chargeKey(payment.id), token, amount: payment.amount })
+  return async (payment, card, { now }) => {
+    const result: ChargeResult = card
+      ? await deps.gateway.charge({ idempotencyKey: chargeKey(payment.id), token: card, amount: payment.amount })
       : { outcome: 'declined', detail: 'the payment method holds no card' };
     return settleCharge(payment, result, attempt, now);
   };
@@ -35,7 +34,7 @@ export function chargeCard(deps: PaymentDeps, attempt: number): Settle {
  * is captured instead.
  */
 export function giveUp(deps: PaymentDeps, detail: string, attempt: number): Settle {
-  return async (payment, { now }) => {
+  return async (payment, _card, { now }) => {
     const held = await deps.gateway.voidCharge({ idempotencyKey: chargeKey(payment.id) });
     return settleUnavailable(payment, held, detail, attempt, now);
   };
@@ -53,11 +52,11 @@ export function settleExhausted(deps: PaymentDeps, error: unknown, attempt: numb
   const detail = error instanceof Error ? error.message : String(error);
   if (isGatewayUnavailable(error)) return giveUp(deps, detail, attempt);
   const charge = chargeCard(deps, attempt);
-  return async (payment, uow) => {
+  return async (payment, card, uow) => {
     try {
-      return await charge(payment, uow);
+      return await charge(payment, card, uow);
     } catch (chargeError) {
-      if (isGatewayUnavailable(chargeError)) return giveUp(deps, (chargeError as Error).message, attempt)(payment, uow);
+      if (isGatewayUnavailable(chargeError)) return giveUp(deps, (chargeError as Error).message, attempt)(payment, card, uow);
       throw chargeError;
     }
   };
@@ -68,9 +67,9 @@ function isGatewayUnavailable(error: unknown): boolean {
   return isAppError(error) && error.kind === 'transient' && typeof error.details?.['idempotencyKey'] === 'string';
 }
 
-/** Settles the payment, records it and announces the outcome. */
-export async function settlePayment(settle: Settle, payment: PendingPayment, uow: UnitOfWork): Promise<Payment> {
-  const { payment: settled, event } = await settle(payment, uow);
+/** Settles the payment (charging `card`, the token its payment method holds), records it and announces the outcome. */
+export async function settlePayment(settle: Settle, payment: PendingPayment, card: string | null, uow: UnitOfWork): Promise<Payment> {
+  const { payment: settled, event } = await settle(payment, card, uow);
   await updatePayment(uow.trx, settled);
   uow.outbox.add(event.type, { subject: payment.orderId, data: event.data });
   return settled;

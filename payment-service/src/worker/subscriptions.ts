@@ -17,7 +17,7 @@ const orderCancelled = declareConsumer(SERVICE, 'orders.cancelled');
 /** The durable consumers the migrator declares for this service. */
 export const consumers: ConsumerDeclaration[] = [orderCreated, stockReserved, orderCancelled];
 
-/** Every handler takes its order's payment lock; a batch takes its orders' first, in one order. */
+/** Every handler runs under its order's payment lock, taken by the consumer (the handlers do not take it again); a batch takes its orders' first, in one order. */
 const paymentLock = (event: { data: { orderId: string } }): LockKey[] => [{ space: PAYMENT_LOCK_SPACE, key: event.data.orderId }];
 
 /** The subscription table: one handler per consumed event. */
