@@ -150,6 +150,8 @@ async function send(
   // In a transaction, though one statement: Postgres runs a lone statement to its commit even
   // when its worker died while it waited (on a lock), whereas a dead worker's COMMIT never comes;
   // so a worker killed before it learned the outcome leaves `sending`, as decideDelivery expects.
+  // (Its two extra round trips stay: a lone statement guarded by the handler's lock being still
+  // held, or client_connection_check_interval, would close the window only most of the time.)
   await inTransactionOn(deps.ledger, (connection) => saveNotificationOn(connection, sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }));
   log.info({ notificationId: sent.id, template: sent.template, channel: sent.channel, recipient: sent.recipient, attempt: sent.attempts, fallback: sent.fallback }, 'notification sent');
   return sent;
