@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import type { Customer, CustomerDirectory } from '../domain/customer.js';
 
 export interface DirectoryCacheSettings {
@@ -16,8 +17,19 @@ export interface DirectoryCacheSettings {
  * after a 404, and a remembered 404 would skip their next mails; 404s are rare, so asking again
  * costs little. An address changed in the directory is used from the next lookup after the TTL.
  */
-export function cachedCustomerDirectory(inner: CustomerDirectory, settings: DirectoryCacheSettings, now: () => number = () => performance.now()): CustomerDirectory {
+export function cachedCustomerDirectory(
+  inner: CustomerDirectory,
+  settings: DirectoryCacheSettings,
+  options: { registry?: Registry | undefined; now?: () => number } = {},
+): CustomerDirectory {
   if (settings.ttlMs <= 0 || settings.maxEntries <= 0) return inner;
+  const now = options.now ?? (() => performance.now());
+  const lookups = new Counter({
+    name: 'customer_directory_cache_lookups_total',
+    help: 'customer lookups by whether the worker had the customer already (hit) or asked the directory (miss)',
+    labelNames: ['outcome'],
+    registers: options.registry ? [options.registry] : [],
+  });
   // a Map iterates in insertion order: re-inserting on a hit keeps the least recently used first
   const entries = new Map<string, { customer: Customer; expiresAt: number }>();
   return {
@@ -27,9 +39,11 @@ export function cachedCustomerDirectory(inner: CustomerDirectory, settings: Dire
         entries.delete(customerId);
         if (entry.expiresAt > now()) {
           entries.set(customerId, entry);
+          lookups.inc({ outcome: 'hit' });
           return { status: 'found', customer: entry.customer };
         }
       }
+      lookups.inc({ outcome: 'miss' });
       const result = await inner.find(customerId);
       if (result.status === 'found') {
         entries.delete(customerId);

@@ -45,6 +45,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
                 resources.registry,
               ),
               { ttlMs: config.directoryCacheTtlMs, maxEntries: config.directoryCacheSize },
+              { registry: resources.registry },
             ),
             channels: Object.fromEntries(channels.map((c) => [c.name, c])),
             routing: { customer: config.customerChannel, staff: config.staffChannel, staffEmail: config.staffEmail },
