@@ -48,6 +48,20 @@ export const workerSpec = defineConfig({
     default: 10_000,
     description: 'how long the circuit stays open before one trial lookup',
   },
+  directoryCacheTtlMs: {
+    env: 'CUSTOMER_DIRECTORY_CACHE_TTL_MS',
+    type: 'integer',
+    minimum: 0,
+    default: 60_000,
+    description: 'how long the worker keeps a customer the directory found (name, address); 0 asks the directory for every notification',
+  },
+  directoryCacheSize: {
+    env: 'CUSTOMER_DIRECTORY_CACHE_SIZE',
+    type: 'integer',
+    minimum: 1,
+    default: 10_000,
+    description: 'the most customers the worker keeps from the directory (least recently used out first)',
+  },
   renderTimeoutMs: {
     env: 'TEMPLATE_RENDER_TIMEOUT_MS',
     type: 'integer',

@@ -1,4 +1,5 @@
 import type { Knex } from '@order-platform/shared';
+import { withConnection, type Connection } from './raw-connection.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import type { Channel, TemplateName, TemplateText } from '../domain/templates.js';
 
@@ -72,20 +73,36 @@ export async function findNotification(db: Knex | Knex.Transaction, dedupKey: st
   return row ? toNotification(row) : undefined;
 }
 
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+const fromJson = (n: Json<NotificationRow>): Notification =>
+  toNotification({ ...n, sent_at: n.sent_at === null ? null : new Date(n.sent_at), created_at: new Date(n.created_at), updated_at: new Date(n.updated_at) });
+
+/** What a delivery reads before it sends: its order's owner, the notification of its key, its template's text. */
+export interface DeliveryState {
+  /** the customer of `orderId` when the order is known (orders.created came), else undefined */
+  orderCustomerId: string | undefined;
+  existing: Notification | undefined;
+  text: TemplateText | undefined;
+}
+
+const findState = `select (select o.customer_id from known_orders o where o.order_id = $1) as order_customer_id,
+       (select row_to_json(n) from notifications n where n.dedup_key = $2) as notification,
+       (select json_build_object('subject', t.subject, 'body', t.body) from templates t where t.name = $3 and t.channel = $4) as text`;
+
 /**
- * The notification of `dedupKey` and the stored text of its template for `channel`, in one
- * statement: a delivery reads both before it sends, so one round trip, not two.
+ * The known order of `orderId` (none asked when null), the notification of `dedupKey` and the
+ * stored text of its template for `channel`, in one statement: a delivery reads all three before
+ * it sends, so one round trip, not three.
  */
-export async function findDelivery(db: Knex, dedupKey: string, template: TemplateName, channel: Channel): Promise<{ existing: Notification | undefined; text: TemplateText | undefined }> {
-  type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
-  const result = await db.raw<{ rows: { notification: Json<NotificationRow> | null; text: TemplateText | null }[] }>(
-    `select (select row_to_json(n) from notifications n where n.dedup_key = ?) as notification,
-            (select json_build_object('subject', t.subject, 'body', t.body) from templates t where t.name = ? and t.channel = ?) as text`,
-    [dedupKey, template, channel],
-  );
-  const { notification: n, text } = result.rows[0]!;
-  const existing = n ? toNotification({ ...n, sent_at: n.sent_at === null ? null : new Date(n.sent_at), created_at: new Date(n.created_at), updated_at: new Date(n.updated_at) }) : undefined;
-  return { existing, text: text ?? undefined };
+export async function findDeliveryState(connection: Connection, key: { orderId: string | null; dedupKey: string; template: TemplateName; channel: Channel }): Promise<DeliveryState> {
+  const { rows } = await connection.query<{ order_customer_id: string | null; notification: Json<NotificationRow> | null; text: TemplateText | null }>({
+    name: 'notification-delivery-state',
+    text: findState,
+    values: [key.orderId, key.dedupKey, key.template, key.channel],
+  });
+  const row = rows[0]!;
+  return { orderCustomerId: row.order_customer_id ?? undefined, existing: row.notification ? fromJson(row.notification) : undefined, text: row.text ?? undefined };
 }
 
 const columns: (keyof NotificationRow)[] = [
@@ -100,28 +117,43 @@ export interface AttemptChanges {
   start?: number;
 }
 
+/** The save statement of each shape of AttemptChanges, named, so each is prepared once per connection. */
+const saves = new Map<string, string>();
+
+function saveStatement(finish: boolean, start: boolean): { name: string; text: string } {
+  const name = `notification-save${finish ? '-finish' : ''}${start ? '-start' : ''}`;
+  let text = saves.get(name);
+  if (!text) {
+    let n = columns.length;
+    const ctes = [
+      `saved as (insert into notifications (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+         on conflict (dedup_key) do update set ${columns.filter((c) => !kept.has(c)).map((c) => `${c} = excluded.${c}`).join(', ')})`,
+    ];
+    if (finish) ctes.push(`finished as (update delivery_attempts set outcome = $${++n}, error = $${++n}, finished_at = $${++n} where notification_id = $1 and attempt = $${++n})`);
+    if (start) ctes.push(`started as (insert into delivery_attempts (notification_id, attempt, outcome, started_at) values ($1, $${++n}, 'sending', $${++n}))`);
+    text = `with ${ctes.join(',\n')} select 1`;
+    saves.set(name, text);
+  }
+  return { name, text };
+}
+
 /**
  * Inserts or replaces the row of `notification.dedupKey` (the caller holds its lock) and records
- * its attempts, in one statement: atomic on its own, so it needs no transaction (and no BEGIN and
- * COMMIT round trips). An attempt's row refers to the notification inserted with it; foreign keys
- * are checked at the end of the statement.
+ * its attempts, in one statement on `connection`: atomic on its own, so it needs no transaction
+ * (and no BEGIN and COMMIT round trips). An attempt's row refers to the notification inserted
+ * with it; foreign keys are checked at the end of the statement.
  */
-export async function saveNotification(db: Knex | Knex.Transaction, notification: Notification, attempts: AttemptChanges = {}, now: Date = notification.updatedAt): Promise<void> {
+export async function saveNotificationOn(connection: Connection, notification: Notification, attempts: AttemptChanges = {}, now: Date = notification.updatedAt): Promise<void> {
   const row = toRow(notification);
-  const ctes = [
-    `saved as (insert into notifications (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})
-       on conflict (dedup_key) do update set ${columns.filter((c) => !kept.has(c)).map((c) => `${c} = excluded.${c}`).join(', ')})`,
-  ];
-  const bindings: Knex.RawBinding[] = columns.map((c) => row[c]);
-  if (attempts.finish) {
-    ctes.push('finished as (update delivery_attempts set outcome = ?, error = ?, finished_at = ? where notification_id = ? and attempt = ?)');
-    bindings.push(attempts.finish.outcome, attempts.finish.error, now, notification.id, attempts.finish.attempt);
-  }
-  if (attempts.start !== undefined) {
-    ctes.push(`started as (insert into delivery_attempts (notification_id, attempt, outcome, started_at) values (?, ?, 'sending', ?))`);
-    bindings.push(notification.id, attempts.start, now);
-  }
-  await db.raw(`with ${ctes.join(',\n')} select 1`, bindings);
+  const values: unknown[] = columns.map((c) => row[c]);
+  if (attempts.finish) values.push(attempts.finish.outcome, attempts.finish.error, now, attempts.finish.attempt);
+  if (attempts.start !== undefined) values.push(attempts.start, now);
+  await connection.query({ ...saveStatement(attempts.finish !== undefined, attempts.start !== undefined), values });
+}
+
+/** saveNotificationOn, autocommit, on a connection of `db`'s pool. */
+export function saveNotification(db: Knex, notification: Notification, attempts: AttemptChanges = {}): Promise<void> {
+  return withConnection(db, (connection) => saveNotificationOn(connection, notification, attempts));
 }
 
 export interface NotificationFilter {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, isPermanent, type Knex, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
-import { findDelivery, findNotification, saveNotification } from '../data/notifications-repository.js';
+import { findDeliveryState, findNotification, saveNotification, saveNotificationOn, type DeliveryState } from '../data/notifications-repository.js';
+import { connectionOf, inTransactionOn } from '../data/raw-connection.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
 import type { NotificationRequest } from './notification-requests.js';
@@ -30,20 +31,39 @@ export function deliveryLock(dedupKey: string): LockKey {
   return { space: LOCK_SPACE, key: dedupKey };
 }
 
+/** The channel a request goes out by: staff alerts and customer notifications are routed apart. */
+export function channelOf(deps: DeliveryDeps, request: NotificationRequest): Channel {
+  return request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;
+}
+
+const takeLock = 'select pg_advisory_xact_lock($1, hashtext($2))';
+
 /**
- * Delivers one notification at most once per dedup key, even when its event is delivered twice
- * or a worker dies mid-way. Under a transaction-scoped lock on the key (released by Postgres
- * when the handler's transaction ends, also when the worker dies): skip when the log says it is
- * settled; else claim it (`sending`, committed), send, and record the outcome. A crash between
- * the send and that record leaves `sending` behind, which the next delivery finds under the
- * lock and resolves without a second email (see `decideDelivery`).
+ * Delivers a notification whose lock the batch did not take (a held one, which orders.created
+ * finds only as it runs): takes the lock in the handler's transaction, reads the delivery's state
+ * under it, and delivers it (`deliverLocked`).
  */
 export async function deliverNotification(deps: DeliveryDeps, request: NotificationRequest, { trx, log }: UnitOfWork): Promise<Notification> {
+  const connection = await connectionOf(trx);
   const lock = deliveryLock(request.dedupKey);
-  await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [lock.space, lock.key]);
-  const channelName = request.audience === 'staff' ? deps.routing.staff : deps.routing.customer;
-  const { existing, text: stored } = await findDelivery(deps.ledger, request.dedupKey, request.template, channelName);
+  await connection.query({ name: 'notification-delivery-lock', text: takeLock, values: [lock.space, lock.key] });
+  const state = await findDeliveryState(connection, { orderId: null, dedupKey: request.dedupKey, template: request.template, channel: channelOf(deps, request) });
+  return deliverLocked(deps, request, state, log);
+}
+
+/**
+ * Delivers one notification at most once per dedup key, even when its event is delivered twice
+ * or a worker dies mid-way. The caller holds the transaction-scoped lock on the key (released by
+ * Postgres when the handler's transaction ends, also when the worker dies) and read `state` under
+ * it: the batch takes it for an event whose subscription names it (`lockOn`), `deliverNotification`
+ * for a held one. Skip when the log says it is settled; else claim it (`sending`, committed),
+ * send, and record the outcome. A crash between the send and that record leaves `sending` behind,
+ * which the next delivery finds under the lock and resolves without a second email (see `decideDelivery`).
+ */
+export async function deliverLocked(deps: DeliveryDeps, request: NotificationRequest, state: Pick<DeliveryState, 'existing' | 'text'>, log: Logger): Promise<Notification> {
+  const { existing, text: stored } = state;
   if (existing && isSettled(existing)) return existing;
+  const channelName = channelOf(deps, request);
 
   const channel = deps.channels[channelName];
   if (!channel) throw new AppError('permanent', `the ${channelName} channel is not configured`);
@@ -122,7 +142,7 @@ async function send(
     const message = (error as Error).message;
     const permanent = error instanceof AppError && error.kind === 'permanent';
     const failed: Notification = { ...claimed, status: permanent ? 'failed' : 'retrying', error: message, updatedAt: deps.clock() };
-    await deps.ledger.transaction((t) => saveNotification(t, failed, { finish: { attempt: claimed.attempts, outcome: 'failed', error: message } }));
+    await inTransactionOn(deps.ledger, (connection) => saveNotificationOn(connection, failed, { finish: { attempt: claimed.attempts, outcome: 'failed', error: message } }));
     throw error;
   }
   const sentAt = deps.clock();
@@ -130,7 +150,9 @@ async function send(
   // In a transaction, though one statement: Postgres runs a lone statement to its commit even
   // when its worker died while it waited (on a lock), whereas a dead worker's COMMIT never comes;
   // so a worker killed before it learned the outcome leaves `sending`, as decideDelivery expects.
-  await deps.ledger.transaction((t) => saveNotification(t, sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }));
+  // (Its two extra round trips stay: a lone statement guarded by the handler's lock being still
+  // held, or client_connection_check_interval, would close the window only most of the time.)
+  await inTransactionOn(deps.ledger, (connection) => saveNotificationOn(connection, sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }));
   log.info({ notificationId: sent.id, template: sent.template, channel: sent.channel, recipient: sent.recipient, attempt: sent.attempts, fallback: sent.fallback }, 'notification sent');
   return sent;
 }

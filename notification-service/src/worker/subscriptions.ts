@@ -7,7 +7,7 @@ import {
   paymentRefundedNotification,
   stockLowNotification,
 } from '../domain/notification-requests.js';
-import { acceptOn, acceptWithoutHeldOn, deliverOn, giveUpOn, lockOn, lockOrderOn } from './deliver-on.js';
+import { acceptOn, acceptWithoutHeldOn, deliverySubscription, lockOrderOn } from './deliver-on.js';
 
 const orderCreated = declareConsumer(SERVICE, 'orders.created');
 const orderConfirmed = declareConsumer(SERVICE, 'orders.confirmed');
@@ -22,9 +22,9 @@ export const consumers: ConsumerDeclaration[] = [orderCreated, orderConfirmed, o
 export function subscriptions(deps: DeliveryDeps): Subscription[] {
   return [
     subscribe(orderCreated, acceptOn(deps), { onExhausted: acceptWithoutHeldOn, locks: lockOrderOn }),
-    subscribe(orderConfirmed, deliverOn(deps, orderConfirmedNotification), { onExhausted: giveUpOn(deps, orderConfirmedNotification), locks: lockOn(orderConfirmedNotification) }),
-    subscribe(orderCancelled, deliverOn(deps, orderCancelledNotification), { onExhausted: giveUpOn(deps, orderCancelledNotification), locks: lockOn(orderCancelledNotification) }),
-    subscribe(paymentRefunded, deliverOn(deps, paymentRefundedNotification), { onExhausted: giveUpOn(deps, paymentRefundedNotification), locks: lockOn(paymentRefundedNotification) }),
-    subscribe(stockLow, deliverOn(deps, stockLowNotification), { onExhausted: giveUpOn(deps, stockLowNotification), locks: lockOn(stockLowNotification) }),
+    deliverySubscription(orderConfirmed, deps, orderConfirmedNotification),
+    deliverySubscription(orderCancelled, deps, orderCancelledNotification),
+    deliverySubscription(paymentRefunded, deps, paymentRefundedNotification),
+    deliverySubscription(stockLow, deps, stockLowNotification),
   ];
 }

@@ -1,5 +1,6 @@
 import { createDb, startWorkerProcess, type Logger, type RunningWorkerProcess } from '@order-platform/shared';
 import { SERVICE, type WorkerConfig } from '../config.js';
+import { cachedCustomerDirectory } from '../data/cached-customer-directory.js';
 import { httpCustomerDirectory } from '../data/customer-directory.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import { emailChannel } from '../delivery/email-channel.js';
@@ -31,16 +32,20 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
         subscriptions: (resources) => {
           const deps: DeliveryDeps = {
             ledger,
-            directory: httpCustomerDirectory(
-              {
-                url: config.directoryUrl,
-                timeoutMs: config.directoryTimeoutMs,
-                retries: config.directoryRetries,
-                breakerFailures: config.directoryBreakerFailures,
-                breakerHalfOpenMs: config.directoryBreakerHalfOpenMs,
-              },
-              log.child({ component: 'customer-directory' }),
-              resources.registry,
+            directory: cachedCustomerDirectory(
+              httpCustomerDirectory(
+                {
+                  url: config.directoryUrl,
+                  timeoutMs: config.directoryTimeoutMs,
+                  retries: config.directoryRetries,
+                  breakerFailures: config.directoryBreakerFailures,
+                  breakerHalfOpenMs: config.directoryBreakerHalfOpenMs,
+                },
+                log.child({ component: 'customer-directory' }),
+                resources.registry,
+              ),
+              { ttlMs: config.directoryCacheTtlMs, maxEntries: config.directoryCacheSize },
+              { registry: resources.registry },
             ),
             channels: Object.fromEntries(channels.map((c) => [c.name, c])),
             routing: { customer: config.customerChannel, staff: config.staffChannel, staffEmail: config.staffEmail },
@@ -53,7 +58,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
       config,
       log,
     );
-    log.info({ customerChannel: config.customerChannel, staffChannel: config.staffChannel, directory: config.directoryUrl, render: limits }, 'notification routing');
+    log.info({ customerChannel: config.customerChannel, staffChannel: config.staffChannel, directory: config.directoryUrl, directoryCacheTtlMs: config.directoryCacheTtlMs, render: limits }, 'notification routing');
     return {
       ...worker,
       async stop() {

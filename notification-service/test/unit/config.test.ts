@@ -20,6 +20,12 @@ describe('worker config', () => {
     expect(() => loadWorkerConfig({ TEMPLATE_RENDER_TIMEOUT_MS: '5' })).to.throw(ConfigError, /TEMPLATE_RENDER_TIMEOUT_MS/);
   });
 
+  it('keeps customers the directory found for 60 s, at most 10,000 of them, by default; a TTL of 0 turns that off', () => {
+    expect(loadWorkerConfig({})).to.include({ directoryCacheTtlMs: 60_000, directoryCacheSize: 10_000 });
+    expect(loadWorkerConfig({ CUSTOMER_DIRECTORY_CACHE_TTL_MS: '0', CUSTOMER_DIRECTORY_CACHE_SIZE: '50' })).to.include({ directoryCacheTtlMs: 0, directoryCacheSize: 50 });
+    expect(() => loadWorkerConfig({ CUSTOMER_DIRECTORY_CACHE_TTL_MS: '-1' })).to.throw(ConfigError, /CUSTOMER_DIRECTORY_CACHE_TTL_MS/);
+  });
+
   it('an unknown channel is refused', () => {
     expect(() => loadWorkerConfig({ NOTIFY_CUSTOMER_CHANNEL: 'sms' })).to.throw(ConfigError, /NOTIFY_CUSTOMER_CHANNEL/);
   });

@@ -29,6 +29,9 @@ describe('worker: customer directory down', function () {
       CUSTOMER_DIRECTORY_RETRIES: '1',
       CUSTOMER_DIRECTORY_BREAKER_FAILURES: '4',
       CUSTOMER_DIRECTORY_BREAKER_HALF_OPEN_MS: '3000',
+      // the same customer is found, then looked up while the directory is down: every lookup
+      // must reach it (or its open circuit) for these tests, not the worker's cache of customers
+      CUSTOMER_DIRECTORY_CACHE_TTL_MS: '0',
     });
   });
   after(async () => {

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { cachedCustomerDirectory } from '../../src/data/cached-customer-directory.js';
+import type { CustomerDirectory, CustomerLookup } from '../../src/domain/customer.js';
+
+/** A directory that answers from `answers` and counts the calls per customer. */
+function countingDirectory(answers: Record<string, CustomerLookup>) {
+  const calls: string[] = [];
+  const directory: CustomerDirectory = {
+    find: async (customerId) => {
+      calls.push(customerId);
+      return answers[customerId] ?? { status: 'unknown' };
+    },
+  };
+  return { directory, calls };
+}
+
+const found = (id: string): CustomerLookup => ({ status: 'found', customer: { id, name: id.toUpperCase(), email: `${id}@example.com` } });
+
+describe('customer directory cache', () => {
+  it('answers a found customer from memory until its TTL is over, then asks again', async () => {
+    let now = 0;
+    const { directory, calls } = countingDirectory({ ada: found('ada') });
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 1000, maxEntries: 10 }, { now: () => now });
+    expect(await cached.find('ada')).to.deep.equal(found('ada'));
+    now = 999;
+    expect(await cached.find('ada')).to.deep.equal(found('ada'));
+    expect(calls).to.deep.equal(['ada']);
+    now = 1000;
+    await cached.find('ada');
+    expect(calls).to.deep.equal(['ada', 'ada']);
+  });
+
+  it('keeps at most maxEntries customers, dropping the least recently used', async () => {
+    const { directory, calls } = countingDirectory({ a: found('a'), b: found('b'), c: found('c') });
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 2 }, { now: () => 0 });
+    await cached.find('a');
+    await cached.find('b');
+    await cached.find('a'); // a is now the most recently used
+    await cached.find('c'); // drops b
+    calls.length = 0;
+    await cached.find('a');
+    await cached.find('c');
+    expect(calls).to.deep.equal([]);
+    await cached.find('b');
+    expect(calls).to.deep.equal(['b']);
+  });
+
+  it('never keeps an unknown customer or a failed lookup', async () => {
+    const { directory, calls } = countingDirectory({ down: { status: 'unavailable', reason: 'circuit open' } });
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 10 }, { now: () => 0 });
+    for (let i = 0; i < 2; i++) {
+      expect(await cached.find('nobody')).to.deep.equal({ status: 'unknown' });
+      expect(await cached.find('down')).to.deep.equal({ status: 'unavailable', reason: 'circuit open' });
+    }
+    expect(calls).to.deep.equal(['nobody', 'down', 'nobody', 'down']);
+  });
+
+  it('with a TTL of 0, every lookup asks the directory', async () => {
+    const { directory, calls } = countingDirectory({ ada: found('ada') });
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 0, maxEntries: 10 }, { now: () => 0 });
+    await cached.find('ada');
+    await cached.find('ada');
+    expect(calls).to.deep.equal(['ada', 'ada']);
+  });
+});
