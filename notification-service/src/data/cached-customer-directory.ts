@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { Customer, CustomerDirectory } from '../domain/customer.js';
 
@@ -30,26 +31,17 @@ export function cachedCustomerDirectory(
     labelNames: ['outcome'],
     registers: options.registry ? [options.registry] : [],
   });
-  // a Map iterates in insertion order: re-inserting on a hit keeps the least recently used first
-  const entries = new Map<string, { customer: Customer; expiresAt: number }>();
+  const customers = new LRUCache<string, Customer>({ max: settings.maxEntries, ttl: settings.ttlMs, ttlResolution: 0, perf: { now } });
   return {
     async find(customerId) {
-      const entry = entries.get(customerId);
-      if (entry) {
-        entries.delete(customerId);
-        if (entry.expiresAt > now()) {
-          entries.set(customerId, entry);
-          lookups.inc({ outcome: 'hit' });
-          return { status: 'found', customer: entry.customer };
-        }
+      const customer = customers.get(customerId);
+      if (customer) {
+        lookups.inc({ outcome: 'hit' });
+        return { status: 'found', customer };
       }
       lookups.inc({ outcome: 'miss' });
       const result = await inner.find(customerId);
-      if (result.status === 'found') {
-        entries.delete(customerId);
-        entries.set(customerId, { customer: result.customer, expiresAt: now() + settings.ttlMs });
-        if (entries.size > settings.maxEntries) entries.delete(entries.keys().next().value!);
-      }
+      if (result.status === 'found') customers.set(customerId, result.customer);
       return result;
     },
   };
