@@ -51,11 +51,14 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
  * savepoints (a savepoint is a round trip per message, and handlers rarely fail): when one
  * fails, its transaction is rolled back and the rest of the batch runs again, this time with a
  * savepoint per message, so any further failure is rolled back alone (and its key forgotten)
- * while the others commit. Running a handler again after a rollback is what a redelivery does
- * anyway, so handlers are already safe to re-run.
+ * while the others commit. A failed handler's deferred rows and events are forgotten with it.
+ * When the database refuses the first pass's deferred rows, the whole batch runs again with
+ * savepoints, each message's rows written in its own. Running a handler again after a rollback
+ * is what a redelivery does anyway, so handlers are already safe to re-run.
  *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
- * exactly as if they had run one by one. A key seen twice in one batch runs once.
+ * exactly as if they had run one by one (deferred rows are read by no one before the end; their
+ * merge keeps the delivery order). A key seen twice in one batch runs once.
  */
 export async function handleBatch(deps: BatchDeps, durable: string, items: BatchItem[]): Promise<void> {
   const first = await runInTransaction(deps, durable, items, false);
