@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { EventEnvelope } from './events/envelope.js';
 import type { EventPayloads, EventType } from './events/contracts.js';
 import type { Logger } from './logger.js';
-import type { Outbox, PendingEvent } from './outbox/outbox.js';
+import type { Outbox, PendingEvent, RawConnection } from './outbox/outbox.js';
 
 /** Where a use case records the events its state change causes: they are written with it, in its transaction. */
 export interface EventWriter {
@@ -11,13 +11,38 @@ export interface EventWriter {
 }
 
 /**
+ * A write a unit of work defers to its end, to make it for all its rows with one statement
+ * instead of one per row: for rows nothing later in the unit reads back (a read model's facts,
+ * a log). Rows of one key are merged in memory first, since one `insert … on conflict do update`
+ * may not affect a row twice.
+ */
+export interface BulkWrite<Row> {
+  /** the prepared statement's name: one per kind of write in the process */
+  readonly name: string;
+  /** one statement for any number of rows: column arrays zipped by `unnest`, so the text never changes */
+  readonly text: string;
+  /** the statement's parameters for `rows` (no two of one key) */
+  values(rows: readonly Row[]): unknown[];
+  key(row: Row): string;
+  /** what the statement leaves for `earlier` then `later` (same key), as one row: run once, it must leave the same */
+  merge(earlier: Row, later: Row): Row;
+}
+
+/** Where a use case defers rows to the end of its unit of work (see `BulkWrite`). */
+export interface BulkWriter {
+  add<Row>(write: BulkWrite<Row>, row: Row): void;
+}
+
+/**
  * What every use case that changes state works in, whichever entry point calls it: an api
  * use case opens one with `inTransaction`, the consumer loop opens one per batch and hands it to
  * each handler. `now` is the unit's one time, for the state it writes and the events it adds.
+ * Rows deferred to `bulk` are written before its events, each kind with one statement.
  */
 export interface UnitOfWork {
   readonly trx: Knex.Transaction;
   readonly outbox: EventWriter;
+  readonly bulk: BulkWriter;
   readonly now: Date;
   readonly log: Logger;
 }
@@ -31,14 +56,16 @@ export interface UnitOfWorkDeps {
 }
 
 /**
- * Runs `work` in one transaction and writes the events it added with one insert before the
- * commit; a throw rolls back both. The api's path: a request, one transaction.
+ * Runs `work` in one transaction and writes the rows it deferred and the events it added before
+ * the commit; a throw rolls back all of it. The api's path: a request, one transaction.
  */
 export function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) => Promise<R>): Promise<R> {
   return deps.db.transaction(async (trx) => {
     const now = deps.clock();
     const events = new PendingEvents(deps.outbox, now);
-    const result = await work({ trx, outbox: events, now, log: deps.log });
+    const rows = new PendingRows();
+    const result = await work({ trx, outbox: events, bulk: rows, now, log: deps.log });
+    await rows.writeIn(trx);
     await events.writeIn(trx);
     return result;
   });
@@ -74,5 +101,43 @@ export class PendingEvents implements EventWriter {
 
   writeIn(trx: Knex.Transaction): Promise<void> {
     return this.outbox.insertMany(trx, this.events);
+  }
+}
+
+/**
+ * The rows a unit of work has deferred and not yet written, in the order added. Like
+ * `PendingEvents`, the consumer loop keeps one per batch and a handler rolled back loses its rows
+ * with `forgetSince`. Rows are merged only when written, so forgetting is a truncation.
+ */
+export class PendingRows implements BulkWriter {
+  private readonly rows: Array<{ write: BulkWrite<unknown>; row: unknown }> = [];
+
+  add<Row>(write: BulkWrite<Row>, row: Row): void {
+    this.rows.push({ write: write as BulkWrite<unknown>, row });
+  }
+
+  /** How many are pending: a mark to forget back to. */
+  get count(): number {
+    return this.rows.length;
+  }
+
+  forgetSince(mark: number): void {
+    this.rows.length = mark;
+  }
+
+  /** Writes every pending row, one statement per kind of write (in the order each was first added), and holds none after. */
+  async writeIn(trx: Knex.Transaction): Promise<void> {
+    if (this.rows.length === 0) return;
+    const byWrite = new Map<BulkWrite<unknown>, Map<string, unknown>>();
+    for (const { write, row } of this.rows.splice(0)) {
+      const byKey = byWrite.get(write) ?? new Map<string, unknown>();
+      byWrite.set(write, byKey);
+      const key = write.key(row);
+      byKey.set(key, byKey.has(key) ? write.merge(byKey.get(key), row) : row);
+    }
+    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    for (const [write, byKey] of byWrite) {
+      await connection.query({ name: write.name, text: write.text, values: write.values([...byKey.values()]) });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import type { Outbox, RawConnection } from '../outbox/outbox.js';
-import { PendingEvents, type UnitOfWork } from '../unit-of-work.js';
+import { PendingEvents, PendingRows, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
 
@@ -50,34 +50,45 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
 
 /**
  * Handles a batch in one transaction: one statement records every key as processed and
- * answers which are new; the handlers of the new ones run in delivery order; their events are
- * written with one insert; one commit. Each item's `result` says how it went. Throws only when
- * the transaction itself failed: then nothing of it was committed.
+ * answers which are new; the handlers of the new ones run in delivery order; the rows they
+ * deferred (`UnitOfWork.bulk`) are written with one statement per kind, their events with one
+ * insert; one commit. Each item's `result` says how it went. Throws only when the transaction
+ * itself failed: then nothing of it was committed.
  *
  * A handler that fails must not take the others with it. The first pass runs without
  * savepoints (a savepoint is a round trip per message, and handlers rarely fail): when one
  * fails, its transaction is rolled back and the rest of the batch runs again, this time with a
  * savepoint per message, so any further failure is rolled back alone (and its key forgotten)
- * while the others commit. Running a handler again after a rollback is what a redelivery does
- * anyway, so handlers are already safe to re-run.
+ * while the others commit. A failed handler's deferred rows and events are forgotten with it.
+ * When the database refuses the first pass's deferred rows, the whole batch runs again with
+ * savepoints, each message's rows written in its own. Running a handler again after a rollback
+ * is what a redelivery does anyway, so handlers are already safe to re-run.
  *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
- * exactly as if they had run one by one. A key seen twice in one batch runs once.
+ * exactly as if they had run one by one (deferred rows are read by no one before the end; their
+ * merge keeps the delivery order). A key seen twice in one batch runs once.
  */
 export async function handleBatch(deps: BatchDeps, durable: string, items: BatchItem[]): Promise<void> {
-  const failed = await runInTransaction(deps, durable, items, false);
-  if (!failed) return;
-  const rest = items.filter((item) => item !== failed);
+  const first = await runInTransaction(deps, durable, items, false);
+  if (first.kind === 'committed') return;
+  if (first.kind === 'rows-refused') deps.log.warn({ err: first.error }, 'the deferred rows of a batch were refused: running it again message by message');
+  const rest = first.kind === 'handler-failed' ? items.filter((item) => item !== first.item) : items;
   for (const item of rest) delete item.result;
   if (rest.length > 0) await runInTransaction(deps, durable, rest, true);
 }
 
+/** How a pass ended, when it did not throw. */
+type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem } | { kind: 'rows-refused'; error: unknown };
+
 /**
  * One pass over a batch in one transaction. Without savepoints, the first handler that fails
  * ends the pass: everything is rolled back and that item is returned (the others have no
- * result). With savepoints, every item gets its result and the pass commits.
+ * result); so does a refusal of the rows deferred by all of them together (which message's row
+ * it was, only a pass with savepoints can tell). With savepoints, each message's deferred rows
+ * are written in its savepoint, so a row the database refuses fails its own message, like any
+ * statement of its handler: every item gets its result and the pass commits.
  */
-async function runInTransaction(deps: BatchDeps, durable: string, items: BatchItem[], savepoints: boolean): Promise<BatchItem | undefined> {
+async function runInTransaction(deps: BatchDeps, durable: string, items: BatchItem[], savepoints: boolean): Promise<PassEnd> {
   const trx = await deps.db.transaction();
   try {
     const connection = (await trx.client.acquireConnection()) as RawConnection;
@@ -89,9 +100,10 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
       else item.result = { kind: 'duplicate' };
     }
     const now = deps.clock();
-    // one unit of work for the pass: its events are written with one insert at the end
+    // one unit of work for the pass: its deferred rows and its events are written at the end
     const events = new PendingEvents(deps.outbox, now);
-    const uow: UnitOfWork = { trx, outbox: events, now, log: deps.log };
+    const rows = new PendingRows();
+    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, now, log: deps.log };
     const forgotten: string[] = [];
     let open = false;
     for (const item of toRun) {
@@ -99,26 +111,37 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
         await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
         open = true;
       }
-      const mark = events.count;
+      const mark = { events: events.count, rows: rows.count };
       await runItem(uow, item);
+      if (savepoints && item.result?.kind === 'handled') await writeRowsOf(item, rows, trx);
       if (item.result?.kind !== 'failed') continue;
-      events.forgetSince(mark);
+      events.forgetSince(mark.events);
+      rows.forgetSince(mark.rows);
       if (!savepoints) {
         await trx.rollback();
         for (const other of items) if (other !== item) delete other.result;
-        return item;
+        return { kind: 'handler-failed', item };
       }
       await connection.query('rollback to savepoint handler');
       forgotten.push(item.key);
     }
     if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
+    const refused = await rows.writeIn(trx).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    if (refused) {
+      await trx.rollback();
+      for (const item of items) delete item.result;
+      return { kind: 'rows-refused', error: refused.error };
+    }
     await events.writeIn(trx);
     await trx.commit();
     // knex's commit() resolves even when COMMIT fails (the connection lost to a database restart);
     // only the transaction's own promise says so. Taken for a success, the batch would be acked
     // with nothing of it committed: its messages lost without a trace.
     await trx.executionPromise;
-    return undefined;
+    return { kind: 'committed' };
   } catch (error) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw error;
@@ -168,10 +191,19 @@ function sortedLocks(items: BatchItem[]): [number[], string[]] {
 
 /** Runs one handler in the pass's unit of work, with its message's delivery count. */
 async function runItem(uow: UnitOfWork, item: BatchItem): Promise<void> {
-  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, now: uow.now, log: uow.log, delivery: item.delivery };
+  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, now: uow.now, log: uow.log, delivery: item.delivery };
   try {
     await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };
+  } catch (error) {
+    item.result = { kind: 'failed', error };
+  }
+}
+
+/** Writes the rows one handler deferred, in its savepoint: a refusal fails that message. */
+async function writeRowsOf(item: BatchItem, rows: PendingRows, trx: Knex.Transaction): Promise<void> {
+  try {
+    await rows.writeIn(trx);
   } catch (error) {
     item.result = { kind: 'failed', error };
   }

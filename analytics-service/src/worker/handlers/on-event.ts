@@ -4,8 +4,10 @@ import { factsOf } from '../../domain/event-facts.js';
 
 /**
  * The one handler of every subscription: each event type adds its facts to the read model (the
- * decision per type is `factsOf`, one case per event). Safe twice, and in any order.
+ * decision per type is `factsOf`, one case per event), written with the batch's others. Safe
+ * twice, and in any order.
  */
-export async function onEvent(event: AnyEventEnvelope, work: MessageWork): Promise<void> {
-  await recordFacts(work.trx, factsOf(event));
+export function onEvent(event: AnyEventEnvelope, work: MessageWork): Promise<void> {
+  recordFacts(work.bulk, factsOf(event));
+  return Promise.resolve();
 }
