@@ -11,8 +11,9 @@ import { run, type Statement } from './transaction-connection.js';
 // events and checks that the decision and the write agree (`checkWritten`).
 //
 // Every statement here locks products in sku order (a `locked` CTE, sorted before its rows are
-// locked, and read by the writes so it runs before them), so concurrent writers wait for each
-// other instead of deadlocking. Stock is saved as increments on the locked rows.
+// locked; the products' update reads it, so it locks a row before the update reaches it), so
+// concurrent writers wait for each other instead of deadlocking. Stock is saved as increments on
+// the locked rows, which hold the levels as they are now (not as the statement's snapshot saw them).
 
 /** CTE `moved`: adds each of `moves` (sku, available, reserved, sold) to its product's counts; `locked` must hold the rows. */
 const MOVED = `moved as (
@@ -36,7 +37,7 @@ const reserve = {
   existing as (select status from reservations where order_id = $1),
   order_lines as (select * from unnest($3::text[], $4::int[]) as l(sku, quantity)),
   verdict as (
-    select case when bool_and(coalesce(p.active and p.available >= l.quantity, false)) then 'reserved' else 'rejected' end as status
+    select case when coalesce(bool_and(coalesce(p.active and p.available >= l.quantity, false)), true) then 'reserved' else 'rejected' end as status
     from order_lines l left join locked p on p.sku = l.sku
   ),
   written as (

@@ -17,8 +17,9 @@ export type Reservation =
 export type ReservationStatus = Reservation['status'];
 
 /**
- * Units moving between the counts of one product: added to each (negative: taken away). Saved as
- * increments on the locked row, so the save needs no read of the levels it changes.
+ * Units moving between the counts of one product: added to each (negative: taken away). The
+ * statement that saves a decision adds the same increments to the locked rows, so the save needs
+ * no read of the levels it changes.
  */
 export interface StockMovement {
   sku: string;
