@@ -1,88 +1,132 @@
 import type { Knex, StockLine } from '@order-platform/shared';
 import type { Product } from '../domain/product.js';
-import type { Reservation, ReservationStatus, StockMovement } from '../domain/reservation.js';
+import type { Reservation, ReservationStatus } from '../domain/reservation.js';
 import { productFromJson } from './products-repository.js';
+import { run, type Statement } from './transaction-connection.js';
 
-// Every statement here that locks products locks them in sku order (the `locked` CTE, sorted
-// before its rows are locked), so concurrent reservations wait for each other instead of
-// deadlocking. Each handler costs two statements, whatever the number of lines.
+// Each order event costs one statement (issue 10: one round trip where several did the work of
+// one), prepared by name on the handler's transaction. The statement locks what it reads, writes
+// by the reservation's rule (the same rule as the pure decisions in domain/reservation.ts) and
+// answers the state it found and the status it wrote: the use case decides on that state for its
+// events and checks that the decision and the write agree (`checkWritten`).
+//
+// Every statement here locks products in sku order (a `locked` CTE, sorted before its rows are
+// locked; the products' update reads it, so it locks a row before the update reaches it), so
+// concurrent writers wait for each other instead of deadlocking. Stock is saved as increments on
+// the locked rows, which hold the levels as they are now (not as the statement's snapshot saw them).
+
+/** CTE `moved`: adds each of `moves` (sku, available, reserved, sold) to its product's counts; `locked` must hold the rows. */
+const MOVED = `moved as (
+    update products p set available = p.available + m.available, reserved = p.reserved + m.reserved, sold = p.sold + m.sold, updated_at = $2
+    from moves m where p.sku = m.sku and p.sku in (select sku from locked)
+  )`;
+
+/** CTEs `found` (an order's reservation, locked) and `lines` (its lines): $1 is the order's id. */
+const FOUND = `found as materialized (select status from reservations where order_id = $1 for update),
+  lines as (select sku, quantity from reservation_lines where order_id = $1)`;
+
+/** The answer of a statement that starts with FOUND and ends with CTE `written` (the status it wrote, if any). */
+const FOUND_AND_WRITTEN = `select (select status from found) as found, (select status from written) as written,
+    coalesce((select json_agg(json_build_object('sku', sku, 'quantity', quantity) order by sku) from lines), '[]') as lines`;
+
+// orders.created: $1 order, $2 now, $3 skus, $4 quantities. All lines or none: every product
+// exists, is active and has the units (decideReservation); an order seen before writes nothing.
+const reserve = {
+  name: 'stock-reserve',
+  text: `with locked as materialized (select * from products where sku = any($3::text[]) order by sku for update),
+  existing as (select status from reservations where order_id = $1),
+  order_lines as (select * from unnest($3::text[], $4::int[]) as l(sku, quantity)),
+  verdict as (
+    select case when coalesce(bool_and(coalesce(p.active and p.available >= l.quantity, false)), true) then 'reserved' else 'rejected' end as status
+    from order_lines l left join locked p on p.sku = l.sku
+  ),
+  written as (
+    insert into reservations (order_id, status, created_at, updated_at) select $1::text, status, $2::timestamptz, $2::timestamptz from verdict
+    on conflict (order_id) do nothing returning status
+  ),
+  written_lines as (insert into reservation_lines (order_id, sku, quantity) select $1::text, l.sku, l.quantity from written, order_lines l),
+  moves as (
+    select sku, -sum(quantity)::int as available, sum(quantity)::int as reserved, 0 as sold from order_lines
+    where exists (select 1 from written where status = 'reserved') group by sku
+  ),
+  ${MOVED}
+  select (select status from existing) as existing, (select status from written) as written, coalesce((select json_agg(locked) from locked), '[]') as products`,
+};
+
+// orders.confirmed: $1 order, $2 now. A live reservation is committed: its units, reserved, become sold (decideCommit).
+const commit = {
+  name: 'stock-commit',
+  text: `with ${FOUND},
+  written as (
+    update reservations r set status = 'committed', updated_at = $2 from found
+    where r.order_id = $1 and found.status = 'reserved' returning r.status
+  ),
+  moves as (select sku, 0 as available, -quantity as reserved, quantity as sold from lines where exists (select 1 from written)),
+  locked as materialized (select sku from products where sku in (select sku from moves) order by sku for update),
+  ${MOVED}
+  ${FOUND_AND_WRITTEN}`,
+};
+
+// orders.cancelled: $1 order, $2 now. A reservation is released, a committed one restocked (its
+// units go back to available); an order never seen gets a tombstone (decideRelease).
+const release = {
+  name: 'stock-release',
+  text: `with ${FOUND},
+  tombstone as (
+    insert into reservations (order_id, status, created_at, updated_at) select $1::text, 'cancelled', $2::timestamptz, $2::timestamptz where not exists (select 1 from found)
+    on conflict (order_id) do nothing returning status
+  ),
+  given_back as (
+    update reservations r set status = case found.status when 'reserved' then 'released' else 'restocked' end, updated_at = $2 from found
+    where r.order_id = $1 and found.status in ('reserved', 'committed') returning r.status
+  ),
+  written as (select status from tombstone union all select status from given_back),
+  moves as (
+    select l.sku, l.quantity as available, case g.status when 'released' then -l.quantity else 0 end as reserved,
+      case g.status when 'restocked' then -l.quantity else 0 end as sold
+    from lines l, given_back g
+  ),
+  locked as materialized (select sku from products where sku in (select sku from moves) order by sku for update),
+  ${MOVED}
+  ${FOUND_AND_WRITTEN}`,
+};
+
+/** What a statement on an order's reservation found (locked) and the status it wrote (undefined: nothing). */
+export interface ReservationWrite {
+  found: Reservation | undefined;
+  written: ReservationStatus | undefined;
+}
 
 /**
- * For a new order: its products, locked for the rest of the transaction, and the status of a
- * reservation the order has already (a redelivery, or a cancel that came first), in one statement.
+ * orders.created, in one statement: locks the order's products, and, unless the order has a
+ * reservation already (`existing`), records its reservation with its lines, `reserved` (its
+ * units moved from available to reserved) or `rejected`. Answers the products as they were before.
  */
-export async function lockOrderStock(trx: Knex.Transaction, orderId: string, skus: string[]): Promise<{ existing: ReservationStatus | undefined; products: Map<string, Product> }> {
-  const result = await trx.raw<{ rows: { existing: ReservationStatus | null; products: Parameters<typeof productFromJson>[0][] }[] }>(
-    `with locked as materialized (select * from products where sku = any(?::text[]) order by sku for update)
-     select (select status from reservations where order_id = ?) as existing,
-            coalesce((select json_agg(locked) from locked), '[]') as products`,
-    [[...new Set(skus)], orderId],
-  );
-  const row = result.rows[0]!;
-  return { existing: row.existing ?? undefined, products: new Map(row.products.map((p) => [p.sku, productFromJson(p)])) };
+export async function reserveOrderStock(
+  trx: Knex.Transaction,
+  orderId: string,
+  lines: StockLine[],
+  now: Date,
+): Promise<{ existing: ReservationStatus | undefined; products: Map<string, Product>; written: ReservationStatus | undefined }> {
+  const values = [orderId, now, lines.map((l) => l.sku), lines.map((l) => l.quantity)];
+  const [row] = await run<{ existing: ReservationStatus | null; written: ReservationStatus | null; products: Parameters<typeof productFromJson>[0][] }>(trx, reserve, values);
+  return { existing: row!.existing ?? undefined, products: new Map(row!.products.map((p) => [p.sku, productFromJson(p)])), written: row!.written ?? undefined };
 }
 
-/** The reservation of an order with its lines, locked for the rest of the transaction. */
-export async function lockReservation(trx: Knex.Transaction, orderId: string): Promise<Reservation | undefined> {
-  const result = await trx.raw<{ rows: { status: ReservationStatus; lines: StockLine[] }[] }>(
-    `select r.status, coalesce((select json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) order by l.sku)
-                                from reservation_lines l where l.order_id = r.order_id), '[]') as lines
-     from reservations r where r.order_id = ? for update`,
-    [orderId],
-  );
-  const row = result.rows[0];
-  return row && ({ orderId, status: row.status, lines: row.lines } as Reservation);
+/** orders.confirmed, in one statement: commits the order's reservation when it is `reserved`. */
+export function commitOrderStock(trx: Knex.Transaction, orderId: string, now: Date): Promise<ReservationWrite> {
+  return settle(trx, commit, orderId, now);
 }
 
-/**
- * Inserts the reservation with its lines and moves its stock, in one statement, unless the order
- * has a reservation already: then nothing is written and it returns false (another transaction
- * got there first).
- */
-export async function insertReservation(trx: Knex.Transaction, reservation: Reservation, movements: StockMovement[], now: Date): Promise<boolean> {
-  const moved = movedStock(movements, now, 'exists (select 1 from inserted)');
-  const result = await trx.raw<{ rows: unknown[] }>(
-    `with inserted as (
-       insert into reservations (order_id, status, created_at, updated_at) values (?, ?, ?, ?)
-       on conflict (order_id) do nothing returning order_id
-     ),
-     lines as (
-       insert into reservation_lines (order_id, sku, quantity)
-       select inserted.order_id, l.sku, l.quantity from inserted, unnest(?::text[], ?::int[]) as l(sku, quantity)
-     ),
-     ${moved.sql}
-     select 1 from inserted`,
-    [reservation.orderId, reservation.status, now, now, reservation.lines.map((l) => l.sku), reservation.lines.map((l) => l.quantity), ...moved.bindings],
-  );
-  return result.rows.length === 1;
+/** orders.cancelled, in one statement: gives back what the order's reservation holds, or leaves a tombstone when there is none. */
+export function releaseOrderStock(trx: Knex.Transaction, orderId: string, now: Date): Promise<ReservationWrite> {
+  return settle(trx, release, orderId, now);
 }
 
-/** Sets the status of a (locked) reservation and moves its stock, in one statement. */
-export async function settleReservation(trx: Knex.Transaction, orderId: string, status: ReservationStatus, movements: StockMovement[], now: Date): Promise<void> {
-  const moved = movedStock(movements, now, 'true');
-  await trx.raw(`with ${moved.sql} update reservations set status = ?, updated_at = ? where order_id = ?`, [...moved.bindings, status, now, orderId]);
-}
-
-/** CTEs `locked` and `moved`: adds each movement to its product's counts, when `condition` holds. */
-function movedStock(movements: StockMovement[], now: Date, condition: string): { sql: string; bindings: Knex.RawBinding[] } {
-  return {
-    sql: `locked as materialized (select sku from products where sku = any(?::text[]) and ${condition} order by sku for update),
-     moved as (
-       update products p
-       set available = p.available + m.available, reserved = p.reserved + m.reserved, sold = p.sold + m.sold, updated_at = ?
-       from (select sku, sum(available) as available, sum(reserved) as reserved, sum(sold) as sold
-             from unnest(?::text[], ?::int[], ?::int[], ?::int[]) as u(sku, available, reserved, sold) group by sku) m
-       where p.sku = m.sku and p.sku in (select sku from locked)
-     )`,
-    bindings: [
-      movements.map((m) => m.sku),
-      now,
-      movements.map((m) => m.sku),
-      movements.map((m) => m.available),
-      movements.map((m) => m.reserved),
-      movements.map((m) => m.sold),
-    ],
-  };
+async function settle(trx: Knex.Transaction, statement: Statement, orderId: string, now: Date): Promise<ReservationWrite> {
+  const [row] = await run<{ found: ReservationStatus | null; written: ReservationStatus | null; lines: StockLine[] }>(trx, statement, [orderId, now]);
+  const found = row!.found ? ({ orderId, status: row!.found, lines: row!.lines } as Reservation) : undefined;
+  return { found, written: row!.written ?? undefined };
 }
 
 /** An order's reservation as it stands, with its lines, for the admin records; undefined if the order was never heard of. */

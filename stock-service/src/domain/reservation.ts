@@ -1,4 +1,4 @@
-import type { StockLine, StockRejected } from '@order-platform/shared';
+import { AppError, type StockLine, type StockRejected } from '@order-platform/shared';
 import type { Product } from './product.js';
 
 /**
@@ -17,8 +17,9 @@ export type Reservation =
 export type ReservationStatus = Reservation['status'];
 
 /**
- * Units moving between the counts of one product: added to each (negative: taken away). Saved as
- * increments on the locked row, so the save needs no read of the levels it changes.
+ * Units moving between the counts of one product: added to each (negative: taken away). The
+ * statement that saves a decision adds the same increments to the locked rows, so the save needs
+ * no read of the levels it changes.
  */
 export interface StockMovement {
   sku: string;
@@ -107,6 +108,39 @@ export function decideRelease(orderId: string, reservation: Reservation | undefi
     default:
       return unreachable(reservation);
   }
+}
+
+/**
+ * The status a decision writes (undefined: none). Each is saved by one statement that locks,
+ * decides by the same rule and writes at once (data/reservations-repository.ts, issue 10); the
+ * use case decides on the state that statement found, for its events, and `checkWritten` holds
+ * the two to agree.
+ */
+export function decidedStatus(decision: ReserveDecision | CommitDecision | ReleaseDecision): ReservationStatus | undefined {
+  if (!decision) return undefined;
+  switch (decision.kind) {
+    case 'reserved':
+    case 'rejected':
+      return decision.kind;
+    case 'commit':
+      return 'committed';
+    case 'tombstone':
+      return 'cancelled';
+    case 'give_back':
+      return decision.mode;
+    default:
+      return unreachable(decision);
+  }
+}
+
+/**
+ * Nothing written where something was decided: another transaction recorded the order first
+ * (transient: the retry sees it). Anything else that disagrees is a bug in a statement's rule.
+ */
+export function checkWritten(orderId: string, decided: ReservationStatus | undefined, written: ReservationStatus | undefined): void {
+  if (decided === written) return;
+  if (written === undefined) throw new AppError('transient', `order ${orderId} was handled concurrently; retrying`);
+  throw new Error(`order ${orderId}: the statement wrote ${written} where the decision is ${decided ?? 'nothing'}`);
 }
 
 function unreachable(value: never): never {

@@ -1,21 +1,19 @@
-import { AppError, type OrderCreated, type UnitOfWork } from '@order-platform/shared';
-import { insertReservation, lockOrderStock } from '../data/reservations-repository.js';
-import { decideReserve } from './reservation.js';
+import type { OrderCreated, UnitOfWork } from '@order-platform/shared';
+import { reserveOrderStock } from '../data/reservations-repository.js';
+import { checkWritten, decidedStatus, decideReserve } from './reservation.js';
 
 /**
  * Reserves every line of a new order in one transaction, or none: publishes stock.reserved,
  * or stock.rejected with the short or unavailable lines. An order seen before (including one
- * cancelled before it arrived here) changes nothing.
+ * cancelled before it arrived here) changes nothing. One statement locks the products, decides
+ * and writes; the decision on the products it locked (their levels before) names the events.
  */
 export async function reserveStock(order: OrderCreated, { trx, outbox, now }: UnitOfWork): Promise<void> {
   const lines = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  const { existing, products } = await lockOrderStock(trx, order.orderId, lines.map((l) => l.sku));
+  const { existing, products, written } = await reserveOrderStock(trx, order.orderId, lines, now);
   const decision = decideReserve(existing, lines, products, now);
+  checkWritten(order.orderId, decidedStatus(decision), written);
   if (!decision) return;
-  const status = decision.kind === 'reserved' ? 'reserved' : 'rejected';
-  if (!(await insertReservation(trx, { orderId: order.orderId, status, lines }, decision.kind === 'reserved' ? decision.movements : [], now))) {
-    throw new AppError('transient', `order ${order.orderId} was handled concurrently; retrying`);
-  }
   if (decision.kind === 'rejected') {
     outbox.add('stock.rejected', { subject: order.orderId, data: { orderId: order.orderId, reason: decision.reason, lines: decision.lines, rejectedAt: now.toISOString() } });
     return;

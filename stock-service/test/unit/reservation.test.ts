@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { commitMovements, decideCommit, decideRelease, decideReservation, decideReserve, returnMovements, type Reservation, type ReservationStatus } from '../../src/domain/reservation.js';
+import { AppError } from '@order-platform/shared';
+import { checkWritten, commitMovements, decideCommit, decidedStatus, decideRelease, decideReservation, decideReserve, returnMovements, type Reservation, type ReservationStatus } from '../../src/domain/reservation.js';
 import { newProduct, type Product } from '../../src/domain/product.js';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
@@ -90,5 +91,21 @@ describe('reservation state machine', () => {
     expect(decideRelease('o1', reservations.reserved)).to.deep.equal({ kind: 'give_back', mode: 'released', movements: returnMovements('reserved', lines), lines });
     expect(decideRelease('o1', reservations.committed)).to.deep.equal({ kind: 'give_back', mode: 'restocked', movements: returnMovements('committed', lines), lines });
     expect(decideRelease('o2', undefined)).to.deep.equal({ kind: 'tombstone', reservation: { orderId: 'o2', status: 'cancelled', lines: [] } });
+  });
+});
+
+describe('a decision and the statement that wrote it', () => {
+  it('names the status each decision writes', () => {
+    expect(decidedStatus(decideCommit(reservations.reserved))).to.equal('committed');
+    expect(decidedStatus(decideRelease('o1', reservations.committed))).to.equal('restocked');
+    expect(decidedStatus(decideRelease('o2', undefined))).to.equal('cancelled');
+    expect(decidedStatus(decideCommit(reservations.released))).to.equal(undefined);
+  });
+
+  it('agree, or the order was recorded concurrently (transient), or the statement is wrong (a bug)', () => {
+    expect(() => checkWritten('o1', 'reserved', 'reserved')).not.to.throw();
+    expect(() => checkWritten('o1', undefined, undefined)).not.to.throw();
+    expect(() => checkWritten('o1', 'reserved', undefined)).to.throw(AppError).with.property('kind', 'transient');
+    expect(() => checkWritten('o1', 'reserved', 'rejected')).to.throw(/wrote rejected where the decision is reserved/);
   });
 });

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { eventually } from '@order-platform/shared/testing';
+import pg from 'pg';
+import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
+import { orderCancelled, orderCreated, reservationStatus, send, settled } from '../../support/orders.js';
+
+/**
+ * Round trips to Postgres are what the worker costs per order under load (issue 10). Counted where
+ * every statement passes, pg's `Client#query`: the statements the handlers send inside their
+ * batches' transactions. The batch's own statements (BEGIN, the processed-messages insert with its
+ * locks, the outbox insert, COMMIT) are shared by every message of a batch and are counted apart;
+ * the relay's and the api's are not in a batch.
+ */
+const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox)/i;
+
+const sent: Array<{ text: string; batch: { recorded: boolean } }> = [];
+const open = new WeakMap<object, { recorded: boolean }>();
+const query = pg.Client.prototype.query;
+
+/** Records every statement sent in a transaction from now on, until `query` is put back. */
+function countStatements(): void {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
+    if (/^begin/i.test(text)) open.set(this, { recorded: false });
+    const batch = open.get(this);
+    if (batch) {
+      if (text.includes('insert into processed_messages')) batch.recorded = true;
+      sent.push({ text, batch });
+      if (/^(commit|rollback)/i.test(text)) open.delete(this);
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+}
+
+describe('handling an order costs the stock worker one statement per message', function () {
+  this.timeout(60_000);
+  let stock: StockService;
+
+  before(async () => {
+    countStatements();
+    stock = await startStockService();
+    await call(stock.api.url, 'POST', '/products', kettle({ sku: 'COST-K', onHand: 50, lowStockThreshold: 0 }));
+    await call(stock.api.url, 'POST', '/products', kettle({ sku: 'COST-M', onHand: 50, lowStockThreshold: 0 }));
+  });
+
+  after(async () => {
+    pg.Client.prototype.query = query;
+    await stock?.close();
+  });
+
+  /** Sends each event of an order once the one before is handled (its reservation has the status given); answers the handlers' statements. */
+  async function handleCounted(orderId: string, steps: Array<[send: () => Promise<unknown>, status: string]>) {
+    await settled(stock);
+    sent.length = 0;
+    for (const [sendEvent, status] of steps) {
+      await sendEvent();
+      await eventually(async () => expect(await reservationStatus(stock, orderId)).to.equal(status));
+    }
+    await settled(stock);
+    const counted = sent.filter((s) => s.batch.recorded);
+    const handlers = counted.filter((s) => !BATCH_STATEMENT.test(s.text));
+    return { handlers, all: counted.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n') };
+  }
+
+  it('orders.created (reserved), then orders.confirmed: one statement each from the handlers', async () => {
+    const order = orderCreated('o-cost-confirm', [['COST-K', 2], ['COST-M', 1]]);
+    const confirmed = { orderId: order.orderId, customerId: 'c1', items: order.items, total: order.total, confirmedAt: new Date().toISOString() };
+    const { handlers, all } = await handleCounted(order.orderId, [
+      [() => send(stock, 'orders.created', order), 'reserved'],
+      [() => send(stock, 'orders.confirmed', confirmed), 'committed'],
+    ]);
+    expect(handlers, all).to.have.length(2);
+  });
+
+  it('orders.created (reserved), then orders.cancelled: one statement each from the handlers', async () => {
+    const order = orderCreated('o-cost-cancel', [['COST-K', 1]]);
+    const { handlers, all } = await handleCounted(order.orderId, [
+      [() => send(stock, 'orders.created', order), 'reserved'],
+      [() => send(stock, 'orders.cancelled', orderCancelled(order, 'stock_reserved')), 'released'],
+    ]);
+    expect(handlers, all).to.have.length(2);
+  });
+
+  it('orders.created (rejected, out of stock): one statement from the handler', async () => {
+    const order = orderCreated('o-cost-reject', [['COST-K', 1], ['COST-M', 500]]);
+    const { handlers, all } = await handleCounted(order.orderId, [[() => send(stock, 'orders.created', order), 'rejected']]);
+    expect(handlers, all).to.have.length(1);
+  });
+});
