@@ -43,6 +43,8 @@ export interface UnitOfWork {
   readonly trx: Knex.Transaction;
   readonly outbox: EventWriter;
   readonly bulk: BulkWriter;
+  /** rows loaded for the unit's use cases ahead of them (a consumer batch's `prefetch`); empty unless a prefetch filled it */
+  readonly prefetched: Prefetched;
   readonly now: Date;
   readonly log: Logger;
 }
@@ -64,11 +66,50 @@ export function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) =
     const now = deps.clock();
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
-    const result = await work({ trx, outbox: events, bulk: rows, now, log: deps.log });
+    const result = await work({ trx, outbox: events, bulk: rows, prefetched: new Prefetched(), now, log: deps.log });
     await rows.writeIn(trx);
     await events.writeIn(trx);
     return result;
   });
+}
+
+/** A kind of row a unit of work can hold prefetched: its name, and (for the compiler) the type of its rows. */
+export interface PrefetchedKind<Row> {
+  readonly name: string;
+  readonly row?: Row;
+}
+
+/**
+ * Rows read (and locked) once for all the use cases of a unit of work, instead of one by one:
+ * a consumer batch's `prefetch` adds them before the handlers of a pass run. `get` answers the
+ * row; `null` when it was looked for and does not exist; `undefined` when it was not looked for,
+ * and the use case reads it itself. A use case that writes such a row `update`s it in the same
+ * step, so a later one of the unit reads what the database holds.
+ *
+ * Rolled-back writes are never read from here: only a pass without savepoints prefetches (see
+ * `handleBatch`), and a failure there rolls the whole pass back, this with it; in a pass with
+ * savepoints nothing is prefetched and `update` holds nothing new, so a handler rolled back to
+ * its savepoint leaves no row behind.
+ */
+export class Prefetched {
+  private readonly kinds = new Map<string, Map<string, unknown>>();
+
+  get<Row>(kind: PrefetchedKind<Row>, key: string): Row | null | undefined {
+    return this.kinds.get(kind.name)?.get(key) as Row | null | undefined;
+  }
+
+  /** What a prefetch found for `key`: the row, or `null` for none. */
+  add<Row>(kind: PrefetchedKind<Row>, key: string, row: Row | null): void {
+    const rows = this.kinds.get(kind.name) ?? new Map<string, unknown>();
+    this.kinds.set(kind.name, rows);
+    rows.set(key, row);
+  }
+
+  /** A prefetched row's new value, as just written; a row not prefetched stays so. */
+  update<Row>(kind: PrefetchedKind<Row>, key: string, row: Row): void {
+    const rows = this.kinds.get(kind.name);
+    if (rows?.has(key)) rows.set(key, row);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { AppError, type OrderCancelled, type OrderConfirmed, type UnitOfWork } from '@order-platform/shared';
-import { lockOrder, saveTransition } from '../data/orders-repository.js';
+import { AppError, type OrderCancelled, type OrderConfirmed, type PrefetchedKind, type UnitOfWork } from '@order-platform/shared';
+import { isOrderId, lockOrder, lockOrders, saveTransition } from '../data/orders-repository.js';
 import { applyTransition, contradiction, decideTransition, type OrderFact } from './order-lifecycle.js';
 import { orderView, type Order, type OrderView } from './order.js';
 
@@ -18,8 +18,9 @@ export type AdvanceResult = { outcome: 'unknown_order' } | { outcome: 'unchanged
  * that contradicts the order is a permanent error: the consumer dead-letters it, nothing is
  * written, and the order waits for a fact that holds.
  */
-export async function advanceOrder(orderId: string, fact: OrderFact, cause: Cause, { trx, outbox, now }: UnitOfWork): Promise<AdvanceResult> {
-  const order = await lockOrder(trx, orderId);
+export async function advanceOrder(orderId: string, fact: OrderFact, cause: Cause, { trx, outbox, prefetched, now }: UnitOfWork): Promise<AdvanceResult> {
+  const held = prefetched.get(lockedOrders, orderId);
+  const order = held === undefined ? await lockOrder(trx, orderId) : held;
   if (!order) return { outcome: 'unknown_order' };
   const refused = contradiction(order, fact);
   if (refused) throw new AppError('permanent', `${cause.name} contradicts order ${orderId}: ${refused}`, { details: { orderId, status: order.status } });
@@ -27,9 +28,25 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);
   await saveTransition(trx, next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now });
+  prefetched.update(lockedOrders, orderId, next);
   if (transition.emit === 'orders.confirmed') outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
   if (transition.emit === 'orders.cancelled') outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
   return { outcome: 'changed', order: orderView(next) };
+}
+
+/** Orders locked and loaded ahead of `advanceOrder`, by id. */
+const lockedOrders: PrefetchedKind<Order> = { name: 'orders' };
+
+/**
+ * Locks and loads, with one statement, the orders a batch of facts is about, for `advanceOrder`
+ * to find in the unit of work instead of reading each. An id that cannot be an order's is left
+ * out: `advanceOrder` reads it itself, and fails alone, as it would without this.
+ */
+export async function prefetchOrders(orderIds: readonly string[], { trx, prefetched }: UnitOfWork): Promise<void> {
+  const ids = [...new Set(orderIds)].filter(isOrderId);
+  if (ids.length === 0) return;
+  const found = new Map((await lockOrders(trx, ids)).map((order) => [order.id, order]));
+  for (const id of ids) prefetched.add(lockedOrders, id, found.get(id) ?? null);
 }
 
 function confirmed(order: Order, now: Date): OrderConfirmed {

@@ -1,5 +1,6 @@
-import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type Subscription } from '@order-platform/shared';
+import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type Subscription, type UnitOfWork } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
+import { prefetchOrders } from '../domain/advance-order.js';
 import { onPaymentCaptured } from './handlers/on-payment-captured.js';
 import { onPaymentFailed } from './handlers/on-payment-failed.js';
 import { onProductChanged } from './handlers/on-product-changed.js';
@@ -21,14 +22,17 @@ export const consumers: ConsumerDeclaration[] = [productChanged, stockReserved, 
 /** The saga's handlers each lock their order's row; a batch locks its orders first, in one order. */
 const ORDER_LOCKS = 0x6f726400; // "ord\0"
 const orderLock = (event: { data: { orderId: string } }): LockKey[] => [{ space: ORDER_LOCKS, key: event.data.orderId }];
+/** ... and reads them, locked, with one statement: a handler's one round trip is then its transition. */
+const ordersOf = (events: { data: { orderId: string } }[], work: UnitOfWork) => prefetchOrders(events.map((event) => event.data.orderId), work);
+const orderSaga = { locks: orderLock, prefetch: ordersOf };
 
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
   return [
     subscribe(productChanged, onProductChanged),
-    subscribe(stockReserved, onStockReserved, { locks: orderLock }),
-    subscribe(stockRejected, onStockRejected, { locks: orderLock }),
-    subscribe(paymentCaptured, onPaymentCaptured, { locks: orderLock }),
-    subscribe(paymentFailed, onPaymentFailed, { locks: orderLock }),
+    subscribe(stockReserved, onStockReserved, orderSaga),
+    subscribe(stockRejected, onStockRejected, orderSaga),
+    subscribe(paymentCaptured, onPaymentCaptured, orderSaga),
+    subscribe(paymentFailed, onPaymentFailed, orderSaga),
   ];
 }

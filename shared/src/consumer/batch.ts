@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
 import type { Outbox, RawConnection } from '../outbox/outbox.js';
-import { PendingEvents, PendingRows, type UnitOfWork } from '../unit-of-work.js';
+import { PendingEvents, PendingRows, Prefetched, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
 
@@ -64,21 +64,32 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
  * savepoints, each message's rows written in its own. Running a handler again after a rollback
  * is what a redelivery does anyway, so handlers are already safe to re-run.
  *
+ * With `prefetch` (the subscription's), the first pass loads what its handlers will read in one
+ * go, once the locks are taken; a pass with savepoints does without it.
+ *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
  * exactly as if they had run one by one (deferred rows are read by no one before the end; their
  * merge keeps the delivery order). A key seen twice in one batch runs once.
  */
-export async function handleBatch(deps: BatchDeps, durable: string, items: BatchItem[]): Promise<void> {
-  const first = await runInTransaction(deps, durable, items, false);
+export async function handleBatch<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], prefetch?: Prefetch<Item>): Promise<void> {
+  const first = await runInTransaction(deps, durable, items, { savepoints: false, prefetch });
   if (first.kind === 'committed') return;
   if (first.kind === 'rows-refused') deps.log.warn({ err: first.error }, 'the deferred rows of a batch were refused: running it again message by message');
+  if (first.kind === 'prefetch-failed') deps.log.warn({ err: first.error }, 'the prefetch of a batch failed: running it again message by message');
   const rest = first.kind === 'handler-failed' ? items.filter((item) => item !== first.item) : items;
   for (const item of rest) delete item.result;
-  if (rest.length > 0) await runInTransaction(deps, durable, rest, true);
+  if (rest.length > 0) await runInTransaction(deps, durable, rest, { savepoints: true });
 }
 
+/**
+ * A subscription's `prefetch` for the items about to run (see `SubscriptionOptions.prefetch`).
+ * Only the first pass prefetches: a pass with savepoints rolls a failed handler back alone, and
+ * what that handler had set in `prefetched` would outlive it; its handlers read for themselves.
+ */
+export type Prefetch<Item extends BatchItem> = (items: Item[], work: UnitOfWork) => Promise<void>;
+
 /** How a pass ended, when it did not throw. */
-type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem } | { kind: 'rows-refused'; error: unknown };
+type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem } | { kind: 'rows-refused'; error: unknown } | { kind: 'prefetch-failed'; error: unknown };
 
 /**
  * One pass over a batch in one transaction. Without savepoints, the first handler that fails
@@ -88,13 +99,13 @@ type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem
  * are written in its savepoint, so a row the database refuses fails its own message, like any
  * statement of its handler: every item gets its result and the pass commits.
  */
-async function runInTransaction(deps: BatchDeps, durable: string, items: BatchItem[], savepoints: boolean): Promise<PassEnd> {
+async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], { savepoints, prefetch }: { savepoints: boolean; prefetch?: Prefetch<Item> | undefined }): Promise<PassEnd> {
   const trx = await deps.db.transaction();
   try {
     const connection = (await trx.client.acquireConnection()) as RawConnection;
     const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
     const fresh = new Set(inserted.rows.map((row) => row.message_id));
-    const toRun: BatchItem[] = [];
+    const toRun: Item[] = [];
     for (const item of items) {
       if (fresh.delete(item.key)) toRun.push(item);
       else item.result = { kind: 'duplicate' };
@@ -103,7 +114,18 @@ async function runInTransaction(deps: BatchDeps, durable: string, items: BatchIt
     // one unit of work for the pass: its deferred rows and its events are written at the end
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
-    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, now, log: deps.log };
+    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, prefetched: new Prefetched(), now, log: deps.log };
+    if (prefetch && toRun.length > 0) {
+      const failed = await prefetch(toRun, uow).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      if (failed) {
+        await trx.rollback();
+        for (const item of items) delete item.result;
+        return { kind: 'prefetch-failed', error: failed.error };
+      }
+    }
     const forgotten: string[] = [];
     let open = false;
     for (const item of toRun) {
@@ -191,7 +213,7 @@ function sortedLocks(items: BatchItem[]): [number[], string[]] {
 
 /** Runs one handler in the pass's unit of work, with its message's delivery count. */
 async function runItem(uow: UnitOfWork, item: BatchItem): Promise<void> {
-  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, now: uow.now, log: uow.log, delivery: item.delivery };
+  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
   try {
     await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };

@@ -179,7 +179,8 @@ export class ConsumerRunner {
     }
     if (items.length > 0) {
       try {
-        await handleBatch({ ...this.batchDeps, log }, durable, items);
+        const { prefetch } = subscription;
+        await handleBatch({ ...this.batchDeps, log }, durable, items, prefetch && ((ran, work) => prefetch(ran.map((item) => item.event) as never, work)));
       } catch (error) {
         // the transaction failed as a whole: every message in it is retried
         for (const item of items) if (item.result?.kind !== 'failed') item.result = { kind: 'failed', error };

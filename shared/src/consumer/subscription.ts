@@ -38,6 +38,16 @@ export interface SubscriptionOptions<T extends EventType> {
    * for each other instead of deadlocking. A handler may take the same lock again (it holds it).
    */
   locks?: ((event: EventEnvelope<T>) => LockKey[]) | undefined;
+  /**
+   * Loads, once per batch, what its handlers would each read (a row per message, locked) into
+   * `work.prefetched`, so a batch reads with one statement instead of one per message. Called
+   * after the batch's locks are taken, with the events whose handlers are about to run, in
+   * delivery order. Handlers must give the same result with or without it: they read what is
+   * not prefetched themselves (a batch run again with savepoints, after a failure, prefetches
+   * nothing), and keep what they write in it (see `Prefetched`). If it fails, the batch runs
+   * again with savepoints and without it.
+   */
+  prefetch?: ((events: EventEnvelope<T>[], work: UnitOfWork) => Promise<void>) | undefined;
 }
 
 export interface Subscription<T extends EventType = EventType> extends SubscriptionOptions<T> {
