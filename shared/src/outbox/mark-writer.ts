@@ -6,17 +6,12 @@ interface Waiting {
   settle: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
-// How long a mark waits for others to join it. Under a stream of one-row commits this makes
-// one update of several batches' marks (an update costs the relay about as much CPU as a
-// publish round), and while the rows wait the relay counts as busy, so it gathers too.
-const MARK_GATHER_MS = 3;
-
 /**
  * Marks published rows on a connection of its own, so the relay's next select never waits
- * behind a mark. Marks asked for within `MARK_GATHER_MS` of the first, or while one is
- * running, go out together as one update. The promise of each resolves once its rows' update
- * has committed: until then the relay leaves those rows out of its selects, so a row is not
- * published again while its mark is still on the way.
+ * behind a mark. Marks asked for while one is running go out together as the next update.
+ * The promise of each resolves once its rows' update has committed: until then the relay
+ * leaves those rows out of its selects, so a row is not published again while its mark is
+ * still on the way.
  */
 export class MarkWriter {
   private waiting: Waiting | undefined;
@@ -30,14 +25,12 @@ export class MarkWriter {
       this.waiting ??= { ids: [], settle: [] };
       for (const id of ids) this.waiting.ids.push(id);
       this.waiting.settle.push({ resolve, reject });
-      if (!this.writing) {
-        this.writing = true;
-        setTimeout(() => void this.write(), MARK_GATHER_MS);
-      }
+      if (!this.writing) void this.write();
     });
   }
 
   private async write(): Promise<void> {
+    this.writing = true;
     while (this.waiting) {
       const { ids, settle } = this.waiting;
       this.waiting = undefined;
