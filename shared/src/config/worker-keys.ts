@@ -11,7 +11,7 @@ export const workerConfig = defineConfig({
     minimum: 0,
     maximum: 1000,
     default: 1,
-    description: 'after a NOTIFY wakes the relay, how long it lets more commits arrive before it selects, so a burst goes out as one batch; what an idle event waits extra',
+    description: 'after a NOTIFY wakes the relay while batches are still out, how long it lets more commits arrive before it selects, so a burst goes out as one batch; an idle relay selects at once',
   },
   relayRetentionHours: { env: 'RELAY_RETENTION_HOURS', type: 'number', minimum: 0, default: 24, description: 'published outbox rows are deleted after this long' },
   consumerBatchSize: { env: 'CONSUMER_BATCH_SIZE', type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'messages a consumer handles in one transaction, at most; it takes what has arrived without waiting for a full batch' },

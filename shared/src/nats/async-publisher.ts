@@ -7,6 +7,8 @@ export interface PubAck {
   duplicate: boolean;
 }
 
+const decoder = new TextDecoder();
+
 interface Pending {
   resolve: (ack: PubAck) => void;
   reject: (error: Error) => void;
@@ -74,7 +76,7 @@ export class AsyncPublisher {
       return;
     }
     try {
-      const reply = JSON.parse(new TextDecoder().decode(data)) as Partial<PubAck> & { error?: { code: number; description: string } };
+      const reply = JSON.parse(decoder.decode(data)) as Partial<PubAck> & { error?: { code: number; description: string } };
       if (reply.error) p.reject(new Error(`publish rejected: ${reply.error.code} ${reply.error.description}`));
       else p.resolve({ stream: reply.stream ?? '', seq: reply.seq ?? 0, duplicate: reply.duplicate === true });
     } catch (error) {

@@ -43,8 +43,10 @@ interface Batch extends UnmarkedRows {
  *
  * A select that returns a short batch has taken every visible row, so the loop then waits
  * for a NOTIFY (kept if it came while busy), the poll interval, or a failed batch to retry.
- * After a wake-up it gathers for `gatherMs`, so the rest of a burst of commits goes out in the
- * same batch.
+ * A wake-up that finds the relay idle (every batch marked) selects at once: a lone commit goes
+ * out without a sleep in its way, and the commits behind it collect while it is out. One that
+ * comes while batches are still out gathers for `gatherMs` first, so the rest of a burst of
+ * commits goes out in the same batch.
  */
 export class PublishLoop {
   private readonly unmarked = new Set<Batch>();
@@ -72,7 +74,8 @@ export class PublishLoop {
           await this.deps.prune();
           nextPrune = Date.now() + pruneIntervalMs;
         }
-        if ((await signal.wait(pollIntervalMs)) && gatherMs > 0 && !halted()) await sleep(gatherMs);
+        const woken = await signal.wait(pollIntervalMs);
+        if (woken && gatherMs > 0 && this.unmarked.size > 0 && !halted()) await sleep(gatherMs);
       }
     } finally {
       await Promise.all([...this.unmarked].map((b) => b.done));

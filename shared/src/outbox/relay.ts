@@ -27,7 +27,7 @@ export interface RelayOptions {
   pipelineDepth?: number;
   /** fallback when a NOTIFY is lost (or a row was written without the trigger) */
   pollIntervalMs?: number;
-  /** after a wake-up, how long to let more commits arrive before selecting; 0: select at once */
+  /** after a wake-up while batches are still out, how long to let more commits arrive before selecting (an idle relay selects at once); 0: never */
   gatherMs?: number;
   /** how often a standby replica tries to become the active relay */
   leaderRetryMs?: number;

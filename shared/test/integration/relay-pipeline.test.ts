@@ -58,6 +58,24 @@ describe('outbox relay pipeline', () => {
     expect(wire.ids).to.deep.equal([first, second]);
   });
 
+  it('publishes a lone commit to an idle relay at once, without waiting out the gather window', async () => {
+    await startRelay({ gatherMs: 1000 }); // a window no idle commit may sit out
+    const latencies: number[] = [];
+    for (let i = 1; i <= 15; i++) {
+      const started = performance.now();
+      await addOrderEvents(f.db, 1);
+      await eventually(() => expect(wire.ids).to.have.length(i), { intervalMs: 1, timeoutMs: 5000 });
+      latencies.push(performance.now() - started);
+      // idle again before the next commit: its mark is in
+      await eventually(async () => expect(await publishedCount(f.db)).to.equal(i));
+      await sleep(20);
+    }
+    latencies.sort((a, b) => a - b);
+    // the median, so a stall of a busy machine does not fail it; a typical one is a few ms
+    const median = latencies[latencies.length >> 1]!;
+    expect(median, `median of ${latencies.map(Math.round).join(', ')} ms`).to.be.below(50);
+  });
+
   it('sends a burst of commits that lands within the gather window out in a few batches, not one per commit', async () => {
     const registry = new Registry();
     await startRelay({ registry, gatherMs: 200 }); // wide: 40 commits at once spread over tens of ms on a busy machine
