@@ -36,6 +36,7 @@ export * from './events/contracts.js';
 export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type StreamName } from './nats/streams.js';
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
 export { Outbox, insertOutboxRows, outboxColumns, type PendingEvent } from './outbox/outbox.js';
+export { connectionOf, runStatement, type RawConnection, type Statement } from './db/statements.js';
 export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js';
 export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './consumer/retry.js';

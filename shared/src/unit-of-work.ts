@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
+import { connectionOf } from './db/statements.js';
 import type { EventEnvelope } from './events/envelope.js';
 import type { EventPayloads, EventType } from './events/contracts.js';
 import type { Logger } from './logger.js';
-import type { Outbox, PendingEvent, RawConnection } from './outbox/outbox.js';
+import type { Outbox, PendingEvent } from './outbox/outbox.js';
 
 /** Where a use case records the events its state change causes: they are written with it, in its transaction. */
 export interface EventWriter {
@@ -176,7 +177,7 @@ export class PendingRows implements BulkWriter {
       const key = write.key(row);
       byKey.set(key, byKey.has(key) ? write.merge(byKey.get(key), row) : row);
     }
-    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    const connection = await connectionOf(trx);
     for (const [write, byKey] of byWrite) {
       await connection.query({ name: write.name, text: write.text, values: write.values([...byKey.values()]) });
     }

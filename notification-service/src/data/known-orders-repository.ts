@@ -1,6 +1,5 @@
-import type { Knex } from '@order-platform/shared';
+import { connectionOf, type Knex } from '@order-platform/shared';
 import type { NotificationRequest } from '../domain/notification-requests.js';
-import { connectionOf } from './raw-connection.js';
 
 export interface KnownOrder {
   orderId: string;

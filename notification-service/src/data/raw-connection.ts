@@ -1,20 +1,12 @@
-import type { Knex } from '@order-platform/shared';
+import type { Knex, RawConnection } from '@order-platform/shared';
 
 /**
- * A node-postgres connection, for the statements of the hot path: a named statement
- * (`{ name, text, values }`) is parsed and planned once per connection, and skips knex's query
+ * The hot path's statements go to the node-postgres connection as named statements
+ * (`{ name, text, values }`): parsed and planned once per connection, and without knex's query
  * building and its event machinery (issue 10's profile: knex was ~11 % of the worker's CPU).
+ * A handler's transaction's connection is shared's `connectionOf`; the ledger's are these.
  */
-export interface Connection {
-  query<R = Record<string, unknown>>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[]; rowCount: number | null }>;
-  query<R = Record<string, unknown>>(text: string): Promise<{ rows: R[]; rowCount: number | null }>;
-  end(): Promise<void>;
-}
-
-/** The connection of a handler's transaction (the batch's own: acquiring it takes nothing from the pool). */
-export async function connectionOf(trx: Knex.Transaction): Promise<Connection> {
-  return (await trx.client.acquireConnection()) as Connection;
-}
+export type Connection = RawConnection;
 
 /** Runs `use` on a connection of `db`'s pool, autocommit, and gives the connection back. */
 export async function withConnection<T>(db: Knex, use: (connection: Connection) => Promise<T>): Promise<T> {

@@ -1,7 +1,6 @@
-import { AppError, type LockKey, type UnitOfWork } from '@order-platform/shared';
+import { AppError, connectionOf, type LockKey, type UnitOfWork } from '@order-platform/shared';
 import { holdRequest, recordKnownOrderTakingHeld, type KnownOrder } from '../data/known-orders-repository.js';
 import { findDeliveryState } from '../data/notifications-repository.js';
-import { connectionOf } from '../data/raw-connection.js';
 import { channelOf, deliverLocked, deliverNotification, type DeliveryDeps } from './deliver-notification.js';
 import type { NotificationRequest } from './notification-requests.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, isPermanent, type Knex, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
+import { AppError, connectionOf, isPermanent, type Knex, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
 import { findDeliveryState, findNotification, saveNotification, saveNotificationOn, type DeliveryState } from '../data/notifications-repository.js';
-import { connectionOf, inTransactionOn } from '../data/raw-connection.js';
+import { inTransactionOn } from '../data/raw-connection.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
 import type { NotificationRequest } from './notification-requests.js';

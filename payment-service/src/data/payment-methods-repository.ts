@@ -1,6 +1,5 @@
-import type { Knex } from '@order-platform/shared';
+import { type Knex, runStatement } from '@order-platform/shared';
 import type { PaymentMethod, PaymentMethodStatus } from '../domain/payment-method.js';
-import { run } from './transaction-connection.js';
 
 export interface PaymentMethodRow {
   id: string;
@@ -58,7 +57,7 @@ const updateMethod = { name: 'payment-method-update', text: 'update payment_meth
 
 /** Writes a claim or an erasure. */
 export async function updatePaymentMethod(trx: Knex.Transaction, method: PaymentMethod): Promise<void> {
-  await withheld(run(trx, updateMethod, [method.id, method.status, method.token, method.orderId, method.updatedAt]));
+  await withheld(runStatement(trx, updateMethod, [method.id, method.status, method.token, method.orderId, method.updatedAt]));
 }
 
 /**

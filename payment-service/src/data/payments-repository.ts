@@ -1,8 +1,7 @@
-import type { Knex } from '@order-platform/shared';
+import { type Knex, runStatement } from '@order-platform/shared';
 import type { PaymentMethod } from '../domain/payment-method.js';
 import type { AwaitingOrderPayment, Payment, PaymentStatus } from '../domain/payment.js';
 import { toPaymentMethod, withheld, type PaymentMethodRow } from './payment-methods-repository.js';
-import { run } from './transaction-connection.js';
 
 interface PaymentRow {
   id: string;
@@ -100,7 +99,7 @@ export async function listPaymentsOfOrder(db: Knex, orderId: string): Promise<Pa
  * names, both locked until the transaction ends (either may not exist).
  */
 export async function lockPaymentAndMethod(trx: Knex.Transaction, orderId: string, paymentMethodId: string): Promise<{ payment: Payment | undefined; method: PaymentMethod | undefined }> {
-  const [row] = await run<Nullable<PaymentRow> & MethodRow>(trx, lockWithMethod, [orderId, paymentMethodId]);
+  const [row] = await runStatement<Nullable<PaymentRow> & MethodRow>(trx, lockWithMethod, [orderId, paymentMethodId]);
   return { payment: row?.id ? toPayment(row as PaymentRow) : undefined, method: row?.method_id ? toPaymentMethod(unprefixed(row)) : undefined };
 }
 
@@ -111,14 +110,14 @@ export async function lockPaymentAndMethod(trx: Knex.Transaction, orderId: strin
  * not committed yet.
  */
 export async function insertOrLockPayment(trx: Knex.Transaction, awaiting: AwaitingOrderPayment): Promise<'recorded' | { payment: Payment; card: string | null } | undefined> {
-  const [row] = await run<{ recorded: number; card: string | null } & Nullable<PaymentRow>>(trx, insertOrLock, insertValues(awaiting));
+  const [row] = await runStatement<{ recorded: number; card: string | null } & Nullable<PaymentRow>>(trx, insertOrLock, insertValues(awaiting));
   if (row!.recorded === 1) return 'recorded';
   return row!.id ? { payment: toPayment(row as PaymentRow), card: row!.card } : undefined;
 }
 
 /** Inserts; returns false when the order has a payment already (one committed concurrently included). */
 export async function insertPayment(trx: Knex.Transaction, payment: Payment): Promise<boolean> {
-  return (await run(trx, { name: 'payment-insert', text: INSERT_PAYMENT }, insertValues(payment))).length === 1;
+  return (await runStatement(trx, { name: 'payment-insert', text: INSERT_PAYMENT }, insertValues(payment))).length === 1;
 }
 
 /**
@@ -127,7 +126,7 @@ export async function insertPayment(trx: Knex.Transaction, payment: Payment): Pr
  */
 export async function insertPaymentClaimingMethod(trx: Knex.Transaction, payment: Payment, method: PaymentMethod): Promise<boolean> {
   const values = [...insertValues(payment), method.id, method.status, method.token, method.orderId, method.updatedAt];
-  return (await withheld(run(trx, insertClaimingMethod, values))).length === 1;
+  return (await withheld(runStatement(trx, insertClaimingMethod, values))).length === 1;
 }
 
 /**
@@ -137,8 +136,8 @@ export async function insertPaymentClaimingMethod(trx: Knex.Transaction, payment
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
   const values = [payment.id, ...changingValues(payment)];
-  if (payment.status === 'pending' || payment.status === 'awaiting_order') await run(trx, setPayment, values);
-  else await withheld(run(trx, setPaymentErasingCard, [...values, payment.orderId]));
+  if (payment.status === 'pending' || payment.status === 'awaiting_order') await runStatement(trx, setPayment, values);
+  else await withheld(runStatement(trx, setPaymentErasingCard, [...values, payment.orderId]));
 }
 
 /**

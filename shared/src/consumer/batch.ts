@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
+import { connectionOf } from '../db/statements.js';
 import type { Logger } from '../logger.js';
-import type { Outbox, RawConnection } from '../outbox/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { PendingEvents, PendingRows, Prefetched, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
@@ -102,7 +103,7 @@ type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem
 async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], { savepoints, prefetch }: { savepoints: boolean; prefetch?: Prefetch<Item> | undefined }): Promise<PassEnd> {
   const trx = await deps.db.transaction();
   try {
-    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    const connection = await connectionOf(trx);
     const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
     const fresh = new Set(inserted.rows.map((row) => row.message_id));
     const toRun: Item[] = [];

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { connectionOf } from '../db/statements.js';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { newEvent, type EventEnvelope } from '../events/envelope.js';
 import type { EventPayloads, EventType } from '../events/contracts.js';
@@ -90,13 +91,7 @@ export class Outbox {
   /** Writes prepared events in one statement, in the order given (their `seq` follows it). */
   async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const connection = (await trx.client.acquireConnection()) as RawConnection;
+    const connection = await connectionOf(trx);
     await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
   }
-}
-
-/** The pg client under a knex transaction: for the hot statements, without knex's query building. */
-export interface RawConnection {
-  query<R = Record<string, unknown>>(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[]; rowCount: number | null }>;
-  query<R = Record<string, unknown>>(text: string): Promise<{ rows: R[]; rowCount: number | null }>;
 }

@@ -1,8 +1,7 @@
-import type { Knex, StockLine } from '@order-platform/shared';
+import { type Knex, type StockLine, runStatement, type Statement } from '@order-platform/shared';
 import type { Product } from '../domain/product.js';
 import type { Reservation, ReservationStatus } from '../domain/reservation.js';
 import { productFromJson } from './products-repository.js';
-import { run, type Statement } from './transaction-connection.js';
 
 // Each order event costs one statement (issue 10: one round trip where several did the work of
 // one), prepared by name on the handler's transaction. The statement locks what it reads, writes
@@ -109,7 +108,7 @@ export async function reserveOrderStock(
   now: Date,
 ): Promise<{ existing: ReservationStatus | undefined; products: Map<string, Product>; written: ReservationStatus | undefined }> {
   const values = [orderId, now, lines.map((l) => l.sku), lines.map((l) => l.quantity)];
-  const [row] = await run<{ existing: ReservationStatus | null; written: ReservationStatus | null; products: Parameters<typeof productFromJson>[0][] }>(trx, reserve, values);
+  const [row] = await runStatement<{ existing: ReservationStatus | null; written: ReservationStatus | null; products: Parameters<typeof productFromJson>[0][] }>(trx, reserve, values);
   return { existing: row!.existing ?? undefined, products: new Map(row!.products.map((p) => [p.sku, productFromJson(p)])), written: row!.written ?? undefined };
 }
 
@@ -124,7 +123,7 @@ export function releaseOrderStock(trx: Knex.Transaction, orderId: string, now: D
 }
 
 async function settle(trx: Knex.Transaction, statement: Statement, orderId: string, now: Date): Promise<ReservationWrite> {
-  const [row] = await run<{ found: ReservationStatus | null; written: ReservationStatus | null; lines: StockLine[] }>(trx, statement, [orderId, now]);
+  const [row] = await runStatement<{ found: ReservationStatus | null; written: ReservationStatus | null; lines: StockLine[] }>(trx, statement, [orderId, now]);
   const found = row!.found ? ({ orderId, status: row!.found, lines: row!.lines } as Reservation) : undefined;
   return { found, written: row!.written ?? undefined };
 }
