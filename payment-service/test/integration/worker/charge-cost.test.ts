@@ -10,7 +10,8 @@ import { paymentWithStatus, settled, startPaymentService, type PaymentService } 
  * statements (BEGIN, the processed-messages insert, its locks, the outbox insert, COMMIT) are
  * shared by every message of a batch and are counted apart.
  */
-const BATCH_STATEMENT = /^(begin|commit|rollback|insert into processed_messages|select count\(pg_advisory_xact_lock|insert into outbox)/i;
+// the batch's own: BEGIN, the processed insert (which takes the batch's locks), the outbox insert, COMMIT
+const BATCH_STATEMENT = /^(begin|commit|rollback|with fresh as \( insert into processed_messages|insert into outbox)/i;
 
 interface Transaction {
   /** a handler batch: its transaction records the messages it handles */
@@ -38,7 +39,7 @@ function countStatements(): void {
       if (/^begin/i.test(text)) open.set(this, { batch: false });
       const transaction = open.get(this);
       if (transaction) {
-        if (/^insert into processed_messages/i.test(text)) transaction.batch = true;
+        if (text.includes('insert into processed_messages')) transaction.batch = true;
         sent.push({ text, transaction });
         if (/^(commit|rollback)/i.test(text)) open.delete(this);
       }
