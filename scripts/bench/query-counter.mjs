@@ -8,7 +8,7 @@
 // With BENCH_STATEMENTS=<dir>, it also writes <dir>/<service>-<api|worker>.statements: each
 // statement sent (its first 110 characters) with how often, most frequent first, to see which
 // statements an order costs where.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import pg from 'pg';
 
@@ -18,6 +18,7 @@ if (dir && isMainThread) {
   let snapshot = 0;
   const statementsDir = process.env.BENCH_STATEMENTS;
   const texts = statementsDir ? new Map() : undefined;
+  if (statementsDir) mkdirSync(statementsDir, { recursive: true });
   // …/<service>/dist/src/<api|worker>/main.js
   const [service, , , role] = process.argv[1].split('/').slice(-5);
   const query = pg.Client.prototype.query;
