@@ -3,7 +3,9 @@
 // statements, and pg_stat_statements needs shared_preload_libraries, which a bench cannot set on
 // a server it shares. Every statement a service sends goes through pg's Client#query (knex and
 // the relay's LISTEN client alike), one request and its reply each, so counting those calls
-// counts round trips. On SIGUSR2 the process writes "<snapshot> <queries>" to
+// counts round trips; the pools' connections write what one tick sends as one write
+// (shared/src/db/pipelining-client.ts: a transaction's BEGIN leaves with its first statement), so
+// the statements a connection is given in one tick count as one. On SIGUSR2 the process writes "<snapshot> <queries>" to
 // $BENCH_QUERY_COUNT_DIR/<pid>, so the bench reads every process at the same moment.
 // With BENCH_STATEMENTS=<dir>, it also writes <dir>/<service>-<api|worker>.statements: each
 // statement sent (its first 110 characters) with how often, most frequent first, to see which
@@ -22,8 +24,13 @@ if (dir && isMainThread) {
   // …/<service>/dist/src/<api|worker>/main.js
   const [service, , , role] = process.argv[1].split('/').slice(-5);
   const query = pg.Client.prototype.query;
+  const counting = new WeakSet();
   pg.Client.prototype.query = function countedQuery(...args) {
-    queries += 1;
+    if (!counting.has(this)) {
+      queries += 1;
+      counting.add(this);
+      process.nextTick(() => counting.delete(this));
+    }
     if (texts) {
       const [first] = args;
       const text = (typeof first === 'string' ? first : (first?.text ?? first?.name ?? '?')).replace(/\s+/g, ' ').slice(0, 110);

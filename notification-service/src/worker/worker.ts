@@ -13,7 +13,7 @@ import { subscriptions } from './subscriptions.js';
 export type { RunningWorkerProcess };
 
 export async function startWorker(config: WorkerConfig, log: Logger, clock: () => Date = () => new Date()): Promise<RunningWorkerProcess> {
-  const ledger = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-ledger` });
+  const ledger = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-ledger`, prepare: true });
   const channels: DeliveryChannel[] = [emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs })];
   if (config.webhookUrl) channels.push(webhookChannel({ url: config.webhookUrl, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs }, clock));
   let renderer: RenderPool | undefined;

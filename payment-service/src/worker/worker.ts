@@ -11,7 +11,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Ru
   // The simulated gateway stands for the provider: its records commit apart from the handlers'
   // transactions, on connections of its own (on the handlers' pool, handlers holding every
   // connection would wait for one forever). Handlers write nothing else outside their transaction.
-  const gatewayDb = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-gateway` });
+  const gatewayDb = createDb(config.databaseUrl, { poolMax: config.autocommitPoolMax, applicationName: `${SERVICE}-worker-gateway`, prepare: true });
   const deps = { gateway: new SimulatedGateway(gatewayDb) };
   const charge = { budgetMs: config.paymentChargeBudgetMs, retry: { baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs } };
   try {

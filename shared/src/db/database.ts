@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import knexModule, { type Knex } from 'knex';
 import pg from 'pg';
 import { AppError } from '../errors.js';
+import { pipeliningDriver } from './pipelining-client.js';
 
 export type { Knex };
 
@@ -13,8 +14,10 @@ const knexFactory = knexModule as unknown as typeof knexModule.knex;
 
 /**
  * A knex pool. With `prepare`, the statements it sends often (with bindings) become named
- * prepared statements on each connection (see `PreparingPgClient`); apis and workers use it,
- * the migrator does not (its DDL changes what statements mean).
+ * prepared statements on each connection (see `PreparingPgClient`), and its connections write
+ * what a tick sends in one write, a transaction's `BEGIN` with its first statement (see
+ * `PipeliningClient`); apis and workers use it, the migrator does not (its DDL changes what
+ * statements mean).
  */
 export function createDb(databaseUrl: string, options: { poolMax?: number; applicationName?: string; prepare?: boolean } = {}): Knex {
   return knexFactory({
@@ -82,6 +85,11 @@ class PreparingPgClient extends KnexPgClient {
   // knex makes a transaction's client from the prototype with the pool's `config`: what the pool
   // has prepared is kept by that config, so its transactions share it
   declare config: object;
+
+  /** pg, with the connections of pipelining-client.ts */
+  _driver(): typeof pg {
+    return pipeliningDriver;
+  }
 
   override _query(connection: KnexPgConnection, query: KnexQuery): Promise<unknown> {
     const name = query.bindings?.length && !query.options?.['name'] ? this.nameOf(query.sql) : undefined;

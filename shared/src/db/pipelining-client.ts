@@ -1,0 +1,100 @@
+import pg from 'pg';
+
+type Callback = (error: Error | null, result?: unknown) => void;
+
+/** What this class uses of pg's Client, typed loosely: its `query` has many overloads. */
+interface LooseClient {
+  query(config: unknown, values?: unknown, callback?: Callback): unknown;
+  connection: { stream: { cork(): void; uncork(): void } };
+}
+const Client = pg.Client as unknown as new (config: pg.ClientConfig) => LooseClient;
+
+const BEGIN = /^\s*begin\s*;?\s*$/i;
+const END = /^\s*(commit|rollback)\s*;?\s*$/i;
+
+/**
+ * The connection of the apis' and workers' pools: node-postgres in its pipeline mode (a
+ * statement is written without waiting for the one before to be answered), with two uses of it.
+ *
+ * - **One write per tick.** The socket is corked when a statement is sent and uncorked on the
+ *   next tick, so what one tick sends (a transaction's `BEGIN` and its first statement, say)
+ *   leaves in one write and is answered in one read. On this kind of machine a socket write is
+ *   the costliest single thing a worker does (issue 10's profiles: `writev` 12–27 % of every
+ *   worker's CPU).
+ * - **`BEGIN` goes with the first statement.** A plain `BEGIN` (knex's, or a raw connection's)
+ *   is not sent on its own: it is answered at once and sent, in the same write, in front of the
+ *   next statement, which fails with `BEGIN`'s error if `BEGIN` failed. A transaction's first
+ *   round trip is thus its first statement's. Postgres takes a transaction's snapshot at its
+ *   first statement anyway, so nothing a statement sees changes; `now()` is read a moment later.
+ *   A `COMMIT` or `ROLLBACK` right after a `BEGIN` that was never sent has nothing to end, and
+ *   is answered without a round trip.
+ *
+ * Statements are still answered in order, each with its own sync point, so an error is its own
+ * statement's, and one inside a transaction aborts it as it always did. Cursors and `rows` (pg's
+ * portal-keeping queries), which pipeline mode refuses, are not used on these pools.
+ */
+export class PipeliningClient extends Client {
+  private beginDeferred = false;
+  private corked = false;
+
+  constructor(config: pg.ClientConfig) {
+    super({ ...config, pipeline: true } as pg.ClientConfig);
+  }
+
+  override query(config: unknown, values?: unknown, callback?: Callback): unknown {
+    const text = typeof config === 'string' ? config : isSubmittable(config) ? undefined : (config as { text?: unknown } | undefined)?.text;
+    if (typeof text === 'string' && BEGIN.test(text) && !this.beginDeferred) {
+      this.beginDeferred = true;
+      return answered('BEGIN', values, callback);
+    }
+    if (!this.beginDeferred) {
+      this.cork();
+      return super.query(config, values, callback);
+    }
+    this.beginDeferred = false;
+    const end = typeof text === 'string' ? END.exec(text) : null;
+    if (end) return answered(end[1]!.toUpperCase(), values, callback);
+    let beginFailed: Error | null = null;
+    this.cork();
+    super.query('BEGIN', undefined, (error) => {
+      beginFailed = error;
+    });
+    // BEGIN is answered before the statement behind it, so its outcome is known by then
+    const done = typeof values === 'function' ? (values as Callback) : callback;
+    if (done) return super.query(config, typeof values === 'function' ? undefined : values, (error, result) => done(beginFailed ?? error, result));
+    return (super.query(config, values) as Promise<unknown>).then((result) => {
+      if (beginFailed) throw beginFailed;
+      return result;
+    });
+  }
+
+  /** Holds this tick's writes in the socket's buffer: they leave as one when the tick ends. */
+  private cork(): void {
+    if (this.corked) return;
+    const { stream } = this.connection;
+    stream.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork();
+    });
+  }
+}
+
+function isSubmittable(config: unknown): boolean {
+  return typeof (config as { submit?: unknown } | undefined)?.submit === 'function';
+}
+
+/** The answer to a statement that needs no round trip, as a callback or a promise, like pg's. */
+function answered(command: string, values: unknown, callback: Callback | undefined): Promise<unknown> | undefined {
+  const result = { command, rowCount: null, oid: null, rows: [], fields: [] };
+  const done = typeof values === 'function' ? (values as Callback) : callback;
+  if (done) {
+    process.nextTick(() => done(null, result));
+    return undefined;
+  }
+  return Promise.resolve(result);
+}
+
+/** The pg module as knex's Postgres client uses it, with this client as its `Client`. */
+export const pipeliningDriver: typeof pg = Object.create(pg, { Client: { value: PipeliningClient } });
