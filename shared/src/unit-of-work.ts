@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { connectionOf } from './db/statements.js';
+import { connectionOf, type RawConnection } from './db/statements.js';
 import type { EventEnvelope } from './events/envelope.js';
 import type { EventPayloads, EventType } from './events/contracts.js';
 import type { Logger } from './logger.js';
@@ -144,6 +144,11 @@ export class PendingEvents implements EventWriter {
   writeIn(trx: Knex.Transaction): Promise<void> {
     return this.outbox.insertMany(trx, this.events);
   }
+
+  /** Sends their insert on the transaction's connection now, in this tick; the promise says how it went. */
+  sendOn(connection: RawConnection): Promise<void> {
+    return this.outbox.sendMany(connection, this.events);
+  }
 }
 
 /**
@@ -170,6 +175,16 @@ export class PendingRows implements BulkWriter {
   /** Writes every pending row, one statement per kind of write (in the order each was first added), and holds none after. */
   async writeIn(trx: Knex.Transaction): Promise<void> {
     if (this.rows.length === 0) return;
+    await this.sendOn(await connectionOf(trx));
+  }
+
+  /**
+   * `writeIn` on the transaction's connection, every statement sent now, in this tick, without
+   * waiting for the answer of the one before (the pools pipeline, db/pipelining-client.ts); the
+   * promise settles once all are answered, with the first one's error if any failed.
+   */
+  sendOn(connection: RawConnection): Promise<void> {
+    if (this.rows.length === 0) return Promise.resolve();
     const byWrite = new Map<BulkWrite<unknown>, Map<string, unknown>>();
     for (const { write, row } of this.rows.splice(0)) {
       const byKey = byWrite.get(write) ?? new Map<string, unknown>();
@@ -177,9 +192,10 @@ export class PendingRows implements BulkWriter {
       const key = write.key(row);
       byKey.set(key, byKey.has(key) ? write.merge(byKey.get(key), row) : row);
     }
-    const connection = await connectionOf(trx);
-    for (const [write, byKey] of byWrite) {
-      await connection.query({ name: write.name, text: write.text, values: write.values([...byKey.values()]) });
-    }
+    const sent = [...byWrite].map(([write, byKey]) => connection.query({ name: write.name, text: write.text, values: write.values([...byKey.values()]) }));
+    return Promise.allSettled(sent).then((outcomes) => {
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
   }
 }

@@ -53,7 +53,7 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
  * Handles a batch in one transaction: one statement records every key as processed and
  * answers which are new; the handlers of the new ones run in delivery order; the rows they
  * deferred (`UnitOfWork.bulk`) are written with one statement per kind, their events with one
- * insert; one commit. Each item's `result` says how it went. Throws only when the transaction
+ * insert, sent with the commit. Each item's `result` says how it went. Throws only when the transaction
  * itself failed: then nothing of it was committed.
  *
  * A handler that fails must not take the others with it. The first pass runs without
@@ -149,26 +149,37 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       forgotten.push(item.key);
     }
     if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
-    const refused = await rows.writeIn(trx).then(
-      () => undefined,
-      (error: unknown) => ({ error }),
-    );
-    if (refused) {
-      await trx.rollback();
+    // The pass's last writes, its deferred rows and its events, go with its COMMIT, in the same
+    // write, without waiting for their answers first: if one fails, the COMMIT rolls back and
+    // fails too (db/pipelining-client.ts). knex's commit() resolves even when COMMIT fails (the
+    // connection lost to a database restart); only the transaction's own promise says so. Taken
+    // for a success, the batch would be acked with nothing of it committed: its messages lost
+    // without a trace.
+    const [written, eventsWritten, committed] = await Promise.all([
+      outcomeOf(rows.sendOn(connection)),
+      outcomeOf(events.sendOn(connection)),
+      outcomeOf(trx.commit().then(() => trx.executionPromise)),
+    ]);
+    if (written.failed) {
+      if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
       for (const item of items) delete item.result;
-      return { kind: 'rows-refused', error: refused.error };
+      return { kind: 'rows-refused', error: written.error };
     }
-    await events.writeIn(trx);
-    await trx.commit();
-    // knex's commit() resolves even when COMMIT fails (the connection lost to a database restart);
-    // only the transaction's own promise says so. Taken for a success, the batch would be acked
-    // with nothing of it committed: its messages lost without a trace.
-    await trx.executionPromise;
+    if (eventsWritten.failed) throw eventsWritten.error;
+    if (committed.failed) throw committed.error;
     return { kind: 'committed' };
   } catch (error) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw error;
   }
+}
+
+/** How a promise settled, without throwing. */
+function outcomeOf(promise: Promise<unknown>): Promise<{ failed: false } | { failed: true; error: unknown }> {
+  return promise.then(
+    () => ({ failed: false }) as const,
+    (error: unknown) => ({ failed: true, error }) as const,
+  );
 }
 
 /** Deletes processed-message rows older than `retentionMs` (keep it longer than the stream's max age); a failure is logged, not thrown. */

@@ -13,15 +13,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 const knexFactory = knexModule as unknown as typeof knexModule.knex;
 
 /**
- * A knex pool. With `prepare`, the statements it sends often (with bindings) become named
- * prepared statements on each connection (see `PreparingPgClient`), and its connections write
- * what a tick sends in one write, a transaction's `BEGIN` with its first statement (see
- * `PipeliningClient`); apis and workers use it, the migrator does not (its DDL changes what
+ * A knex pool. Its connections write what a tick sends in one write, a transaction's `BEGIN`
+ * with its first statement (see `PipeliningClient`). With `prepare`, the statements it sends
+ * often (with bindings) become named prepared statements on each connection (see
+ * `PreparingPgClient`); apis and workers use it, the migrator does not (its DDL changes what
  * statements mean).
  */
 export function createDb(databaseUrl: string, options: { poolMax?: number; applicationName?: string; prepare?: boolean } = {}): Knex {
   return knexFactory({
-    client: options.prepare ? (PreparingPgClient as unknown as typeof knexModule.Client) : 'pg',
+    client: (options.prepare ? PreparingPgClient : PipeliningPgClient) as unknown as typeof knexModule.Client,
     connection: { connectionString: databaseUrl, application_name: options.applicationName ?? 'order-platform' },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
@@ -58,6 +58,13 @@ const KnexPgClient = require('knex/lib/dialects/postgres/index.js') as new (conf
   _query(connection: KnexPgConnection, query: KnexQuery): Promise<unknown>;
 };
 
+/** knex's Postgres client on the connections of pipelining-client.ts: every pool's. */
+class PipeliningPgClient extends KnexPgClient {
+  _driver(): typeof pg {
+    return pipeliningDriver;
+  }
+}
+
 /** Uses of one statement text before it is prepared, and distinct statements a process prepares at most. */
 const PREPARE_AFTER_USES = 2;
 const MAX_PREPARED = 300;
@@ -81,15 +88,10 @@ const preparedBy = new WeakMap<object, { uses: Map<string, number>; names: Map<s
  * caller gets a transient error (a consumer retries it, an api answers 503), whose retry prepares
  * the new shape on another connection.
  */
-class PreparingPgClient extends KnexPgClient {
+class PreparingPgClient extends PipeliningPgClient {
   // knex makes a transaction's client from the prototype with the pool's `config`: what the pool
   // has prepared is kept by that config, so its transactions share it
   declare config: object;
-
-  /** pg, with the connections of pipelining-client.ts */
-  _driver(): typeof pg {
-    return pipeliningDriver;
-  }
 
   override _query(connection: KnexPgConnection, query: KnexQuery): Promise<unknown> {
     const name = query.bindings?.length && !query.options?.['name'] ? this.nameOf(query.sql) : undefined;

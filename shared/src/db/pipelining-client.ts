@@ -11,9 +11,10 @@ const Client = pg.Client as unknown as new (config: pg.ClientConfig) => LooseCli
 
 const BEGIN = /^\s*begin\s*;?\s*$/i;
 const END = /^\s*(commit|rollback)\s*;?\s*$/i;
+const COMMIT = /^\s*commit\s*;?\s*$/i;
 
 /**
- * The connection of the apis' and workers' pools: node-postgres in its pipeline mode (a
+ * The connection of every knex pool `createDb` opens: node-postgres in its pipeline mode (a
  * statement is written without waiting for the one before to be answered), with two uses of it.
  *
  * - **One write per tick.** The socket is corked when a statement is sent and uncorked on the
@@ -28,6 +29,9 @@ const END = /^\s*(commit|rollback)\s*;?\s*$/i;
  *   first statement anyway, so nothing a statement sees changes; `now()` is read a moment later.
  *   A `COMMIT` or `ROLLBACK` right after a `BEGIN` that was never sent has nothing to end, and
  *   is answered without a round trip.
+ * - **A COMMIT that rolled back is an error.** So a transaction's last writes can be sent with
+ *   its COMMIT, without waiting for their answers first (consumer/batch.ts): if one fails, the
+ *   COMMIT fails too (see `rolledBack`).
  *
  * Statements are still answered in order, each with its own sync point, so an error is its own
  * statement's, and one inside a transaction aborts it as it always did. Cursors and `rows` (pg's
@@ -43,28 +47,39 @@ export class PipeliningClient extends Client {
 
   override query(config: unknown, values?: unknown, callback?: Callback): unknown {
     const text = typeof config === 'string' ? config : isSubmittable(config) ? undefined : (config as { text?: unknown } | undefined)?.text;
+    const done = typeof values === 'function' ? (values as Callback) : callback;
+    const parameters = typeof values === 'function' ? undefined : values;
     if (typeof text === 'string' && BEGIN.test(text) && !this.beginDeferred) {
       this.beginDeferred = true;
-      return answered('BEGIN', values, callback);
+      return answered('BEGIN', done);
     }
-    if (!this.beginDeferred) {
-      this.cork();
-      return super.query(config, values, callback);
-    }
-    this.beginDeferred = false;
-    const end = typeof text === 'string' ? END.exec(text) : null;
-    if (end) return answered(end[1]!.toUpperCase(), values, callback);
     let beginFailed: Error | null = null;
     this.cork();
-    super.query('BEGIN', undefined, (error) => {
-      beginFailed = error;
-    });
-    // BEGIN is answered before the statement behind it, so its outcome is known by then
-    const done = typeof values === 'function' ? (values as Callback) : callback;
-    if (done) return super.query(config, typeof values === 'function' ? undefined : values, (error, result) => done(beginFailed ?? error, result));
-    return (super.query(config, values) as Promise<unknown>).then((result) => {
+    if (this.beginDeferred) {
+      this.beginDeferred = false;
+      const end = typeof text === 'string' ? END.exec(text) : null;
+      if (end) return answered(end[1]!.toUpperCase(), done);
+      // answered before the statement behind it, so its outcome is known by then
+      super.query('BEGIN', undefined, (error) => {
+        beginFailed = error;
+      });
+    }
+    const commit = typeof text === 'string' && COMMIT.test(text);
+    const checked = (result: unknown): unknown => {
       if (beginFailed) throw beginFailed;
+      if (commit && (result as { command?: string } | undefined)?.command === 'ROLLBACK') throw rolledBack();
       return result;
+    };
+    if (!done) return (super.query(config, parameters) as Promise<unknown>).then(checked);
+    return super.query(config, parameters, (error, result) => {
+      if (error) return done(beginFailed ?? error);
+      let outcome: unknown;
+      try {
+        outcome = checked(result);
+      } catch (failure) {
+        return done(failure as Error);
+      }
+      done(null, outcome);
     });
   }
 
@@ -85,10 +100,19 @@ function isSubmittable(config: unknown): boolean {
   return typeof (config as { submit?: unknown } | undefined)?.submit === 'function';
 }
 
+/**
+ * Postgres answers a COMMIT of a transaction in which a statement failed with ROLLBACK, and no
+ * error: a caller that did not see that statement's error (one sent with the COMMIT, in the same
+ * write) would take the transaction for committed. It is an error here, as Postgres' own
+ * `in_failed_sql_transaction`.
+ */
+function rolledBack(): Error {
+  return Object.assign(new Error('COMMIT rolled the transaction back: one of its statements had failed'), { code: '25P02' });
+}
+
 /** The answer to a statement that needs no round trip, as a callback or a promise, like pg's. */
-function answered(command: string, values: unknown, callback: Callback | undefined): Promise<unknown> | undefined {
+function answered(command: string, done: Callback | undefined): Promise<unknown> | undefined {
   const result = { command, rowCount: null, oid: null, rows: [], fields: [] };
-  const done = typeof values === 'function' ? (values as Callback) : callback;
   if (done) {
     process.nextTick(() => done(null, result));
     return undefined;

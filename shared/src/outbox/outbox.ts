@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { connectionOf } from '../db/statements.js';
+import { connectionOf, type RawConnection } from '../db/statements.js';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { newEvent, type EventEnvelope } from '../events/envelope.js';
 import type { EventPayloads, EventType } from '../events/contracts.js';
@@ -91,7 +91,12 @@ export class Outbox {
   /** Writes prepared events in one statement, in the order given (their `seq` follows it). */
   async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const connection = await connectionOf(trx);
+    await this.sendMany(await connectionOf(trx), events);
+  }
+
+  /** `insertMany` on a transaction's connection, sent now (in this tick): the consumer loop sends it with the batch's COMMIT. */
+  async sendMany(connection: RawConnection, events: readonly PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
   }
 }

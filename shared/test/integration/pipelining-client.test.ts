@@ -3,7 +3,7 @@ import { createDb, type Knex, type RawConnection } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/index.js';
 
 /**
- * The pools of apis and workers (`prepare`) send a transaction's BEGIN in the same write as its
+ * Every pool `createDb` opens sends a transaction's BEGIN in the same write as its
  * first statement (shared/src/db/pipelining-client.ts). Seen from Postgres: until the first
  * statement, the backend is not in a transaction (`pg_stat_activity.state` is `idle`, where a
  * BEGIN sent on its own makes it `idle in transaction`); the transaction still holds everything
@@ -107,5 +107,32 @@ describe('a pool whose connections send BEGIN with the first statement', functio
     } finally {
       await db.client.releaseConnection(connection);
     }
+  });
+
+  it('a COMMIT that Postgres answers with ROLLBACK (a statement of the transaction had failed) is an error, never taken for committed', async () => {
+    const connection = (await db.client.acquireConnection()) as RawConnection;
+    try {
+      await connection.query('begin');
+      await connection.query({ text: 'insert into parcels (id, label) values ($1, $2)', values: [7, 'seven'] });
+      // the last write sent with the COMMIT, in the same tick, as the consumer loop does
+      const write = connection.query({ text: 'insert into parcels (id, label) values ($1, $2)', values: [7, 'again'] });
+      const commit = connection.query('commit');
+      const [written, committed] = await Promise.allSettled([write, commit]);
+      expect(((written as PromiseRejectedResult).reason as { code?: string }).code).to.equal('23505');
+      expect(committed.status).to.equal('rejected');
+      expect(((committed as PromiseRejectedResult).reason as { code?: string }).code).to.equal('25P02');
+      expect(await labels(), 'nothing of it committed').to.deep.equal([]);
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+    // through knex: a handler that swallowed its statement's error does not commit the rest silently
+    const swallowed = await db
+      .transaction(async (trx) => {
+        await trx('parcels').insert({ id: 8, label: 'eight' });
+        await trx.raw('select 1/0').catch(() => undefined);
+      })
+      .catch((error: unknown) => error);
+    expect((swallowed as { code?: string }).code).to.equal('25P02');
+    expect(await labels()).to.deep.equal([]);
   });
 });
