@@ -33,6 +33,7 @@ export {
   type StreamSettings,
 } from './nats/topology.js';
 export * from './events/contracts.js';
+export { formatMinorUnits, minorUnitDigits } from './money.js';
 export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type StreamName } from './nats/streams.js';
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
 export { Outbox, insertOutboxRows, outboxColumns, type PendingEvent } from './outbox/outbox.js';

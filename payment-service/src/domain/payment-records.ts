@@ -1,14 +1,10 @@
-import type { Money, OrderRecord, OrderRecordsReader } from '@order-platform/shared';
+import { formatMinorUnits, type Money, type OrderRecord, type OrderRecordsReader } from '@order-platform/shared';
 import { listPaymentsOfOrder } from '../data/payments-repository.js';
 import { listGatewayOperations } from '../data/simulated-gateway.js';
 import { chargeKey, refundKey } from './gateway.js';
 
 // minor units to the currency's own decimals (2 for EUR, 0 for JPY)
-const money = (m: Money | null): string => {
-  if (!m) return 'an amount not known yet';
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: m.currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return `${(Number(m.amount) / 10 ** digits).toFixed(digits)} ${m.currency}`;
-};
+const money = (m: Money | null): string => (m ? formatMinorUnits(m) : 'an amount not known yet');
 
 /**
  * payment-service's facts about an order for the console's timeline: the payment when opened, its
