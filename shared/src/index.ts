@@ -43,7 +43,7 @@ export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js
 export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './consumer/retry.js';
 export { ConsumerLagMonitor, consumerState, readConsumerStates, type ConsumerLagOptions, type ConsumerState } from './consumer/lag.js';
 export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, type EventHandler, type ExhaustedHandler, type MessageWork } from './consumer/subscription.js';
-export { inTransaction, Prefetched, type PrefetchedKind, type UnitOfWork, type UnitOfWorkDeps, type EventWriter, type BulkWrite, type BulkWriter } from './unit-of-work.js';
+export { inTransaction, Prefetched, type PrefetchedKind, type UnitOfWork, type Write, type UnitOfWorkDeps, type EventWriter, type BulkWrite, type BulkWriter } from './unit-of-work.js';
 export { migrate, migrationSource, type MigrateOptions, type ServiceDescriptor, type Migration } from './migrate.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
 export { runService, runProcess, exitCodes, type Stoppable } from './process/run-service.js';

@@ -34,6 +34,13 @@ export interface BulkWriter {
   add<Row>(write: BulkWrite<Row>, row: Row): void;
 }
 
+/** A write whose answer its use case does not need: a named statement and its values (see `UnitOfWork.send`). */
+export interface Write {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 /**
  * What every use case that changes state works in, whichever entry point calls it: an api
  * use case opens one with `inTransaction`, the consumer loop opens one per batch and hands it to
@@ -44,6 +51,16 @@ export interface UnitOfWork {
   readonly trx: Knex.Transaction;
   readonly outbox: EventWriter;
   readonly bulk: BulkWriter;
+  /**
+   * Sends a write on the unit's connection now, without waiting for its answer: what the unit
+   * sends after it runs after it (a connection answers in order), so later reads see it, and
+   * writes sent one after another leave in one socket write (db/pipelining-client.ts). For a
+   * write whose outcome the use case does not read (a transition saved, a row recorded). Its
+   * failure is its use case's, as if awaited: the consumer loop waits for a message's writes
+   * before it takes the message for handled (at the commit, or in its savepoint), and
+   * `inTransaction` before it commits.
+   */
+  send(write: Write): void;
   /** rows loaded for the unit's use cases ahead of them (a consumer batch's `prefetch`); empty unless a prefetch filled it */
   readonly prefetched: Prefetched;
   readonly now: Date;
@@ -67,11 +84,46 @@ export function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) =
     const now = deps.clock();
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
-    const result = await work({ trx, outbox: events, bulk: rows, prefetched: new Prefetched(), now, log: deps.log });
+    const sent = new SentWrites(await connectionOf(trx));
+    const result = await work({ trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log });
+    const failed = await sent.settled();
+    if (failed) throw failed.error;
     await rows.writeIn(trx);
     await events.writeIn(trx);
     return result;
   });
+}
+
+/**
+ * The writes a unit of work has sent without waiting (`UnitOfWork.send`), each with the message
+ * (or other owner) it was sent for, so that a failure is blamed on its owner: the first failed
+ * write is the unit's failure, and a later statement refused only because the transaction was
+ * aborted by it (in_failed_sql_transaction) is not its own statement's fault.
+ */
+export class SentWrites<Owner = unknown> {
+  private readonly pending: Array<Promise<void>> = [];
+  private failure: { owner: Owner; error: unknown } | undefined;
+
+  constructor(private readonly connection: RawConnection) {}
+
+  send(write: Write, owner: Owner): void {
+    this.pending.push(
+      this.connection.query(write).then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= { owner, error };
+        },
+      ),
+    );
+  }
+
+  /** Once every write sent so far is answered: the first that failed since the last call, with its owner, if one did. */
+  async settled(): Promise<{ owner: Owner; error: unknown } | undefined> {
+    await Promise.all(this.pending.splice(0));
+    const failure = this.failure;
+    this.failure = undefined;
+    return failure;
+  }
 }
 
 /** A kind of row a unit of work can hold prefetched: its name, and (for the compiler) the type of its rows. */

@@ -1,4 +1,4 @@
-import { insertOutboxRows, outboxColumns, type CancellationReason, type Knex, type PendingEvent } from '@order-platform/shared';
+import { insertOutboxRows, outboxColumns, type CancellationReason, type Knex, type PendingEvent, type Write } from '@order-platform/shared';
 import type { Order, OrderStatus } from '../domain/order.js';
 
 interface OrderRow {
@@ -95,13 +95,15 @@ export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Orde
   return result.rows.length === 1;
 }
 
-/** Saves an order's new status and its history entry, in one statement. */
-export async function saveTransition(trx: Knex.Transaction, order: Order, history: HistoryEntryInput): Promise<void> {
-  await trx.raw(
-    `with saved as (update orders set status = ?, cancellation_reason = ?, updated_at = ? where id = ?)
-     insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at) values (?, ?, ?, ?, ?, ?, ?)`,
-    [order.status, order.cancellationReason, order.updatedAt, order.id, history.orderId, history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at],
-  );
+const transition = {
+  name: 'order-transition',
+  text: `with saved as (update orders set status = $1, cancellation_reason = $2, updated_at = $3 where id = $4)
+     insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at) values ($5, $6, $7, $8, $9, $10, $11)`,
+};
+
+/** An order's new status and its history entry, as one statement: a write its use case sends without waiting (`UnitOfWork.send`). */
+export function transitionWrite(order: Order, history: HistoryEntryInput): Write {
+  return { ...transition, values: [order.status, order.cancellationReason, order.updatedAt, order.id, history.orderId, history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at] };
 }
 
 export async function findOrder(db: Knex | Knex.Transaction, id: string): Promise<Order | undefined> {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { connectionOf } from '../db/statements.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { PendingEvents, PendingRows, Prefetched, type UnitOfWork } from '../unit-of-work.js';
+import { PendingEvents, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
 
@@ -115,7 +115,9 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     // one unit of work for the pass: its deferred rows and its events are written at the end
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
-    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, prefetched: new Prefetched(), now, log: deps.log };
+    // writes handlers send without waiting (UnitOfWork.send), each with the message it is for
+    const sent = new SentWrites<Item | undefined>(connection);
+    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log };
     if (prefetch && toRun.length > 0) {
       const failed = await prefetch(toRun, uow).then(
         () => undefined,
@@ -135,15 +137,25 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
         open = true;
       }
       const mark = { events: events.count, rows: rows.count };
-      await runItem(uow, item);
-      if (savepoints && item.result?.kind === 'handled') await writeRowsOf(item, rows, trx);
+      await runItem(uow, item, sent);
+      if (savepoints) {
+        // its sent writes are answered before it is taken for handled, inside its savepoint
+        const failedWrite = await sent.settled();
+        if (failedWrite && item.result?.kind !== 'failed') item.result = { kind: 'failed', error: failedWrite.error };
+        if (item.result?.kind === 'handled') await writeRowsOf(item, rows, trx);
+      }
       if (item.result?.kind !== 'failed') continue;
       events.forgetSince(mark.events);
       rows.forgetSince(mark.rows);
       if (!savepoints) {
+        // its statement may have been refused only because a write another message sent before
+        // it failed (and aborted the transaction): that message is the one that failed
+        const failedWrite = await sent.settled();
+        const blamed = failedWrite?.owner ?? item;
+        if (failedWrite) blamed.result = { kind: 'failed', error: failedWrite.error };
         await trx.rollback();
-        for (const other of items) if (other !== item) delete other.result;
-        return { kind: 'handler-failed', item };
+        for (const other of items) if (other !== blamed) delete other.result;
+        return { kind: 'handler-failed', item: blamed };
       }
       await connection.query('rollback to savepoint handler');
       forgotten.push(item.key);
@@ -160,6 +172,17 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       outcomeOf(events.sendOn(connection)),
       outcomeOf(trx.commit().then(() => trx.executionPromise)),
     ]);
+    // a write a handler sent without waiting failed: the COMMIT rolled back, and its message is
+    // the one that failed (a pass with savepoints has waited for each message's already)
+    const failedWrite = await sent.settled();
+    if (failedWrite) {
+      if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+      const blamed = failedWrite.owner;
+      if (!blamed) throw failedWrite.error;
+      for (const item of items) if (item !== blamed) delete item.result;
+      blamed.result = { kind: 'failed', error: failedWrite.error };
+      return { kind: 'handler-failed', item: blamed };
+    }
     if (written.failed) {
       if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
       for (const item of items) delete item.result;
@@ -223,9 +246,9 @@ function sortedLocks(items: BatchItem[]): [number[], string[]] {
   return [sorted.map((l) => l.space), sorted.map((l) => l.key)];
 }
 
-/** Runs one handler in the pass's unit of work, with its message's delivery count. */
-async function runItem(uow: UnitOfWork, item: BatchItem): Promise<void> {
-  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
+/** Runs one handler in the pass's unit of work, with its message's delivery count; what it sends is its own. */
+async function runItem<Item extends BatchItem>(uow: UnitOfWork, item: Item, sent: SentWrites<Item | undefined>): Promise<void> {
+  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, send: (write) => sent.send(write, item), prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
   try {
     await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { ConsumerRunner, declareConsumer, envelopeHeaders, inTransaction, Outbox, subscribe, type EventHandler, type Write } from '../../src/index.js';
+import { eventually, readStream } from '../../src/testing/index.js';
+import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+
+const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 2, ackWaitMs: 5000 });
+const encoder = new TextEncoder();
+
+/** Appends a version to a product's log; the database refuses the version 'refused'. */
+const append = (sku: string, version: string): Write => ({
+  name: 'test-log-append',
+  text: `insert into product_log (sku, versions) values ($1, $2)
+    on conflict (sku) do update set versions = product_log.versions || ',' || excluded.versions`,
+  values: [sku, version],
+});
+
+/**
+ * Writes a handler sends without waiting for their answers (`UnitOfWork.send`): they run in the
+ * batch's transaction in the order sent, later statements see them, and a failed one is its own
+ * message's failure, however late the batch learns of it.
+ */
+describe('batched consumer: writes sent without waiting (UnitOfWork.send)', () => {
+  let f: MessagingFixture;
+  let runner: ConsumerRunner | undefined;
+
+  beforeEach(async () => {
+    f = await messagingFixture('sent', [consumer]);
+    await f.db.raw(`create table product_log (sku text primary key, versions text not null check (versions not like '%refused%'))`);
+    await f.db.raw('create table seen (sku text, versions text, at serial)');
+  });
+
+  afterEach(async () => {
+    await runner?.stop();
+    runner = undefined;
+    await f.close();
+  });
+
+  function run(handle: EventHandler<'stock.product-changed'>): void {
+    runner = new ConsumerRunner({
+      service: 'test-service', db: f.db, nc: f.nc, topology: f.topology, outbox: new Outbox('/test-service'), log: silentLog,
+      subscriptions: [subscribe(consumer, handle)], retry: { baseDelayMs: 100, maxDelayMs: 300 }, flushWaitMs: 100,
+    });
+    runner.start();
+  }
+
+  async function publish(sku: string, version = 1): Promise<string> {
+    const id = crypto.randomUUID();
+    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: '/stock-service', subject: sku, time: new Date().toISOString() });
+    const data = { sku, name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version, changedAt: new Date().toISOString() };
+    await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
+    return id;
+  }
+
+  async function settled(): Promise<void> {
+    const jsm = await jetstreamManager(f.nc);
+    await eventually(async () => {
+      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
+      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
+    }, { timeoutMs: 15_000 });
+  }
+
+  const versionsOf = async (sku: string): Promise<string | undefined> => (await f.db('product_log').where({ sku }).first())?.versions;
+
+  it('commits the sent writes with the batch, in one transaction, and what the batch reads after a write sees it', async () => {
+    for (const version of [1, 2, 3]) await publish('X', version);
+    run(async (event, { send, trx }) => {
+      send(append('X', String(event.data.version)));
+      const { rows } = await trx.raw<{ rows: { versions: string }[] }>('select versions from product_log where sku = ?', ['X']);
+      send({ name: 'test-seen', text: 'insert into seen (sku, versions) values ($1, $2)', values: ['X', rows[0]?.versions ?? null] });
+    });
+    await settled();
+    expect(await versionsOf('X')).to.equal('1,2,3');
+    expect((await f.db('seen').orderBy('at').pluck('versions'))).to.deep.equal(['1', '1,2', '1,2,3']);
+    const { rows } = await f.db.raw<{ rows: Array<{ n: string }> }>('select count(distinct xmin::text) as n from product_log');
+    expect(Number(rows[0]!.n), 'transactions').to.equal(1);
+  });
+
+  it('fails the message whose sent write failed, alone: not the next one, whose statement the aborted transaction refused', async () => {
+    const ids: Record<string, string> = {};
+    for (const sku of ['A', 'REFUSED', 'C', 'D']) ids[sku] = await publish(sku);
+    // each reads, then sends its write without waiting: REFUSED's handler returns before its
+    // write is refused, and C's read is the statement the aborted transaction refuses next
+    run(async (event, { send, trx }) => {
+      const { sku } = event.data;
+      await trx.raw('select count(*) from product_log');
+      send(append(sku, sku === 'REFUSED' ? 'refused' : '1'));
+    });
+    await settled();
+    expect(await f.db('product_log').orderBy('sku').pluck('sku')).to.deep.equal(['A', 'C', 'D']);
+    const dead = await readStream(f.nc, f.topology.stream('DLQ'));
+    expect(dead.map((m) => m.headers['ce-id'])).to.deep.equal([ids['REFUSED']]);
+    const deliveries = await f.db('processed_messages').whereIn('message_id', [ids['A'], ids['C'], ids['D']]).pluck('deliveries');
+    expect(deliveries, 'the others handled at their first delivery').to.deep.equal([1, 1, 1]);
+  });
+
+  it('inTransaction waits for what was sent before it commits: a failed write rolls the unit back and is its error', async () => {
+    const deps = { db: f.db, outbox: new Outbox('/test-service'), clock: () => new Date(), log: silentLog };
+    await inTransaction(deps, ({ send }) => {
+      send(append('X', '1'));
+      return Promise.resolve();
+    });
+    expect(await versionsOf('X')).to.equal('1');
+    const failed = await inTransaction(deps, ({ send }) => {
+      send(append('Y', '1'));
+      send(append('Y', 'refused'));
+      return Promise.resolve();
+    }).catch((error: unknown) => error);
+    expect((failed as { code?: string }).code).to.equal('23514');
+    expect(await versionsOf('Y')).to.equal(undefined);
+  });
+});
