@@ -141,8 +141,11 @@ try {
       return settled || final.cancellationReason === 'out_of_stock' ? body ?? [] : undefined;
     }, `payment of ${p.order.id} to settle`, 30_000).catch(() => []);
     // A cancel races the saga: when the charge got in first, the money comes back as a refund,
-    // and the customer is told so in one more mail (one per refund, never a second cancellation)
-    const expectedMails = p.mails + (p.path === 'cancelled while pending' && payments[0]?.status === 'refunded' ? 1 : 0);
+    // and the customer is told so in one more mail (one per refund, never a second cancellation);
+    // when the whole saga got in first, the order was confirmed, and mailed so, before it was cancelled
+    const racing = p.path === 'cancelled while pending';
+    const confirmedFirst = racing && (await call('GET', `${orders}/orders/${p.order.id}/events`, undefined, p.order.customer)).body?.some?.((e) => e.to === 'confirmed');
+    const expectedMails = p.mails + (racing && payments[0]?.status === 'refunded' ? 1 : 0) + (confirmedFirst ? 1 : 0);
     const sent = await until(() => {
       const found = mails.filter((m) => m.subject.includes(p.order.id));
       return found.length >= expectedMails ? found : undefined;
