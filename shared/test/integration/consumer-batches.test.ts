@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventHandler, type LockKey } from '../../src/index.js';
 import { eventually, readStream } from '../../src/testing/index.js';
-import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+import { messagingFixture, settled as settledConsumer, silentLog, type MessagingFixture } from '../support/messaging.js';
 
 const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
 const mirrored = declareConsumer('mirror-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
@@ -87,13 +87,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     return id;
   }
 
-  async function settled(): Promise<void> {
-    const jsm = await jetstreamManager(f.nc);
-    await eventually(async () => {
-      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
-      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
-    }, { timeoutMs: 10_000 });
-  }
+  const settled = (): Promise<void> => settledConsumer(f, consumer, 10_000);
 
   async function applied(): Promise<string[]> {
     return (await f.db('applied').orderBy('sku').select('sku')).map((r: { sku: string }) => r.sku);

@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, inTransaction, Outbox, subscribe, type BulkWrite, type EventHandler } from '../../src/index.js';
-import { eventually, readStream } from '../../src/testing/index.js';
-import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+import { AppError, ConsumerRunner, declareConsumer, inTransaction, Outbox, subscribe, type BulkWrite, type EventHandler } from '../../src/index.js';
+import { readStream } from '../../src/testing/index.js';
+import { messagingFixture, publishProductChanged, settled as settledConsumer, silentLog, type MessagingFixture } from '../support/messaging.js';
 
 const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
-const encoder = new TextEncoder();
 
 interface LogRow {
   sku: string;
@@ -57,21 +55,9 @@ describe('batched consumer: rows deferred to one statement per batch (UnitOfWork
     };
   }
 
-  async function publish(sku: string, version = 1): Promise<string> {
-    const id = crypto.randomUUID();
-    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: '/stock-service', subject: sku, time: new Date().toISOString() });
-    const data = { sku, name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version, changedAt: new Date().toISOString() };
-    await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
-    return id;
-  }
+  const publish = (sku: string, version = 1): Promise<string> => publishProductChanged(f, sku, version);
 
-  async function settled(): Promise<void> {
-    const jsm = await jetstreamManager(f.nc);
-    await eventually(async () => {
-      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
-      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
-    }, { timeoutMs: 15_000 });
-  }
+  const settled = (): Promise<void> => settledConsumer(f, consumer);
 
   const log = async () => (await f.db('product_log').orderBy('sku').select('sku', 'versions')) as LogRow[];
   const outboxSubjects = async () => (await f.db('outbox').orderBy('subject').select('subject')).map((r: { subject: string }) => r.subject);

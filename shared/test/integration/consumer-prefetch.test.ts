@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventEnvelope, type EventHandler, type PrefetchedKind, type UnitOfWork } from '../../src/index.js';
-import { eventually } from '../../src/testing/index.js';
-import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+import { AppError, ConsumerRunner, declareConsumer, Outbox, subscribe, type EventEnvelope, type EventHandler, type PrefetchedKind, type UnitOfWork } from '../../src/index.js';
+import { messagingFixture, publishProductChanged, settled as settledConsumer, silentLog, type MessagingFixture } from '../support/messaging.js';
 
 const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
-const encoder = new TextEncoder();
 const counts: PrefetchedKind<number> = { name: 'counts' };
 
 describe('batched consumer: a subscription prefetches what its handlers read, once per batch', () => {
@@ -52,19 +49,9 @@ describe('batched consumer: a subscription prefetches what its handlers read, on
     runner.start();
   }
 
-  async function publish(sku: string, version: number): Promise<void> {
-    const headers = envelopeHeaders({ id: crypto.randomUUID(), type: 'stock.product-changed', source: '/stock-service', subject: sku, time: new Date().toISOString() });
-    const data = { sku, name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version, changedAt: new Date().toISOString() };
-    await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
-  }
+  const publish = (sku: string, version = 1): Promise<string> => publishProductChanged(f, sku, version);
 
-  async function settled(): Promise<void> {
-    const jsm = await jetstreamManager(f.nc);
-    await eventually(async () => {
-      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
-      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
-    }, { timeoutMs: 15_000 });
-  }
+  const settled = (): Promise<void> => settledConsumer(f, consumer);
 
   const countsNow = async () => Object.fromEntries(((await f.db('counts').select('sku', 'n')) as Array<{ sku: string; n: number }>).map((r) => [r.sku, r.n]));
 

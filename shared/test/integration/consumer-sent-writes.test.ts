@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { ConsumerRunner, declareConsumer, envelopeHeaders, inTransaction, Outbox, subscribe, type EventHandler, type Write } from '../../src/index.js';
-import { eventually, readStream } from '../../src/testing/index.js';
-import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+import { ConsumerRunner, declareConsumer, inTransaction, Outbox, subscribe, type EventHandler, type Write } from '../../src/index.js';
+import { readStream } from '../../src/testing/index.js';
+import { messagingFixture, publishProductChanged, settled as settledConsumer, silentLog, type MessagingFixture } from '../support/messaging.js';
 
 const consumer = declareConsumer('test-service', 'stock.product-changed', { maxAttempts: 2, ackWaitMs: 5000 });
-const encoder = new TextEncoder();
 
 /** Appends a version to a product's log; the database refuses the version 'refused'. */
 const append = (sku: string, version: string): Write => ({
@@ -44,21 +42,9 @@ describe('batched consumer: writes sent without waiting (UnitOfWork.send)', () =
     runner.start();
   }
 
-  async function publish(sku: string, version = 1): Promise<string> {
-    const id = crypto.randomUUID();
-    const headers = envelopeHeaders({ id, type: 'stock.product-changed', source: '/stock-service', subject: sku, time: new Date().toISOString() });
-    const data = { sku, name: 'Kettle', price: { amount: 2500, currency: 'EUR' }, active: true, version, changedAt: new Date().toISOString() };
-    await jetstream(f.nc).publish(f.topology.subject('stock.product-changed'), encoder.encode(JSON.stringify(data)), { headers });
-    return id;
-  }
+  const publish = (sku: string, version = 1): Promise<string> => publishProductChanged(f, sku, version);
 
-  async function settled(): Promise<void> {
-    const jsm = await jetstreamManager(f.nc);
-    await eventually(async () => {
-      const info = await jsm.consumers.info(f.topology.stream('STOCK'), consumer.durable);
-      expect(info.num_pending + info.num_ack_pending, 'unsettled messages').to.equal(0);
-    }, { timeoutMs: 15_000 });
-  }
+  const settled = (): Promise<void> => settledConsumer(f, consumer);
 
   const versionsOf = async (sku: string): Promise<string | undefined> => (await f.db('product_log').where({ sku }).first())?.versions;
 
@@ -90,7 +76,7 @@ describe('batched consumer: writes sent without waiting (UnitOfWork.send)', () =
     expect(await f.db('product_log').orderBy('sku').pluck('sku')).to.deep.equal(['A', 'C', 'D']);
     const dead = await readStream(f.nc, f.topology.stream('DLQ'));
     expect(dead.map((m) => m.headers['ce-id'])).to.deep.equal([ids['REFUSED']]);
-    const deliveries = await f.db('processed_messages').whereIn('message_id', [ids['A'], ids['C'], ids['D']]).pluck('deliveries');
+    const deliveries = await f.db('processed_messages').whereIn('message_id', [ids['A']!, ids['C']!, ids['D']!]).pluck('deliveries');
     expect(deliveries, 'the others handled at their first delivery').to.deep.equal([1, 1, 1]);
   });
 
