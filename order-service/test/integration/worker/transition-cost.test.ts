@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import pg from 'pg';
+import { BATCH_STATEMENT, listStatements, recordStatements } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
 import { becomes, facts, placeOrder, processed, report } from '../../support/lifecycle.js';
 import { startOrderService, type OrderService } from '../../support/order-service.js';
@@ -11,50 +11,28 @@ import { startOrderService, type OrderService } from '../../support/order-servic
  * insert with its locks, the outbox insert, COMMIT) are shared by its messages and counted apart.
  */
 const PROCESSED_INSERT = /^with fresh as \( insert into processed_messages/i;
-const BATCH_STATEMENT = /^(begin|commit|rollback|with fresh as \( insert into processed_messages|insert into outbox)/i;
-
-interface Transaction {
-  batch: boolean;
-}
-const sent: Array<{ text: string; transaction: Transaction }> = [];
-const open = new WeakMap<object, Transaction>();
-const query = pg.Client.prototype.query;
-
-function countStatements(): void {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const [first] = args as [string | { text: string }];
-    const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
-    if (/^begin/i.test(text)) open.set(this, { batch: false });
-    const transaction = open.get(this);
-    if (transaction) {
-      if (PROCESSED_INSERT.test(text)) transaction.batch = true;
-      sent.push({ text, transaction });
-      if (/^(commit|rollback);?$/i.test(text)) open.delete(this);
-    }
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-}
 
 describe('advancing orders costs the order worker one round trip per message, besides what each batch sends', function () {
   this.timeout(90_000);
   const N = 12;
   let orders: OrderService;
+  let recorded: ReturnType<typeof recordStatements> | undefined;
 
   before(async () => {
     // one batch at a time, waiting a little to fill: the messages published while the worker is stopped come in few batches
     orders = await startOrderService({ worker: false, env: { CONSUMER_CONCURRENCY: '1', CONSUMER_FLUSH_WAIT_MS: '200' } });
     await seedCatalog(orders, [{ sku: 'KETTLE-1', price: { amount: 2599, currency: 'EUR' } }]);
-    countStatements();
+    recorded = recordStatements();
   });
 
   after(async () => {
-    pg.Client.prototype.query = query;
+    recorded?.restore();
     await orders?.close();
   });
 
   it(`stock.reserved then payments.captured for ${N} orders: one statement per message (its transition), and one read per batch for all its orders`, async () => {
     const placed = await Promise.all(Array.from({ length: N }, () => placeOrder(orders)));
-    sent.length = 0;
+    recorded!.sent.length = 0;
     for (const order of placed) await report(orders, 'stock.reserved', facts.reserved(order.id));
     await orders.startWorker();
     for (const order of placed) await becomes(orders, order.id, 'stock_reserved');
@@ -65,11 +43,11 @@ describe('advancing orders costs the order worker one round trip per message, be
     for (const order of placed) await becomes(orders, order.id, 'confirmed');
     await processed(orders);
 
-    const counted = sent.filter((s) => s.transaction.batch);
+    const counted = recorded!.sent.filter((s) => s.transaction?.batch);
     const batches = counted.filter((s) => PROCESSED_INSERT.test(s.text)).length;
     const handlers = counted.filter((s) => !BATCH_STATEMENT.test(s.text));
     const reads = handlers.filter((s) => /^select o\.\*/i.test(s.text));
-    const listing = counted.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n');
+    const listing = listStatements(counted);
     const messages = 2 * N;
     expect(batches, listing).to.be.within(2, messages / 2);
     expect(reads, listing).to.have.length.at.most(batches);

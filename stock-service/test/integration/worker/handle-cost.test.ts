@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { eventually } from '@order-platform/shared/testing';
-import pg from 'pg';
+import { BATCH_STATEMENT, eventually, listStatements, recordStatements } from '@order-platform/shared/testing';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
 import { orderCancelled, orderCreated, reservationStatus, send, settled } from '../../support/orders.js';
 
@@ -11,56 +10,35 @@ import { orderCancelled, orderCreated, reservationStatus, send, settled } from '
  * locks, the outbox insert, COMMIT) are shared by every message of a batch and are counted apart;
  * the relay's and the api's are not in a batch.
  */
-const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox)/i;
-
-const sent: Array<{ text: string; batch: { recorded: boolean } }> = [];
-const open = new WeakMap<object, { recorded: boolean }>();
-const query = pg.Client.prototype.query;
-
-/** Records every statement sent in a transaction from now on, until `query` is put back. */
-function countStatements(): void {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const [first] = args as [string | { text: string }];
-    const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
-    if (/^begin/i.test(text)) open.set(this, { recorded: false });
-    const batch = open.get(this);
-    if (batch) {
-      if (text.includes('insert into processed_messages')) batch.recorded = true;
-      sent.push({ text, batch });
-      if (/^(commit|rollback)/i.test(text)) open.delete(this);
-    }
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-}
-
 describe('handling an order costs the stock worker one statement per message', function () {
   this.timeout(60_000);
   let stock: StockService;
+  let recorded: ReturnType<typeof recordStatements> | undefined;
 
   before(async () => {
-    countStatements();
+    recorded = recordStatements();
     stock = await startStockService();
     await call(stock.api.url, 'POST', '/products', kettle({ sku: 'COST-K', onHand: 50, lowStockThreshold: 0 }));
     await call(stock.api.url, 'POST', '/products', kettle({ sku: 'COST-M', onHand: 50, lowStockThreshold: 0 }));
   });
 
   after(async () => {
-    pg.Client.prototype.query = query;
+    recorded?.restore();
     await stock?.close();
   });
 
   /** Sends each event of an order once the one before is handled (its reservation has the status given); answers the handlers' statements. */
   async function handleCounted(orderId: string, steps: Array<[send: () => Promise<unknown>, status: string]>) {
     await settled(stock);
-    sent.length = 0;
+    recorded!.sent.length = 0;
     for (const [sendEvent, status] of steps) {
       await sendEvent();
       await eventually(async () => expect(await reservationStatus(stock, orderId)).to.equal(status));
     }
     await settled(stock);
-    const counted = sent.filter((s) => s.batch.recorded);
+    const counted = recorded!.sent.filter((s) => s.transaction?.batch);
     const handlers = counted.filter((s) => !BATCH_STATEMENT.test(s.text));
-    return { handlers, all: counted.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n') };
+    return { handlers, all: listStatements(counted) };
   }
 
   it('orders.created (reserved), then orders.confirmed: one statement each from the handlers', async () => {

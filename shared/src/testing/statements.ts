@@ -1,0 +1,50 @@
+import pg from 'pg';
+
+/** A transaction as `recordStatements` saw it: `batch` once it records processed messages (a consumer batch's). */
+export interface RecordedTransaction {
+  batch: boolean;
+}
+
+export interface RecordedStatement {
+  /** the statement, whitespace collapsed */
+  text: string;
+  /** the sending connection's application_name (which pool: `<service>-worker`, `…-worker-gateway`) */
+  application: string | undefined;
+  /** the transaction it was sent in, from BEGIN to COMMIT or ROLLBACK; none outside one */
+  transaction: RecordedTransaction | undefined;
+}
+
+/**
+ * A consumer batch's own statements, shared by every message of the batch: BEGIN, the
+ * processed-messages insert (which takes the batch's locks), savepoints, the outbox insert, COMMIT.
+ * The rest of a batch's statements are its handlers'.
+ */
+export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox)/i;
+
+/**
+ * Records every statement this process sends from now on, where every statement passes (pg's
+ * `Client#query`), until `restore`: what the cost tests count round trips with (issue 10). A
+ * BEGIN is recorded when it is sent, with the transaction's first statement (db/pipelining-client.ts).
+ */
+export function recordStatements(): { sent: RecordedStatement[]; restore(): void } {
+  const sent: RecordedStatement[] = [];
+  const open = new WeakMap<object, RecordedTransaction>();
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
+    const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name;
+    if (/^begin/i.test(text)) open.set(this, { batch: false });
+    const transaction = open.get(this);
+    if (transaction && text.includes('insert into processed_messages')) transaction.batch = true;
+    sent.push({ text, application, transaction });
+    if (/^(commit|rollback);?$/i.test(text)) open.delete(this);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return { sent, restore: () => void (pg.Client.prototype.query = query) };
+}
+
+/** The statements one per line, a batch's own marked, for an assertion's message. */
+export function listStatements(statements: readonly RecordedStatement[]): string {
+  return statements.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n');
+}
