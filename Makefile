@@ -11,7 +11,7 @@ DEV_JWT_SECRET := dev-only-jwt-secret-not-for-production
 export JWT_SECRET ?= $(DEV_JWT_SECRET)
 export DEV_JWT_SECRET
 
-.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo chaos token dlq dlq-replay replay rebuild streams autoscale bench bench-idle bench-relay bench-relay-cost asyncapi nats-auth compose-smoke clean
+.PHONY: help install build test test-containers fuzz dev dev-down dev-docker-check demo chaos token dlq dlq-replay replay rebuild streams autoscale bench bench-idle bench-relay bench-relay-cost bench-consumer-cost asyncapi nats-auth compose-smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ bench-relay: install ## outbox relay events/s vs raw JetStream publish rate (BEN
 
 bench-relay-cost: install ## outbox relay CPU ms per 1000 events (bulk, one-row orders) and an idle event's latency (BENCH_EVENTS=20000, RELAY_GATHER_MS)
 	cd shared && npx tsx --conditions=source bench/relay-cost-bench.ts
+
+bench-consumer-cost: install ## consumer loop CPU ms per 1000 messages, ConsumerRunner against the same work written by hand (BENCH_MESSAGES=20000, BENCH_BATCH=50)
+	cd shared && npx tsx --conditions=source bench/consumer-cost-bench.ts
 
 clean: ## remove build output
 	rm -rf */dist */tsconfig.tsbuildinfo .test-results
