@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { connectionOf, type RawConnection } from './db/statements.js';
+import { PooledTransaction } from './db/pooled-transaction.js';
 import type { EventEnvelope } from './events/envelope.js';
 import type { EventPayloads, EventType } from './events/contracts.js';
 import type { Logger } from './logger.js';
@@ -79,19 +80,25 @@ export interface UnitOfWorkDeps {
  * Runs `work` in one transaction and writes the rows it deferred and the events it added before
  * the commit; a throw rolls back all of it. The api's path: a request, one transaction.
  */
-export function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) => Promise<R>): Promise<R> {
-  return deps.db.transaction(async (trx) => {
+export async function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfWork) => Promise<R>): Promise<R> {
+  const transaction = await PooledTransaction.begin(deps.db);
+  const { trx, connection } = transaction;
+  try {
     const now = deps.clock();
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
-    const sent = new SentWrites(await connectionOf(trx));
+    const sent = new SentWrites(connection);
     const result = await work({ trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log });
     const failed = await sent.settled();
     if (failed) throw failed.error;
-    await rows.writeIn(trx);
-    await events.writeIn(trx);
+    await rows.sendOn(connection);
+    await events.sendOn(connection);
+    await transaction.commit();
     return result;
-  });
+  } catch (error) {
+    await transaction.rollback();
+    throw error;
+  }
 }
 
 /**

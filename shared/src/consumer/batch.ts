@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { connectionOf } from '../db/statements.js';
+import { PooledTransaction } from '../db/pooled-transaction.js';
 import type { Logger } from '../logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { PendingEvents, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
@@ -101,9 +101,9 @@ type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem
  * statement of its handler: every item gets its result and the pass commits.
  */
 async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], { savepoints, prefetch }: { savepoints: boolean; prefetch?: Prefetch<Item> | undefined }): Promise<PassEnd> {
-  const trx = await deps.db.transaction();
+  const transaction = await PooledTransaction.begin(deps.db);
+  const { trx, connection } = transaction;
   try {
-    const connection = await connectionOf(trx);
     const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
     const fresh = new Set(inserted.rows.map((row) => row.message_id));
     const toRun: Item[] = [];
@@ -124,7 +124,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
         (error: unknown) => ({ error }),
       );
       if (failed) {
-        await trx.rollback();
+        await transaction.rollback();
         for (const item of items) delete item.result;
         return { kind: 'prefetch-failed', error: failed.error };
       }
@@ -153,7 +153,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
         const failedWrite = await sent.settled();
         const blamed = failedWrite?.owner ?? item;
         if (failedWrite) blamed.result = { kind: 'failed', error: failedWrite.error };
-        await trx.rollback();
+        await transaction.rollback();
         for (const other of items) if (other !== blamed) delete other.result;
         return { kind: 'handler-failed', item: blamed };
       }
@@ -163,20 +163,19 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     if (forgotten.length > 0) await connection.query({ name: 'processed-forget', text: forgetProcessed, values: [durable, forgotten] });
     // The pass's last writes, its deferred rows and its events, go with its COMMIT, in the same
     // write, without waiting for their answers first: if one fails, the COMMIT rolls back and
-    // fails too (db/pipelining-client.ts). knex's commit() resolves even when COMMIT fails (the
-    // connection lost to a database restart); only the transaction's own promise says so. Taken
-    // for a success, the batch would be acked with nothing of it committed: its messages lost
-    // without a trace.
-    const [written, eventsWritten, committed] = await Promise.all([
-      outcomeOf(rows.sendOn(connection)),
-      outcomeOf(events.sendOn(connection)),
-      outcomeOf(trx.commit().then(() => trx.executionPromise)),
-    ]);
+    // fails too (db/pipelining-client.ts). Each call sends its statements as it is made, so they
+    // leave in this order, the COMMIT last. A COMMIT that failed (a write refused, the connection
+    // lost to a database restart) is a failure of the pass: taken for a success, the batch would
+    // be acked with nothing of it committed, its messages lost without a trace.
+    const writing = outcomeOf(rows.sendOn(connection));
+    const writingEvents = outcomeOf(events.sendOn(connection));
+    const committing = outcomeOf(transaction.commit());
+    const [written, eventsWritten, committed] = await Promise.all([writing, writingEvents, committing]);
     // a write a handler sent without waiting failed: the COMMIT rolled back, and its message is
     // the one that failed (a pass with savepoints has waited for each message's already)
     const failedWrite = await sent.settled();
     if (failedWrite) {
-      if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+      await transaction.rollback();
       const blamed = failedWrite.owner;
       if (!blamed) throw failedWrite.error;
       for (const item of items) if (item !== blamed) delete item.result;
@@ -184,7 +183,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       return { kind: 'handler-failed', item: blamed };
     }
     if (written.failed) {
-      if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+      await transaction.rollback();
       for (const item of items) delete item.result;
       return { kind: 'rows-refused', error: written.error };
     }
@@ -192,7 +191,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     if (committed.failed) throw committed.error;
     return { kind: 'committed' };
   } catch (error) {
-    if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+    await transaction.rollback();
     throw error;
   }
 }

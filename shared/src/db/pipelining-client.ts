@@ -19,9 +19,7 @@ const COMMIT = /^\s*commit\s*;?\s*$/i;
  *
  * - **One write per tick.** The socket is corked when a statement is sent and uncorked on the
  *   next tick, so what one tick sends (a transaction's `BEGIN` and its first statement, say)
- *   leaves in one write and is answered in one read. On this kind of machine a socket write is
- *   the costliest single thing a worker does (issue 10's profiles: `writev` 12–27 % of every
- *   worker's CPU).
+ *   leaves in one write and is answered in one read: one wake-up of the backend instead of two.
  * - **`BEGIN` goes with the first statement.** A plain `BEGIN` (knex's, or a raw connection's)
  *   is not sent on its own: it is answered at once and sent, in the same write, in front of the
  *   next statement, which fails with `BEGIN`'s error if `BEGIN` failed. A transaction's first
