@@ -139,9 +139,12 @@ function bindingOf(db: Knex, connection: object): Binding {
   // the pool's own client class (its driver, its prepared statements), with one connection
   class Bound extends Pooled {
     constructor() {
-      super({ client: Bound as never });
+      // the pool's settings without its connection settings: this client opens no pool of its own
+      super({ ...(pool.config as Knex.Config), connection: undefined, client: Bound as never });
       // shared with the pool: what the pool's client prepares is kept by its config (db/database.ts)
       this.config = pool.config;
+      // the server's version, read by the pool when it opened its first connection
+      (this as { version?: string }).version = (pool as { version?: string }).version;
     }
 
     override acquireConnection(): Promise<unknown> {
