@@ -72,7 +72,7 @@ autoscale: build ## scale SERVICE's compose worker on consumer lag (DRY_RUN=1 pr
 bench: build ## load the whole saga (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16): orders/s, latency, raw ceilings, cost per order, invariants; chart + JSON in bench-results/
 	node scripts/bench.mjs
 
-bench-idle: build ## latency on an idle system: BENCH_IDLE=50 orders one at a time, with the same report as make bench
+bench-idle: build ## latency on an idle system: BENCH_IDLE=50 orders one at a time after a 10 s warm-up, with the same report as make bench and where the time goes, hop by hop
 	BENCH_IDLE=$${BENCH_IDLE:-50} node scripts/bench.mjs
 
 asyncapi: build ## regenerate docs/asyncapi.json, the AsyncAPI 3.0 catalog of every subject, from the code's schemas

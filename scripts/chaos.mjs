@@ -127,7 +127,7 @@ try {
   await chaos;
   const loadEnded = Date.now();
   out(`load done in ${load.seconds.toFixed(0)} s: ${load.accepted.size} accepted; waiting for quiet (at most ${settings.quietTimeoutMs / 1000} s) …`);
-  const quiet = await waitQuiet({ q, nc, timeoutMs: settings.quietTimeoutMs, mails });
+  const quiet = await waitQuiet({ q, nc, timeoutMs: settings.quietTimeoutMs, mailCount: async () => mails.length });
   const quietSeconds = (Date.now() - loadEnded) / 1000;
 
   const { violations, repeats } = await findViolations({ q, initial, restocks: load.restocks, restocksUnknown: load.restocksUnknown, accepted: load.accepted, mails });

@@ -39,8 +39,8 @@ export function jsonClient(baseUrl, { token, maxSockets }) {
 export function completions(clock) {
   const open = new Map();
   const early = new Map();
-  const results = []; // { at, latency, fromOrderPost, kind }, at and latencies in ms
-  const settle = (id, kind, endedAt, started) => results.push({ at: endedAt, latency: endedAt - started.at, fromOrderPost: endedAt - started.orderPostedAt, kind });
+  const results = []; // { id, at, latency, fromOrderPost, orderPostedAt, kind }, times and latencies in ms
+  const settle = (id, kind, endedAt, started) => results.push({ id, at: endedAt, latency: endedAt - started.at, fromOrderPost: endedAt - started.orderPostedAt, orderPostedAt: started.orderPostedAt, kind });
   let waiter;
   return {
     results,

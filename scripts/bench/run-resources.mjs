@@ -13,11 +13,11 @@ export function freePort() {
   });
 }
 
-export async function queryDb(pgBase, name, sql) {
+export async function queryDb(pgBase, name, sql, params = []) {
   const client = new pg.Client({ connectionString: `${pgBase}/${name}` });
   await client.connect();
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query(sql, params)).rows;
   } finally {
     await client.end();
   }

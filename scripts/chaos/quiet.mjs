@@ -1,4 +1,4 @@
-// make chaos: when the system has settled after the load, and JetStream's max-deliveries
+// make chaos (and make bench, after its warm-up): when the system has settled after the load, and JetStream's max-deliveries
 // advisories seen over the run (a message the server stopped redelivering: it must never happen).
 import { jetstreamManager } from '@nats-io/jetstream';
 
@@ -19,9 +19,10 @@ export function watchAdvisories(nc) {
 /**
  * Quiet: every order terminal, nothing reserved, no unpublished outbox row, no consumer with
  * pending or unacked messages, no notification still retrying, and the mail count unchanged, twice
- * in a row. Gives up after `timeoutMs` and says what was still moving.
+ * in a row. Gives up after `timeoutMs` and says what was still moving. `mailCount()` answers the
+ * mails received so far; `namespace`, when given, limits the check to that namespace's streams.
  */
-export async function waitQuiet({ q, nc, timeoutMs, mails }) {
+export async function waitQuiet({ q, nc, timeoutMs, mailCount, namespace }) {
   const deadline = Date.now() + timeoutMs;
   let calm = 0;
   let lastMails = -1;
@@ -41,6 +42,7 @@ export async function waitQuiet({ q, nc, timeoutMs, mails }) {
       if (retrying) busy.push(`${retrying} notifications not settled`);
       const jsm = await jetstreamManager(nc);
       for await (const stream of jsm.streams.list()) {
+        if (namespace && !stream.config.name.startsWith(`${namespace}_`)) continue;
         for await (const c of jsm.consumers.list(stream.config.name)) {
           if (c.num_pending + c.num_ack_pending > 0) busy.push(`${c.name}: ${c.num_pending} pending, ${c.num_ack_pending} unacked`);
         }
@@ -48,8 +50,9 @@ export async function waitQuiet({ q, nc, timeoutMs, mails }) {
     } catch (error) {
       busy.push(`cannot read: ${error.message}`);
     }
-    if (mails.length !== lastMails) busy.push('mails still arriving');
-    lastMails = mails.length;
+    const mailed = await mailCount();
+    if (mailed !== lastMails) busy.push('mails still arriving');
+    lastMails = mailed;
     calm = busy.length === 0 ? calm + 1 : 0;
     if (calm >= 2) return { ok: true };
     await sleep(1000);
