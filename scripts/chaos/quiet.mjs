@@ -1,5 +1,6 @@
-// make chaos (and make bench, after its warm-up): when the system has settled after the load, and JetStream's max-deliveries
-// advisories seen over the run (a message the server stopped redelivering: it must never happen).
+// make chaos (and make bench, after its warm-up): when the system has settled after the load,
+// and JetStream's max-deliveries advisories seen over the run (a message the server stopped
+// redelivering: it must never happen).
 import { jetstreamManager } from '@nats-io/jetstream';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
