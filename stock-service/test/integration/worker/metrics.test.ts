@@ -28,7 +28,14 @@ describe('stock-service /metrics: worker and api, with real lag and backlog', ()
   });
 
   it('counts every message its handlers cannot finish yet in consumer_lag, then 0 once they are handled and their events published', async () => {
-    const published = (await worker()).value('outbox_published_total') ?? 0;
+    // count from after the stock.product-changed of the product made in before() went out: read
+    // any earlier, it could land within this test's count
+    await eventually(async () => {
+      const metrics = await worker();
+      expect(metrics.value('outbox_published_total')).to.be.at.least(1);
+      expect(metrics.value('outbox_backlog')).to.equal(0);
+    });
+    const published = (await worker()).value('outbox_published_total')!;
     // every reservation of LAG waits for this transaction's row lock
     const lock = await stock.api.resources.db.transaction();
     try {
