@@ -174,8 +174,8 @@ export class Prefetched {
 
 /**
  * The events a unit of work has added and not yet written, in the order added. The consumer
- * loop keeps one per batch: a handler rolled back to its savepoint loses its events with
- * `forgetSince`, and the rest are written with one insert.
+ * loop keeps one per message, and moves those of each message that was handled into the
+ * batch's (`takeFrom`, in delivery order), which are written with one insert.
  */
 export class PendingEvents implements EventWriter {
   private readonly events: PendingEvent[] = [];
@@ -191,13 +191,9 @@ export class PendingEvents implements EventWriter {
     return event;
   }
 
-  /** How many are pending: a mark to forget back to. */
-  get count(): number {
-    return this.events.length;
-  }
-
-  forgetSince(mark: number): void {
-    this.events.length = mark;
+  /** Moves `other`'s events behind these, in their order. */
+  takeFrom(other: PendingEvents): void {
+    for (const event of other.events.splice(0)) this.events.push(event);
   }
 
   writeIn(trx: Knex.Transaction): Promise<void> {
@@ -212,8 +208,9 @@ export class PendingEvents implements EventWriter {
 
 /**
  * The rows a unit of work has deferred and not yet written, in the order added. Like
- * `PendingEvents`, the consumer loop keeps one per batch and a handler rolled back loses its rows
- * with `forgetSince`. Rows are merged only when written, so forgetting is a truncation.
+ * `PendingEvents`, the consumer loop keeps one per message and moves those of a handled message
+ * into the batch's in delivery order. Rows are merged only when written, so the merge follows
+ * that order whatever order the handlers ran in.
  */
 export class PendingRows implements BulkWriter {
   private readonly rows: Array<{ write: BulkWrite<unknown>; row: unknown }> = [];
@@ -222,13 +219,9 @@ export class PendingRows implements BulkWriter {
     this.rows.push({ write: write as BulkWrite<unknown>, row });
   }
 
-  /** How many are pending: a mark to forget back to. */
-  get count(): number {
-    return this.rows.length;
-  }
-
-  forgetSince(mark: number): void {
-    this.rows.length = mark;
+  /** Moves `other`'s rows behind these, in their order. */
+  takeFrom(other: PendingRows): void {
+    for (const row of other.rows.splice(0)) this.rows.push(row);
   }
 
   /** Writes every pending row, one statement per kind of write (in the order each was first added), and holds none after. */

@@ -51,7 +51,8 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
 
 /**
  * Handles a batch in one transaction: one statement records every key as processed and
- * answers which are new; the handlers of the new ones run in delivery order; the rows they
+ * answers which are new; the handlers of the new ones run in delivery order, those of messages
+ * that share no lock side by side (see `runLanes`); the rows they
  * deferred (`UnitOfWork.bulk`) are written with one statement per kind, their events with one
  * insert, sent with the commit. Each item's `result` says how it went. Throws only when the transaction
  * itself failed: then nothing of it was committed.
@@ -69,8 +70,10 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
  * go, once the locks are taken; a pass with savepoints does without it.
  *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
- * exactly as if they had run one by one (deferred rows are read by no one before the end; their
- * merge keeps the delivery order). A key seen twice in one batch runs once.
+ * exactly as if they had run one by one, as long as their subscriptions' locks say which rows
+ * they share (messages with a lock in common run one after another, in delivery order; deferred
+ * rows and events join the batch's in delivery order, and no one reads them before the end). A
+ * key seen twice in one batch runs once.
  */
 export async function handleBatch<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], prefetch?: Prefetch<Item>): Promise<void> {
   const first = await runInTransaction(deps, durable, items, { savepoints: false, prefetch });
@@ -130,32 +133,32 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       }
     }
     const forgotten: string[] = [];
-    let open = false;
-    for (const item of toRun) {
-      if (savepoints) {
-        await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
-        open = true;
-      }
-      const mark = { events: events.count, rows: rows.count };
-      await runItem(uow, item, sent);
-      if (savepoints) {
-        // its sent writes are answered before it is taken for handled, inside its savepoint
-        const failedWrite = await sent.settled();
-        if (failedWrite && item.result?.kind !== 'failed') item.result = { kind: 'failed', error: failedWrite.error };
-        if (item.result?.kind === 'handled') await writeRowsOf(item, rows, trx);
-      }
-      if (item.result?.kind !== 'failed') continue;
-      events.forgetSince(mark.events);
-      rows.forgetSince(mark.rows);
-      if (!savepoints) {
+    if (!savepoints) {
+      const failed = await runLanes(uow, toRun, sent, { events, rows, outbox: deps.outbox });
+      if (failed) {
         // its statement may have been refused only because a write another message sent before
         // it failed (and aborted the transaction): that message is the one that failed
         const failedWrite = await sent.settled();
-        const blamed = failedWrite?.owner ?? item;
+        const blamed = failedWrite?.owner ?? failed;
         if (failedWrite) blamed.result = { kind: 'failed', error: failedWrite.error };
         await transaction.rollback();
         for (const other of items) if (other !== blamed) delete other.result;
         return { kind: 'handler-failed', item: blamed };
+      }
+    }
+    let open = false;
+    for (const item of savepoints ? toRun : []) {
+      await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
+      open = true;
+      const own = { events: new PendingEvents(deps.outbox, now), rows: new PendingRows() };
+      await runItem(uow, item, sent, own);
+      // its sent writes are answered before it is taken for handled, inside its savepoint
+      const failedWrite = await sent.settled();
+      if (failedWrite && item.result?.kind !== 'failed') item.result = { kind: 'failed', error: failedWrite.error };
+      if (item.result?.kind === 'handled') await writeRowsOf(item, own.rows, trx);
+      if (item.result?.kind === 'handled') {
+        events.takeFrom(own.events);
+        continue;
       }
       await connection.query('rollback to savepoint handler');
       forgotten.push(item.key);
@@ -245,9 +248,88 @@ function sortedLocks(items: BatchItem[]): [number[], string[]] {
   return [sorted.map((l) => l.space), sorted.map((l) => l.key)];
 }
 
-/** Runs one handler in the pass's unit of work, with its message's delivery count; what it sends is its own. */
-async function runItem<Item extends BatchItem>(uow: UnitOfWork, item: Item, sent: SentWrites<Item | undefined>): Promise<void> {
-  const work: MessageWork = { trx: uow.trx, outbox: uow.outbox, bulk: uow.bulk, send: (write) => sent.send(write, item), prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
+/** What one message's handler added: its events and deferred rows, the batch's once it is handled. */
+interface Own {
+  events: PendingEvents;
+  rows: PendingRows;
+}
+
+/**
+ * Runs the handlers of a pass without savepoints, those of messages that share no lock at the
+ * same time (`lanesOf`), on the pass's one connection: the statements of many handlers leave in
+ * one write and are answered in one read, where one after another each waited for its own round
+ * trip (and a charge at the gateway for the one before). When all are handled, each one's events
+ * and deferred rows join the batch's in delivery order, as if they had run one by one. When one
+ * fails, no lane starts another message; once the running ones are done, the message to blame
+ * is returned: the first that failed of its own accord, not because another's failed statement
+ * had aborted the transaction under it (in_failed_sql_transaction).
+ */
+async function runLanes<Item extends BatchItem>(uow: UnitOfWork, items: Item[], sent: SentWrites<Item | undefined>, batch: Own & { outbox: Outbox }): Promise<Item | undefined> {
+  const owns = new Map<Item, Own>();
+  const failures: Item[] = [];
+  const runLane = async (lane: Item[]): Promise<void> => {
+    for (const item of lane) {
+      if (failures.length > 0) return;
+      const own = { events: new PendingEvents(batch.outbox, uow.now), rows: new PendingRows() };
+      owns.set(item, own);
+      await runItem(uow, item, sent, own);
+      if (item.result?.kind === 'failed') failures.push(item);
+    }
+  };
+  await Promise.all(lanesOf(items).map(runLane));
+  if (failures.length > 0) return failures.find((item) => !abortedByAnother(item)) ?? failures[0];
+  for (const item of items) {
+    const own = owns.get(item)!;
+    batch.events.takeFrom(own.events);
+    batch.rows.takeFrom(own.rows);
+  }
+  return undefined;
+}
+
+/** A statement refused only because the transaction had been aborted by an earlier one. */
+function abortedByAnother(item: BatchItem): boolean {
+  return item.result?.kind === 'failed' && (item.result.error as { code?: unknown } | null)?.code === '25P02';
+}
+
+/**
+ * The messages of a batch in lanes: those that share a lock (transitively) in one lane, in
+ * delivery order; lanes share no lock, so what runs in one cannot touch what another does any
+ * more than two replicas' batches can (the locks are what keeps those apart). A message that
+ * declares no lock may touch anything: then the batch is one lane.
+ */
+export function lanesOf<Item extends BatchItem>(items: Item[]): Item[][] {
+  if (items.some((item) => item.locks.length === 0)) return items.length > 0 ? [items] : [];
+  const parent = new Map<string, string>();
+  const root = (key: string): string => {
+    let at = key;
+    for (let up = parent.get(at)!; up !== at; up = parent.get(at)!) {
+      parent.set(at, parent.get(up)!);
+      at = up;
+    }
+    return at;
+  };
+  const keysOf = (item: BatchItem): string[] => item.locks.map((lock) => `${lock.space}\u0000${lock.key}`);
+  for (const item of items) {
+    const [first, ...rest] = keysOf(item);
+    if (!parent.has(first!)) parent.set(first!, first!);
+    for (const key of rest) {
+      if (!parent.has(key)) parent.set(key, key);
+      parent.set(root(key), root(first!));
+    }
+  }
+  const lanes = new Map<string, Item[]>();
+  for (const item of items) {
+    const lane = root(keysOf(item)[0]!);
+    const found = lanes.get(lane);
+    if (found) found.push(item);
+    else lanes.set(lane, [item]);
+  }
+  return [...lanes.values()];
+}
+
+/** Runs one handler in the pass's unit of work, with its message's delivery count; what it sends, adds and defers is its own. */
+async function runItem<Item extends BatchItem>(uow: UnitOfWork, item: Item, sent: SentWrites<Item | undefined>, own: Own): Promise<void> {
+  const work: MessageWork = { trx: uow.trx, outbox: own.events, bulk: own.rows, send: (write) => sent.send(write, item), prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
   try {
     await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };

@@ -36,6 +36,9 @@ export interface SubscriptionOptions<T extends EventType> {
    * another message may also lock. A batch takes the locks of all its messages first, in one
    * order shared by every batch, so batches that touch the same rows in different orders wait
    * for each other instead of deadlocking. A handler may take the same lock again (it holds it).
+   * Within a batch, messages that share no lock run side by side on its connection, and those
+   * that share one in delivery order (consumer/batch.ts, `lanesOf`); a subscription without
+   * locks runs its batches one message after another.
    */
   locks?: ((event: EventEnvelope<T>) => LockKey[]) | undefined;
   /**

@@ -20,7 +20,11 @@ interface Call {
   delivery: number;
 }
 
-describe('batched consumer: one transaction per batch, one outcome per message', () => {
+/** A lock per sku: messages of different skus run side by side in a batch, those of one sku in delivery order. */
+const skuLock = (event: { data: { sku: string } }): LockKey[] => [{ space: 11, key: event.data.sku }];
+
+for (const lanes of [false, true])
+describe(`batched consumer: one transaction per batch, one outcome per message (${lanes ? 'a lock per sku: lanes side by side' : 'no locks: one message after another'})`, () => {
   let f: MessagingFixture;
   let runner: ConsumerRunner | undefined;
   const calls: Call[] = [];
@@ -57,7 +61,7 @@ describe('batched consumer: one transaction per batch, one outcome per message',
       topology: f.topology,
       outbox: new Outbox('/test-service'),
       log: silentLog,
-      subscriptions: [subscribe(consumer, handle)],
+      subscriptions: [subscribe(consumer, handle, lanes ? { locks: skuLock } : {})],
       retry: { baseDelayMs: 200, maxDelayMs: 1000 },
       batchSize,
       // a pull's messages can arrive in several reads: let the first batch wait for all of them
@@ -135,7 +139,10 @@ describe('batched consumer: one transaction per batch, one outcome per message',
     expect(dead.filter((m) => m.headers['dlq-error-kind'] === 'unprocessable').map((m) => m.headers['ce-id'])).to.have.members([ids['POISON'], ids['POISON2']]);
     const processed = (await f.db('processed_messages').select('message_id')).map((r: { message_id: string }) => r.message_id);
     expect(processed).to.have.members(['A', 'B', 'C', 'D'].map((sku) => ids[sku]));
-    expect(calls.filter((c) => c.sku.startsWith('POISON')).map((c) => c.sku), 'each poison handled once').to.deep.equal(['POISON', 'POISON2']);
+    const poisonCalls = calls.filter((c) => c.sku.startsWith('POISON')).map((c) => c.sku);
+    // side by side, both may fail in the first pass; only the first is blamed, the other runs again with savepoints
+    if (lanes) expect(poisonCalls.length, 'each poison handled once, one of them twice at most').to.be.within(2, 3);
+    else expect(poisonCalls, 'each poison handled once').to.deep.equal(['POISON', 'POISON2']);
   });
 
   it('retries a transient failure inside a batch alone: the others are applied once, on their first delivery', async () => {
