@@ -7,6 +7,7 @@ import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as knownOrders from './006-known-orders.js';
 import * as processedMessageDetails from './007-processed-message-details.js';
 import * as replayRequests from './008-replay-requests.js';
+import * as outboxHandOff from './009-outbox-hand-off.js';
 
 export const migrations: Record<string, Migration> = {
   '001-notifications': notifications,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '006-known-orders': knownOrders,
   '007-processed-message-details': processedMessageDetails,
   '008-replay-requests': replayRequests,
+  '009-outbox-hand-off': outboxHandOff,
 };

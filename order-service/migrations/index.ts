@@ -7,6 +7,7 @@ import * as exhaustedMessages from './005-exhausted-messages.js';
 import * as processedMessageDetails from './006-processed-message-details.js';
 import * as ordersByStatus from './007-orders-by-status.js';
 import * as replayRequests from './008-replay-requests.js';
+import * as outboxHandOff from './009-outbox-hand-off.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '006-processed-message-details': processedMessageDetails,
   '007-orders-by-status': ordersByStatus,
   '008-replay-requests': replayRequests,
+  '009-outbox-hand-off': outboxHandOff,
 };

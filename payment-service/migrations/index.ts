@@ -7,6 +7,7 @@ import * as paymentsAwaitTheirOrder from './005-payments-await-their-order.js';
 import * as exhaustedMessages from './006-exhausted-messages.js';
 import * as processedMessageDetails from './007-processed-message-details.js';
 import * as replayRequests from './008-replay-requests.js';
+import * as outboxHandOff from './009-outbox-hand-off.js';
 
 export const migrations: Record<string, Migration> = {
   '001-payments': payments,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '006-exhausted-messages': exhaustedMessages,
   '007-processed-message-details': processedMessageDetails,
   '008-replay-requests': replayRequests,
+  '009-outbox-hand-off': outboxHandOff,
 };

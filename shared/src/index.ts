@@ -8,7 +8,7 @@ export { ajv, validator, describeErrors, type Validator, type ValidationIssue } 
 export { createRegistry, Counter, Gauge, Registry } from './metrics.js';
 export { createDb, isDbReachable, splitDatabaseUrl, type Knex } from './db/database.js';
 export { bootstrapDatabase, grantAppPrivileges, serviceRoles, withRole, type DatabaseRoles } from './db/roles.js';
-export { createMessagingTables, dropMessagingTables } from './db/messaging-tables.js';
+export { createMessagingTables, dropMessagingTables, notifyOnEveryInsert, quietWhenHandedOff } from './db/messaging-tables.js';
 export { addReplayRequests, createExhaustedTable, dropExhaustedTable, dropReplayRequests } from './db/exhausted-table.js';
 export { addProcessedMessageDetails, dropProcessedMessageDetails } from './db/processed-details.js';
 export { createRateLimitTable, dropRateLimitTable, RATE_LIMIT_TABLE } from './db/rate-limit-table.js';
@@ -36,7 +36,7 @@ export * from './events/contracts.js';
 export { formatMinorUnits, minorUnitDigits } from './money.js';
 export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type StreamName } from './nats/streams.js';
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
-export { Outbox, insertOutboxRows, outboxColumns, type PendingEvent } from './outbox/outbox.js';
+export { Outbox, insertOutboxRows, outboxColumns, type AfterCommit, type PendingEvent, type RelayHandOff } from './outbox/outbox.js';
 export { connectionOf, runStatement, type RawConnection, type Statement } from './db/statements.js';
 export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js';

@@ -4,7 +4,7 @@ import { PooledTransaction } from './db/pooled-transaction.js';
 import type { EventEnvelope } from './events/envelope.js';
 import type { EventPayloads, EventType } from './events/contracts.js';
 import type { Logger } from './logger.js';
-import type { Outbox, PendingEvent } from './outbox/outbox.js';
+import type { AfterCommit, Outbox, PendingEvent } from './outbox/outbox.js';
 
 /** Where a use case records the events its state change causes: they are written with it, in its transaction. */
 export interface EventWriter {
@@ -92,8 +92,9 @@ export async function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfW
     const failed = await sent.settled();
     if (failed) throw failed.error;
     await rows.sendOn(connection);
-    await events.sendOn(connection);
+    const handOff = await events.sendOn(connection);
     await transaction.commit();
+    handOff?.();
     return result;
   } catch (error) {
     await transaction.rollback();
@@ -200,8 +201,11 @@ export class PendingEvents implements EventWriter {
     return this.outbox.insertMany(trx, this.events);
   }
 
-  /** Sends their insert on the transaction's connection now, in this tick; the promise says how it went. */
-  sendOn(connection: RawConnection): Promise<void> {
+  /**
+   * Sends their insert on the transaction's connection now, in this tick; the promise says how it
+   * went, and answers what to call once the transaction has committed (`Outbox.sendMany`).
+   */
+  sendOn(connection: RawConnection): Promise<AfterCommit | undefined> {
     return this.outbox.sendMany(connection, this.events);
   }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { PooledTransaction } from '../db/pooled-transaction.js';
 import type { Logger } from '../logger.js';
-import type { Outbox } from '../outbox/outbox.js';
+import type { AfterCommit, Outbox } from '../outbox/outbox.js';
 import { PendingEvents, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
@@ -171,7 +171,8 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     // lost to a database restart) is a failure of the pass: taken for a success, the batch would
     // be acked with nothing of it committed, its messages lost without a trace.
     const writing = outcomeOf(rows.sendOn(connection));
-    const writingEvents = outcomeOf(events.sendOn(connection));
+    let handOff: AfterCommit | undefined;
+    const writingEvents = outcomeOf(events.sendOn(connection).then((after) => (handOff = after)));
     const committing = outcomeOf(transaction.commit());
     const [written, eventsWritten, committed] = await Promise.all([writing, writingEvents, committing]);
     // a write a handler sent without waiting failed: the COMMIT rolled back, and its message is
@@ -192,6 +193,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     }
     if (eventsWritten.failed) throw eventsWritten.error;
     if (committed.failed) throw committed.error;
+    handOff?.();
     return { kind: 'committed' };
   } catch (error) {
     await transaction.rollback();

@@ -25,13 +25,7 @@ export async function createMessagingTables(knex: Knex): Promise<void> {
   // For pruning. BRIN: published_at grows with the table's physical order, and a BRIN index
   // adds next to nothing to the relay's marking, where a btree would add an entry per row.
   await knex.raw('create index outbox_published on outbox using brin (published_at)');
-  // One notification per inserting statement, delivered at commit; the payload is unused.
-  await knex.raw(`
-    create function outbox_notify() returns trigger language plpgsql as $$
-    begin
-      perform pg_notify('outbox', '');
-      return null;
-    end $$`);
+  await quietWhenHandedOff(knex);
   await knex.raw('create trigger outbox_notify after insert on outbox for each statement execute function outbox_notify()');
 
   await knex.schema.createTable('processed_messages', (t) => {
@@ -49,4 +43,35 @@ export async function dropMessagingTables(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('processed_messages');
   await knex.schema.dropTableIfExists('outbox');
   await knex.raw('drop function if exists outbox_notify() cascade');
+}
+
+/**
+ * The outbox trigger's function: one notification per inserting statement, delivered at commit
+ * (the payload is unused), but for a statement whose rows the relay of the writer's own process
+ * takes from the writer after the commit (outbox.ts, `RelayHandOff`): that statement sets
+ * `outbox.handed_off`, and the trigger resets it, so a later insert of the same transaction
+ * notifies again. Created by a new service's first migration; each existing service replaces its
+ * function in a migration of its own (`notifyOnEveryInsert` is its `down`).
+ */
+export async function quietWhenHandedOff(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create or replace function outbox_notify() returns trigger language plpgsql as $$
+    begin
+      if current_setting('outbox.handed_off', true) = 'on' then
+        perform set_config('outbox.handed_off', 'off', true);
+        return null;
+      end if;
+      perform pg_notify('outbox', '');
+      return null;
+    end $$`);
+}
+
+/** The outbox trigger's function before `quietWhenHandedOff`: a notification for every inserting statement. */
+export async function notifyOnEveryInsert(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create or replace function outbox_notify() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('outbox', '');
+      return null;
+    end $$`);
 }

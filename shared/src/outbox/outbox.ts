@@ -5,6 +5,7 @@ import { newEvent, type EventEnvelope } from '../events/envelope.js';
 import type { EventPayloads, EventType } from '../events/contracts.js';
 import { currentLogContext } from '../logger.js';
 import { isTracing, contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
+import type { OutboxRow } from './relay-queries.js';
 
 /** An event made and validated, not yet written: what `Outbox.insertMany` takes. */
 export type PendingEvent = EventEnvelope;
@@ -26,17 +27,43 @@ const insertRows = `insert into outbox (${columns})
 export const insertOutboxRows = `insert into outbox (${columns})
   select * from unnest(${arrayTypes.map((type) => `?::${type}[]`).join(', ')})`;
 
+/**
+ * The outbox's insert when the relay of the same process is active and takes the rows from the
+ * writer once they are committed (`RelayHandOff`): it answers each row's seq, and tells the
+ * NOTIFY trigger to stay silent for this statement (`outbox.handed_off`, which the trigger
+ * resets), so the relay is neither woken nor sent to select what it has been handed.
+ */
+const insertRowsHandedOff = `insert into outbox (${columns})
+  select ${columns} from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as row(${columns})
+   where set_config('outbox.handed_off', 'on', true) = 'on'
+  returning id, seq`;
+
+/**
+ * What a process's own relay offers the writers of that process (OutboxRelay): rows committed
+ * while it is the active relay are handed to it, published at once, without the NOTIFY, the
+ * wake-up and the select a commit otherwise costs.
+ */
+export interface RelayHandOff {
+  /** the relay is active now: rows committed next will be taken (a term that ends meanwhile leaves them to the next active relay's select) */
+  readonly accepting: boolean;
+  /** publishes rows just committed (in seq order) */
+  handOff(rows: OutboxRow[]): void;
+}
+
+/** After the commit: hands the rows written to the relay (see `RelayHandOff`). */
+export type AfterCommit = () => void;
+
 /** The values of `insertOutboxRows` (and of the outbox's own insert): one array per column, the events in order. */
-export function outboxColumns(events: readonly PendingEvent[]): unknown[][] {
+export function outboxColumns(events: readonly PendingEvent[], data?: readonly string[]): unknown[][] {
   const values: unknown[][] = [[], [], [], [], [], [], []];
-  for (const event of events) {
+  for (const [i, event] of events.entries()) {
     values[0]!.push(event.id);
     values[1]!.push(event.type);
     values[2]!.push(event.source);
     values[3]!.push(event.subject);
     values[4]!.push(event.time);
     values[5]!.push(event.traceparent ?? null);
-    values[6]!.push(JSON.stringify(event.data));
+    values[6]!.push(data?.[i] ?? JSON.stringify(event.data));
   }
   return values;
 }
@@ -53,9 +80,15 @@ export function outboxColumns(events: readonly PendingEvent[]): unknown[][] {
  */
 export class Outbox {
   private readonly service: string;
+  private relay: RelayHandOff | undefined;
 
   constructor(readonly source: string) {
     this.service = source.replace(/^\//, '');
+  }
+
+  /** Hands the rows this outbox writes to `relay` once they are committed, while it is active (a worker process's own relay). */
+  handOffTo(relay: RelayHandOff): void {
+    this.relay = relay;
   }
 
   /** Makes and validates one event and writes it in `trx`: the api's path, one event per request. */
@@ -91,12 +124,38 @@ export class Outbox {
   /** Writes prepared events in one statement, in the order given (their `seq` follows it). */
   async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.sendMany(await connectionOf(trx), events);
+    // not handed off: nothing here hands them over after the commit, so the trigger wakes the relay
+    await (await connectionOf(trx)).query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
   }
 
-  /** `insertMany` on a transaction's connection, sent now (in this tick): the consumer loop sends it with the batch's COMMIT. */
-  async sendMany(connection: RawConnection, events: readonly PendingEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
+  /**
+   * `insertMany` on a transaction's connection, sent now (in this tick): the consumer loop sends
+   * it with the batch's COMMIT. When this process's relay is active, the rows are written for it
+   * to take (no NOTIFY), and the answer is what to call once the transaction has committed: it
+   * hands them over. A caller that does not call it (a rollback) leaves nothing behind: the rows
+   * were never committed.
+   */
+  async sendMany(connection: RawConnection, events: readonly PendingEvent[]): Promise<AfterCommit | undefined> {
+    if (events.length === 0) return undefined;
+    const relay = this.relay;
+    if (!relay?.accepting) {
+      await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
+      return undefined;
+    }
+    const data = events.map((event) => JSON.stringify(event.data));
+    const { rows: written } = await connection.query<{ id: string; seq: string }>({ name: 'outbox-insert-handed-off', text: insertRowsHandedOff, values: outboxColumns(events, data) });
+    const seqs = new Map(written.map((row) => [row.id, Number(row.seq)]));
+    const rows: OutboxRow[] = events.map((event, i) => ({
+      id: event.id,
+      seq: seqs.get(event.id)!,
+      type: event.type,
+      source: event.source,
+      subject: event.subject,
+      time: event.time,
+      traceparent: event.traceparent ?? null,
+      data: data[i]!,
+      age: 0,
+    }));
+    return () => relay.handOff(rows);
   }
 }

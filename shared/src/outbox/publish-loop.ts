@@ -47,17 +47,25 @@ interface Batch extends UnmarkedRows {
  * out without a sleep in its way, and the commits behind it collect while it is out. One that
  * comes while batches are still out gathers for `gatherMs` first, so the rest of a burst of
  * commits goes out in the same batch.
+ *
+ * Rows committed by a writer of the relay's own process (a worker's consumer batches) need no
+ * select: the writer hands them over once committed (`handOff`), and they go out at once as a
+ * batch of their own, left out of the selects like any other until marked.
  */
 export class PublishLoop {
   private readonly unmarked = new Set<Batch>();
   private readonly publishing = new Set<Batch>();
+  /** the seqs of every unmarked batch's rows, selected or handed off */
+  private readonly inFlight = new Set<number>();
   private failed = false;
+  private running = false;
 
   constructor(private readonly deps: PublishLoopDeps) {}
 
   async run(): Promise<void> {
     const { client, signal, halted, batchSize, pipelineDepth, pollIntervalMs, gatherMs, pruneIntervalMs } = this.deps;
     let nextPrune = Date.now() + pruneIntervalMs;
+    this.running = true;
     try {
       while (!halted()) {
         while (this.publishing.size >= pipelineDepth) await Promise.race([...this.publishing].map((b) => b.published));
@@ -66,10 +74,12 @@ export class PublishLoop {
           continue;
         }
         signal.clear();
-        const rows = await selectUnpublished(client, batchSize, this.excludedSeqs());
-        await this.deps.backlog.observe({ rows: rows.length, oldestAge: oldestAge(rows) }, this.unmarked);
+        const selected = await selectUnpublished(client, batchSize, this.excludedSeqs());
+        await this.deps.backlog.observe({ rows: selected.length, oldestAge: oldestAge(selected) }, this.unmarked);
+        // rows handed off while the select was on its way are out already
+        const rows = selected.filter((row) => !this.inFlight.has(Number(row.seq)));
         if (rows.length > 0) this.start(rows);
-        if (rows.length === batchSize) continue;
+        if (selected.length === batchSize) continue;
         if (this.unmarked.size === 0 && Date.now() >= nextPrune) {
           await this.deps.prune();
           nextPrune = Date.now() + pruneIntervalMs;
@@ -78,8 +88,29 @@ export class PublishLoop {
         if (woken && gatherMs > 0 && this.unmarked.size > 0 && !halted()) await sleep(gatherMs);
       }
     } finally {
+      this.running = false;
       await Promise.all([...this.unmarked].map((b) => b.done));
     }
+  }
+
+  /** Whether rows handed off now would be taken: the loop runs and is not backing off after a failure. */
+  get accepting(): boolean {
+    return this.running && !this.failed && !this.deps.halted();
+  }
+
+  /**
+   * Publishes rows a writer of this process has just committed, as a batch of their own, at
+   * once: no NOTIFY woke the loop for them and no select reads them (outbox.ts,
+   * `RelayHandOff`). Rows a select has taken already are left to it. Refused rows (the loop has
+   * stopped or is backing off) are the next select's, as every unmarked row is.
+   */
+  handOff(rows: OutboxRow[]): void {
+    if (!this.accepting) {
+      this.deps.signal.wake();
+      return;
+    }
+    const fresh = rows.filter((row) => !this.inFlight.has(row.seq));
+    if (fresh.length > 0) this.start(fresh);
   }
 
   private start(rows: OutboxRow[]): void {
@@ -103,11 +134,13 @@ export class PublishLoop {
         })
         .finally(() => {
           this.unmarked.delete(batch);
+          for (const row of rows) this.inFlight.delete(Number(row.seq));
           if (this.failed) this.deps.signal.wake();
         }),
     };
     this.publishing.add(batch);
     this.unmarked.add(batch);
+    for (const row of rows) this.inFlight.add(Number(row.seq));
   }
 
   /** After a failure, every batch finishes, then the loop pauses before it takes the rows again. */

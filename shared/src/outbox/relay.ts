@@ -7,7 +7,8 @@ import type { Topology } from '../nats/topology.js';
 import { MarkWriter } from './mark-writer.js';
 import { PublishLoop } from './publish-loop.js';
 import { BacklogGauges, relayMetrics } from './relay-metrics.js';
-import { countUnpublished, prunePublished } from './relay-queries.js';
+import type { RelayHandOff } from './outbox.js';
+import { countUnpublished, prunePublished, type OutboxRow } from './relay-queries.js';
 import { RowPublisher } from './row-publisher.js';
 import { WakeSignal } from './wake-signal.js';
 
@@ -52,8 +53,10 @@ const LEADER_LOCK_KEY = 0x6f7574626f78; // "outbox"
  * lost connection) is published again; JetStream drops it as a duplicate through Nats-Msg-Id
  * within the stream's duplicate window, and consumers are idempotent beyond it.
  */
-export class OutboxRelay {
+export class OutboxRelay implements RelayHandOff {
   private readonly options: Settings;
+  /** the active term's loop */
+  private loop: PublishLoop | undefined;
   private readonly publisher: RowPublisher;
   private readonly metrics;
   private readonly signal = new WakeSignal();
@@ -80,6 +83,22 @@ export class OutboxRelay {
 
   get isLeader(): boolean {
     return this.leader;
+  }
+
+  /** Rows committed next are taken from their writer (see `RelayHandOff`): this relay is the active one and publishing. */
+  get accepting(): boolean {
+    return this.leader && !this.stopping && (this.loop?.accepting ?? false);
+  }
+
+  /**
+   * Publishes rows a writer of this process has just committed (their insert sent no NOTIFY).
+   * When the term ended since the writer asked, whichever relay is active now is woken the usual
+   * way, by a NOTIFY, so the rows do not wait for its poll.
+   */
+  handOff(rows: OutboxRow[]): void {
+    const loop = this.loop;
+    if (this.leader && loop?.accepting) return loop.handOff(rows);
+    this.options.db.raw("select pg_notify('outbox', '')").catch((error: unknown) => this.options.log.warn({ err: error }, 'could not wake the outbox relay for rows handed off after its term ended; its poll will find them'));
   }
 
   start(): void {
@@ -113,13 +132,15 @@ export class OutboxRelay {
           this.leader = true;
           this.metrics.active.set(1);
           log.info('outbox relay active');
-          await this.publishLoop(client, marker).run();
+          this.loop = this.publishLoop(client, marker);
+          await this.loop.run();
         }
       } catch (error) {
         log.error({ err: error }, 'outbox relay failed; retrying');
       } finally {
         if (this.leader) log.info('outbox relay standing down');
         this.leader = false;
+        this.loop = undefined;
         // the active relay reports the backlog; a standby's last figures would only go stale
         this.metrics.active.set(0);
         this.metrics.backlog.set(0);

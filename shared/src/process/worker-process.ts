@@ -36,7 +36,8 @@ export interface WorkerProcessConfig extends ResourceSettings {
  * Opens: /metrics, /healthz and /readyz on `config.metricsPort` (first: a port in use stops the
  * process before it takes any work), then the Postgres pool and the NATS connection, waiting for
  * either as long as it is away (/readyz answers 503 meanwhile).
- * Starts: the outbox relay (active on one replica at a time), the service's subscriptions
+ * Starts: the outbox relay (active on one replica at a time; while it is, it takes the rows
+ * this process's batches commit from them, without a NOTIFY and a select), the service's subscriptions
  * (shared by every replica), and the lag gauges of their consumers.
  * Stops: the lag gauges; the consumers (in-flight batches finish and are acked); the relay,
  * drained of what they wrote; /metrics; then NATS and the pool.
@@ -73,6 +74,8 @@ export async function startWorkerProcess(
     gatherMs: config.relayGatherMs,
     retentionMs: config.relayRetentionHours * 3600_000,
   });
+  // what the worker's batches write, its relay takes from them when it is the active one
+  resources.outbox.handOffTo(relay);
   const consumers = new ConsumerRunner({
     ...resources,
     subscriptions,
