@@ -156,6 +156,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       const failedWrite = await sent.settled();
       if (failedWrite && item.result?.kind !== 'failed') item.result = { kind: 'failed', error: failedWrite.error };
       if (item.result?.kind === 'handled') await writeRowsOf(item, own.rows, trx);
+      // (a refusal of its rows has failed it)
       if (item.result?.kind === 'handled') {
         events.takeFrom(own.events);
         continue;
