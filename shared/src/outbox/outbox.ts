@@ -125,7 +125,7 @@ export class Outbox {
   async insertMany(trx: Knex.Transaction, events: readonly PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
     // not handed off: nothing here hands them over after the commit, so the trigger wakes the relay
-    await (await connectionOf(trx)).query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
+    await insertNotified(await connectionOf(trx), events);
   }
 
   /**
@@ -139,7 +139,7 @@ export class Outbox {
     if (events.length === 0) return undefined;
     const relay = this.relay;
     if (!relay?.accepting) {
-      await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
+      await insertNotified(connection, events);
       return undefined;
     }
     const data = events.map((event) => JSON.stringify(event.data));
@@ -158,4 +158,9 @@ export class Outbox {
     }));
     return () => relay.handOff(rows);
   }
+}
+
+/** The outbox's insert whose commit wakes the active relay (the NOTIFY trigger). */
+async function insertNotified(connection: RawConnection, events: readonly PendingEvent[]): Promise<void> {
+  await connection.query({ name: 'outbox-insert', text: insertRows, values: outboxColumns(events) });
 }
