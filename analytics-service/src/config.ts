@@ -3,7 +3,7 @@ import { parseApiConfig, parseConfig, serviceConfigSpecs, type ConfigOf } from '
 export const SERVICE = 'analytics-service';
 export const DEFAULT_DATABASE_URL = 'postgres://analytics_service_app@127.0.0.1:5432/analytics_service';
 
-const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3006 });
+const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3006, consumerFlushWaitMs: 50 });
 export const apiSpec = specs.api;
 export const workerSpec = {
   ...specs.worker,

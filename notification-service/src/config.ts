@@ -3,7 +3,7 @@ import { parseApiConfig, autocommitPoolConfig, ConfigError, commonConfig, define
 export const SERVICE = 'notification-service';
 export const DEFAULT_DATABASE_URL = 'postgres://notification_service_app@127.0.0.1:5432/notification_service';
 
-const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3004 });
+const specs = serviceConfigSpecs({ databaseUrl: DEFAULT_DATABASE_URL, port: 3004, consumerFlushWaitMs: 50 });
 export const apiSpec = specs.api;
 
 const channel = { type: 'string', enum: ['email', 'webhook'] } as const;

@@ -26,6 +26,11 @@ describe('worker config', () => {
     expect(() => loadWorkerConfig({ CUSTOMER_DIRECTORY_CACHE_TTL_MS: '-1' })).to.throw(ConfigError, /CUSTOMER_DIRECTORY_CACHE_TTL_MS/);
   });
 
+  it('lets a batch linger 50 ms by default (no saga step waits on a notification); CONSUMER_FLUSH_WAIT_MS sets it', () => {
+    expect(loadWorkerConfig({})).to.include({ consumerFlushWaitMs: 50 });
+    expect(loadWorkerConfig({ CONSUMER_FLUSH_WAIT_MS: '0' })).to.include({ consumerFlushWaitMs: 0 });
+  });
+
   it('an unknown channel is refused', () => {
     expect(() => loadWorkerConfig({ NOTIFY_CUSTOMER_CHANNEL: 'sms' })).to.throw(ConfigError, /NOTIFY_CUSTOMER_CHANNEL/);
   });

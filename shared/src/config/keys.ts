@@ -48,8 +48,12 @@ export const streamConfigKeys = defineConfig({
   streamMaxAgeHours: { env: 'NATS_STREAM_MAX_AGE_HOURS', type: 'number', minimum: 1, default: 168, description: 'how long events stay in their stream' },
 });
 
-/** The api and worker specs of a service: the common keys, its database and its port. */
-export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number }) {
+/**
+ * The api and worker specs of a service: the common keys, its database and its port, and its
+ * workers' default flush wait (a service whose consumers no customer waits on lingers: see
+ * `consumerFlushWaitMs`).
+ */
+export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number; consumerFlushWaitMs?: number }) {
   const serviceKeys = defineConfig({
     databaseUrl: { env: 'DATABASE_URL', type: 'string', default: defaults.databaseUrl, description: "this service's Postgres database" },
   });
@@ -62,6 +66,12 @@ export function serviceConfigSpecs(defaults: { databaseUrl: string; port: number
       ...tracingConfig,
       port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: defaults.port, description: 'HTTP port' },
     }),
-    worker: defineConfig({ ...commonConfig, ...serviceKeys, ...workerConfig, ...tracingConfig }),
+    worker: defineConfig({
+      ...commonConfig,
+      ...serviceKeys,
+      ...workerConfig,
+      consumerFlushWaitMs: { ...workerConfig.consumerFlushWaitMs, default: defaults.consumerFlushWaitMs ?? workerConfig.consumerFlushWaitMs.default },
+      ...tracingConfig,
+    }),
   };
 }

@@ -15,7 +15,15 @@ export const workerConfig = defineConfig({
   },
   relayRetentionHours: { env: 'RELAY_RETENTION_HOURS', type: 'number', minimum: 0, default: 24, description: 'published outbox rows are deleted after this long' },
   consumerBatchSize: { env: 'CONSUMER_BATCH_SIZE', type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'messages a consumer handles in one transaction, at most; it takes what has arrived without waiting for a full batch' },
-  consumerFlushWaitMs: { env: 'CONSUMER_FLUSH_WAIT_MS', type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'how long a batch waits to fill once its first message is there; 0 adds nothing to an idle message' },
+  consumerFlushWaitMs: {
+    env: 'CONSUMER_FLUSH_WAIT_MS',
+    type: 'integer',
+    minimum: 0,
+    maximum: 1000,
+    default: 0,
+    description:
+      'how long a batch may wait to fill once its first message is there (it goes as soon as it is full, so a backlog never waits); 0 adds nothing to an idle message. Services no saga step waits on (analytics, notification) linger by default',
+  },
   consumerConcurrency: {
     env: 'CONSUMER_CONCURRENCY',
     type: 'integer',

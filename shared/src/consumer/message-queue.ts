@@ -3,8 +3,9 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 /**
  * Turns a pull subscription into batches: `take` waits for the first message, then gathers
  * what has already arrived (the messages of one pull come in one burst, each a microtask apart)
- * up to `max`, without waiting for a full batch. A flush wait above 0 lets a batch fill for
- * that long instead; 0 costs an idle message nothing.
+ * up to `max`, without waiting for a full batch. A flush wait above 0 lets a batch fill for up
+ * to that long instead (a linger): it is taken as soon as it is full, so a consumer with a
+ * backlog never sleeps on it; 0 costs an idle message nothing.
  *
  * The pump stops reading while `limit` messages are queued or being handled, so the client's
  * pull window, not this queue, bounds what a replica holds.
@@ -12,6 +13,8 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 export class MessageQueue {
   private readonly queue: JsMsg[] = [];
   private waiter: (() => void) | undefined;
+  /** set while `take` lingers: called when the queue holds a full batch */
+  private filled: { max: number; resolve: () => void } | undefined;
   private room: (() => void) | undefined;
   private holding = 0;
   private ended = false;
@@ -32,7 +35,7 @@ export class MessageQueue {
       if (this.ended) return undefined;
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
-    if (this.queue.length < max) await (this.flushWaitMs > 0 ? sleep(this.flushWaitMs) : nextTurn());
+    if (this.queue.length < max) await (this.flushWaitMs > 0 ? this.linger(max) : nextTurn());
     const batch = this.queue.splice(0, max);
     this.holding += batch.length;
     return batch;
@@ -47,6 +50,7 @@ export class MessageQueue {
   /** Stops holding the pump back, so a stopped subscription's iterator can end. */
   close(): void {
     this.closed = true;
+    this.filled?.resolve();
     this.wakeRoom();
   }
 
@@ -55,16 +59,29 @@ export class MessageQueue {
     return this.queue.splice(0);
   }
 
+  /** Until the queue holds `max` messages, the subscription ends, or the flush wait is over. */
+  private async linger(max: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.flushWaitMs);
+      this.filled = { max, resolve };
+    });
+    clearTimeout(timer);
+    this.filled = undefined;
+  }
+
   private async pump(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const message of messages) {
         this.queue.push(message);
         this.waiter?.();
         this.waiter = undefined;
+        if (this.filled && this.queue.length >= this.filled.max) this.filled.resolve();
         while (!this.closed && this.queue.length + this.holding >= this.limit) await new Promise<void>((resolve) => (this.room = resolve));
       }
     } finally {
       this.ended = true;
+      this.filled?.resolve();
       this.waiter?.();
       this.waiter = undefined;
     }
@@ -79,8 +96,4 @@ export class MessageQueue {
 /** After the microtasks already queued: the rest of a burst that has arrived. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
-import { commonConfig, ConfigError, createLogger, defineConfig, parseConfig } from '../../src/index.js';
+import { commonConfig, ConfigError, createLogger, defineConfig, parseConfig, serviceConfigSpecs } from '../../src/index.js';
 
 const spec = defineConfig({
   port: { env: 'PORT', type: 'integer', minimum: 0, maximum: 65535, default: 3001, description: 'HTTP port' },
@@ -13,6 +13,15 @@ describe('config', () => {
   it('applies defaults and coerces types from env strings', () => {
     const config = parseConfig(spec, { DATABASE_URL: 'postgres://x/y', RELAY_ENABLED: 'false' });
     expect(config).to.deep.equal({ port: 3001, databaseUrl: 'postgres://x/y', level: 'info', relay: false });
+  });
+
+  it("takes a worker's flush wait default from its service, 0 (no linger) unless the service names one", () => {
+    const saga = serviceConfigSpecs({ databaseUrl: 'postgres://x/y', port: 3001 });
+    const readModel = serviceConfigSpecs({ databaseUrl: 'postgres://x/y', port: 3006, consumerFlushWaitMs: 50 });
+    expect(parseConfig(saga.worker, {}).consumerFlushWaitMs).to.equal(0);
+    expect(parseConfig(readModel.worker, {}).consumerFlushWaitMs).to.equal(50);
+    expect(parseConfig(readModel.worker, { CONSUMER_FLUSH_WAIT_MS: '5' }).consumerFlushWaitMs).to.equal(5);
+    expect(() => parseConfig(readModel.worker, { CONSUMER_FLUSH_WAIT_MS: '5000' })).to.throw(ConfigError, /CONSUMER_FLUSH_WAIT_MS/);
   });
 
   it('treats an empty variable as unset', () => {
