@@ -1,5 +1,7 @@
-// CPU and memory of the processes a bench run measures, read from /proc (Linux): CPU as
-// utime + stime of /proc/<pid>/stat, resident memory as VmRSS of /proc/<pid>/status.
+// CPU, context switches and memory of the processes a bench run measures, read from /proc
+// (Linux): CPU as utime + stime of /proc/<pid>/stat, context switches as the voluntary and
+// involuntary ones of every thread's /proc/<pid>/task/<tid>/status, resident memory as VmRSS of
+// /proc/<pid>/status.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -23,6 +25,24 @@ export function stat(pid) {
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ms = (ticks) => (Number(ticks) * 1000) / ticksPerSecond;
   return { ppid: Number(f[1]), cpuMs: ms(f[11]) + ms(f[12]), childrenCpuMs: ms(f[13]) + ms(f[14]) };
+}
+
+/**
+ * Context switches of a process, every thread's, voluntary (it waited: for a socket, a lock, a
+ * timer, and was woken) and involuntary (its time slice ended); NaN once it is gone. On a VM a
+ * wake-up costs far more than the work many of them do, so these count what batching saves.
+ */
+export function switches(pid) {
+  try {
+    let n = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+    return n;
+  } catch {
+    return NaN;
+  }
 }
 
 export function rssKb(pid) {
@@ -65,7 +85,7 @@ export function postgresSnapshot(postmasterPid) {
   const children = new Map();
   for (const pid of pids()) {
     const s = stat(pid);
-    if (s?.ppid === postmasterPid) children.set(pid, { cpuMs: s.cpuMs, title: cmdline(pid) });
+    if (s?.ppid === postmasterPid) children.set(pid, { cpuMs: s.cpuMs, switches: switches(pid), title: cmdline(pid) });
   }
   return { cpuMs: own.cpuMs, exitedMs: own.childrenCpuMs, children };
 }
@@ -88,10 +108,29 @@ export function postgresCpu(before, after, databases, seen = new Map()) {
   return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }
 
-/** { busyMs, totalMs } of every core together, from /proc/stat (idle and iowait are not busy). */
+/**
+ * Context switches of the Postgres backends per service database between two snapshots, and of
+ * the rest (the server's own processes). A backend's switches count up to its last sample, as its
+ * CPU does (`postgresCpu`); the kernel keeps no total of the switches of exited ones.
+ */
+export function postgresSwitches(before, after, databases, seen = new Map()) {
+  const parts = Object.fromEntries([...databases, 'other'].map((d) => [d, 0]));
+  const partOf = (title) => databases.find((d) => title.split(' ').includes(d)) ?? 'other';
+  for (const [pid, child] of new Map([...seen, ...after.children])) {
+    const from = before.children.get(pid)?.switches ?? 0;
+    if (Number.isFinite(child.switches) && Number.isFinite(from)) parts[partOf(child.title)] += child.switches - from;
+  }
+  return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
+}
+
+/**
+ * { busyMs, totalMs, switches } of every core together, from /proc/stat (idle and iowait are not
+ * busy; `ctxt` is every context switch the machine made).
+ */
 export function machineCpu() {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const stat = readFileSync('/proc/stat', 'utf8');
+  const [, ...ticks] = stat.split('\n')[0].trim().split(/\s+/).map(Number);
   const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
   const idle = ticks[3] + ticks[4];
-  return { busyMs: ((total - idle) * 1000) / ticksPerSecond, totalMs: (total * 1000) / ticksPerSecond };
+  return { busyMs: ((total - idle) * 1000) / ticksPerSecond, totalMs: (total * 1000) / ticksPerSecond, switches: Number(/^ctxt (\d+)/m.exec(stat)?.[1] ?? NaN) };
 }

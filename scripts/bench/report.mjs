@@ -1,7 +1,7 @@
 // make bench's report: the figures of a run from its snapshots before and after, printed as
 // the run's summary and returned for the JSON and chart.
 import { cpus } from 'node:os';
-import { postgresCpu } from './processes.mjs';
+import { postgresCpu, postgresSwitches } from './processes.mjs';
 import { services } from '../stack.mjs';
 
 export function int(n) {
@@ -45,17 +45,31 @@ export function report({ settings, mode, run, database, out, clock }, { backends
   out(`against the raw ceilings: ${int(txRate)} tx/s of Postgres' ${int(ceilings.postgres.txPerSecond)} (${fixed((100 * txRate) / ceilings.postgres.txPerSecond, 0)} %), ${int(msgRate)} JetStream messages/s of its ${int(ceilings.jetstream.publishesPerSecond)} publishes/s (${fixed((100 * msgRate) / ceilings.jetstream.publishesPerSecond, 0)} %)`);
 
   const cpuMs = Object.fromEntries(Object.keys(after.cpu).map((p) => [p, perOrder(after.cpu[p] - before.cpu[p])]));
+  const switches = Object.fromEntries(Object.keys(after.switches).map((p) => [p, perOrder(after.switches[p] - before.switches[p])]));
   if (before.postgres && after.postgres) {
     const pgCpu = postgresCpu(before.postgres, after.postgres, Object.keys(name), backendsSeen);
+    const pgSwitches = postgresSwitches(before.postgres, after.postgres, Object.keys(name), backendsSeen);
     cpuMs['postgres (all processes)'] = perOrder(pgCpu.total);
+    switches['postgres (all processes)'] = perOrder(pgSwitches.total);
     // the rest: the postmaster, wal writer, checkpointer, autovacuum, backends that ended, other databases'
-    for (const [db, v] of Object.entries(pgCpu.parts)) cpuMs[db === 'other' ? '  the rest (wal, vacuum, …)' : `  backends of ${name[db]}`] = perOrder(v);
+    for (const [db, v] of Object.entries(pgCpu.parts)) {
+      const part = db === 'other' ? '  the rest (wal, vacuum, …)' : `  backends of ${name[db]}`;
+      cpuMs[part] = perOrder(v);
+      switches[part] = perOrder(pgSwitches.parts[db]);
+    }
   }
   const wallMs = after.at - before.at;
   const cores = Object.entries(cpuMs).filter(([k]) => !k.startsWith('  ')).reduce((a, [, v]) => a + (Number.isFinite(v) ? v : 0), 0) / perOrder(wallMs);
-  const machine = { cores: cpus().length, busyCores: (after.machine.busyMs - before.machine.busyMs) / wallMs, measuredCores: cores };
+  const machine = {
+    cores: cpus().length,
+    busyCores: (after.machine.busyMs - before.machine.busyMs) / wallMs,
+    measuredCores: cores,
+    switchesPerOrder: perOrder(after.machine.switches - before.machine.switches),
+  };
   out(`CPU ms per order (${n} orders, ${(wallMs / 1000).toFixed(1)} s): the processes measured used ${cores.toFixed(2)} cores on average, the machine ${machine.busyCores.toFixed(2)} of its ${machine.cores}${machine.busyCores - cores > 0.25 ? ` (other work used ${(machine.busyCores - cores).toFixed(2)}: throughput and latency are understated)` : ''}`);
-  for (const [p, v] of Object.entries(cpuMs)) out(`  ${p.padEnd(27)} ${fixed(v).padStart(6)}`);
+  out(`  and context switches per order (each a process or thread that stopped to wait and was woken, or was preempted): the machine made ${fixed(machine.switchesPerOrder, 0)}`);
+  out(`  ${'process'.padEnd(27)} ${'CPU ms'.padStart(6)}  ${'switches'.padStart(8)}`);
+  for (const [p, v] of Object.entries(cpuMs)) out(`  ${p.padEnd(27)} ${fixed(v).padStart(6)}  ${fixed(switches[p], 1).padStart(8)}`);
   if (!measured.postmaster) out('  (postgres: not on this machine, not measured)');
   if (!measured.nats) out('  (nats-server: not found on this machine, not measured)');
 
@@ -96,7 +110,7 @@ export function report({ settings, mode, run, database, out, clock }, { backends
     run, mode, settings, startedAt: new Date(Date.now() - (clock() - t0)).toISOString(), ceilings,
     orders: { accepted, refused, refusals, confirmed, cancelled: n - confirmed, unfinished, seconds, lateStarts: driven.late, latestStartMs: driven.lateMs },
     ordersPerSecond, latencyMs, orderPostLatencyMs: orderPostMs,
-    perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])) },
+    perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])), contextSwitches: Object.fromEntries(Object.entries(switches).map(([k, v]) => [k.trim(), v])) },
     machine, rssMb: memory, perSecond, rssSeries,
   };
 }

@@ -47,7 +47,19 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
       expect(output).not.to.match(/^\s+FAIL/m);
 
       expect(figuresFile, output).to.not.equal(null);
-      const figures = JSON.parse(readFileSync(join(root, figuresFile![1]), 'utf8')) as { hops: Hop[] };
+      const figures = JSON.parse(readFileSync(join(root, figuresFile![1]), 'utf8')) as {
+        hops: Hop[];
+        perOrder: { contextSwitches: Record<string, number> };
+        machine: { switchesPerOrder: number };
+      };
+      // every process's wake-ups per order next to its CPU, and the machine's, which holds them all
+      const switches = figures.perOrder.contextSwitches;
+      const processes = ['order-api', 'payment-api', 'stock-worker', 'order-worker', 'payment-worker', 'notify-worker', 'analytics-worker', 'generator (bench)'];
+      for (const p of processes) expect(switches[p], `${p}: ${JSON.stringify(switches)}`).to.be.above(0);
+      const counted = processes.reduce((a, p) => a + switches[p]!, 0);
+      expect(figures.machine.switchesPerOrder, JSON.stringify(figures.machine)).to.be.at.least(counted);
+      expect(output).to.match(/context switches per order .* the machine made \d+/);
+      expect(output).to.match(/^ {2}order-worker +\d+\.\d+ +\d+\.\d$/m);
       expect(figures.hops.map((h) => h.n)).to.deep.equal(Array(10).fill(6));
       const segments = figures.hops.slice(0, -1);
       const total = figures.hops.at(-1)!;
