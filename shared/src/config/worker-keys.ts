@@ -13,6 +13,15 @@ export const workerConfig = defineConfig({
     default: 1,
     description: 'after a NOTIFY wakes the relay while batches are still out, how long it lets more commits arrive before it selects, so a burst goes out as one batch; an idle relay selects at once',
   },
+  relayMarkDelayMs: {
+    env: 'RELAY_MARK_DELAY_MS',
+    type: 'integer',
+    minimum: 0,
+    maximum: 1000,
+    default: 50,
+    description:
+      'how long the relay waits before it marks published rows, so the marks of several rounds go out as one update (rows published but not yet marked are republished after a crash, and dropped by JetStream as duplicates); 0 marks at once',
+  },
   relayRetentionHours: { env: 'RELAY_RETENTION_HOURS', type: 'number', minimum: 0, default: 24, description: 'published outbox rows are deleted after this long' },
   consumerBatchSize: { env: 'CONSUMER_BATCH_SIZE', type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'messages a consumer handles in one transaction, at most; it takes what has arrived without waiting for a full batch' },
   consumerFlushWaitMs: {

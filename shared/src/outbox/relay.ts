@@ -30,6 +30,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** after a wake-up while batches are still out, how long to let more commits arrive before selecting (an idle relay selects at once); 0: never */
   gatherMs?: number;
+  /** how long a mark of published rows waits, so the marks of several rounds go out as one update; 0: at once */
+  markDelayMs?: number;
   /** how often a standby replica tries to become the active relay */
   leaderRetryMs?: number;
   publishTimeoutMs?: number;
@@ -71,6 +73,7 @@ export class OutboxRelay implements RelayHandOff {
       pipelineDepth: 3,
       pollIntervalMs: 1000,
       gatherMs: 1,
+      markDelayMs: 0,
       leaderRetryMs: 1000,
       publishTimeoutMs: 5000,
       retentionMs: 24 * 3600 * 1000,
@@ -161,7 +164,7 @@ export class OutboxRelay implements RelayHandOff {
     return new PublishLoop({
       client,
       publisher: this.publisher,
-      marks: new MarkWriter(marker),
+      marks: new MarkWriter(marker, this.options.markDelayMs),
       backlog: new BacklogGauges(this.metrics, batchSize, () => countUnpublished(client)),
       signal: this.signal,
       log,

@@ -21,6 +21,7 @@ export interface WorkerProcessConfig extends ResourceSettings {
   relayBatchSize: number;
   relayPollIntervalMs: number;
   relayGatherMs: number;
+  relayMarkDelayMs: number;
   relayRetentionHours: number;
   consumerBatchSize: number;
   consumerFlushWaitMs: number;
@@ -72,6 +73,7 @@ export async function startWorkerProcess(
     batchSize: config.relayBatchSize,
     pollIntervalMs: config.relayPollIntervalMs,
     gatherMs: config.relayGatherMs,
+    markDelayMs: config.relayMarkDelayMs,
     retentionMs: config.relayRetentionHours * 3600_000,
   });
   // what the worker's batches write, its relay takes from them when it is the active one

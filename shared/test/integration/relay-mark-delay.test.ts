@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { OutboxRelay } from '../../src/index.js';
+import { eventually, sleep } from '../../src/testing/index.js';
+import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
+import { addOrderEvents, publishedCount, streamCount } from '../support/outbox-rows.js';
+
+/**
+ * The relay marks published rows after `markDelayMs`, so the marks of several rounds go out as
+ * one update; publishing itself never waits for it.
+ */
+describe('outbox relay: marks wait, publishes do not', () => {
+  let f: MessagingFixture;
+  let relay: OutboxRelay | undefined;
+
+  beforeEach(async () => {
+    f = await messagingFixture('mark-delay');
+    // every update statement on the outbox, counted by the database itself
+    await f.db.raw('create table mark_statements (at timestamptz not null default clock_timestamp())');
+    await f.db.raw(`create function count_mark() returns trigger language plpgsql as $$ begin insert into mark_statements default values; return null; end $$`);
+    await f.db.raw('create trigger count_marks after update on outbox for each statement execute function count_mark()');
+  });
+
+  afterEach(async () => {
+    await relay?.stop();
+    relay = undefined;
+    await f.close();
+  });
+
+  function start(markDelayMs: number): void {
+    relay = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, leaderRetryMs: 100, pollIntervalMs: 60_000, markDelayMs });
+    relay.start();
+  }
+
+  const marks = async (): Promise<number> => Number((await f.db('mark_statements').count<{ count: string }[]>('* as count'))[0]!.count);
+
+  it('publishes each round at once and marks the rounds of the delay with one update', async () => {
+    start(1500);
+    await sleep(300); // active, its first select done
+    const rounds = 4;
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      await addOrderEvents(f.db, 1);
+      // each commit is out before the next: four rounds, not one
+      await eventually(async () => expect(await streamCount(f.nc, f.topology.stream('ORDERS'))).to.equal(i + 1), { timeoutMs: 1000, intervalMs: 10 });
+    }
+    expect(performance.now() - started, 'publishing waited for the marks').to.be.below(1200);
+    expect(await publishedCount(f.db), 'marked before the delay was over').to.equal(0);
+    await eventually(async () => expect(await publishedCount(f.db)).to.equal(rounds), { timeoutMs: 4000 });
+    expect(await marks(), 'update statements for four rounds').to.equal(1);
+  });
+
+  it('marks each round at once without a delay', async () => {
+    start(0);
+    await sleep(300);
+    for (let i = 0; i < 3; i++) {
+      await addOrderEvents(f.db, 1);
+      await eventually(async () => expect(await publishedCount(f.db)).to.equal(i + 1), { timeoutMs: 2000, intervalMs: 10 });
+    }
+    expect(await marks()).to.equal(3);
+  });
+});
