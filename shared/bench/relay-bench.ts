@@ -3,16 +3,18 @@
  * raw JetStream publish rate of this machine measured in the same run on the same server.
  *
  *   BENCH_EVENTS (default 100000)  rows in the outbox run
+ *   RELAY_MARK_DELAY_MS (default: a worker's, 50)  how long the relay waits before it marks
  *   TEST_DATABASE_URL / TEST_NATS_URL  where to run (local defaults)
  */
 import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import { AsyncPublisher, createDb, createMessagingTables, declareTopology, defaultStreamSettings, envelopeHeaders, OutboxRelay, Topology } from '../src/index.js';
+import { AsyncPublisher, createDb, createMessagingTables, declareTopology, defaultStreamSettings, envelopeHeaders, OutboxRelay, Topology, workerConfig } from '../src/index.js';
 import { createTestDatabase, deleteNamespaceStreams, testNatsConnection, uniqueNamespace } from '../src/testing/index.js';
 
 const N = Number(process.env['BENCH_EVENTS'] ?? 100_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 1000);
+const MARK_DELAY_MS = Number(process.env['RELAY_MARK_DELAY_MS'] ?? workerConfig.relayMarkDelayMs.default);
 const log = pino({ level: 'warn' });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -74,7 +76,7 @@ async function jsPublishRate(count: number, window: number): Promise<number> {
 
 async function relayRate(count: number): Promise<{ rate: number; markedRate: number }> {
   await purge();
-  const relay = new OutboxRelay({ db, databaseUrl: database.url, nc, topology, log, pollIntervalMs: 60_000, batchSize: BATCH });
+  const relay = new OutboxRelay({ db, databaseUrl: database.url, nc, topology, log, pollIntervalMs: 60_000, batchSize: BATCH, markDelayMs: MARK_DELAY_MS });
   relay.start();
   while (!relay.isLeader) await new Promise((r) => setTimeout(r, 20));
   // One transaction of `count` rows; the clock starts at its commit.
@@ -116,7 +118,7 @@ try {
   out(`raw JetStream pipelined publish (window 1000): ${f(raw1000)} events/s`);
   out(`raw JetStream pipelined publish (window 5000): ${f(raw5000)} events/s`);
   out(`nats.js js.publish, 1000 in flight (reference): ${f(jsPublish)} events/s`);
-  out(`outbox relay, commit -> last PubAck:            ${f(relay.rate)} events/s`);
+  out(`outbox relay, commit -> last PubAck:            ${f(relay.rate)} events/s (RELAY_MARK_DELAY_MS=${MARK_DELAY_MS})`);
   out(`outbox relay, commit -> last row marked:        ${f(relay.markedRate)} events/s`);
   out(`ratio relay / raw ceiling: ${ratio.toFixed(2)} (target >= 0.70), relay ${relay.rate >= 15_000 ? '>=' : '<'} 15,000 events/s`);
 } finally {
