@@ -43,10 +43,11 @@ interface Batch extends UnmarkedRows {
  *
  * A select that returns a short batch has taken every visible row, so the loop then waits
  * for a NOTIFY (kept if it came while busy), the poll interval, or a failed batch to retry.
- * A wake-up that finds the relay idle (every batch marked) selects at once: a lone commit goes
- * out without a sleep in its way, and the commits behind it collect while it is out. One that
- * comes while batches are still out gathers for `gatherMs` first, so the rest of a burst of
- * commits goes out in the same batch.
+ * A wake-up that finds the relay idle (no batch waiting for PubAcks; marks may still be on
+ * their way, see MarkWriter's delay) selects at once: a lone commit goes out without a sleep in
+ * its way, and the commits behind it collect while it is out. One that comes while batches are
+ * still out gathers for `gatherMs` first, so the rest of a burst of commits goes out in the same
+ * batch. Published rows are pruned between rounds when no batch is publishing.
  *
  * Rows committed by a writer of the relay's own process (a worker's consumer batches) need no
  * select: the writer hands them over once committed (`handOff`), and they go out at once as a
@@ -75,17 +76,17 @@ export class PublishLoop {
         }
         signal.clear();
         const selected = await selectUnpublished(client, batchSize, this.excludedSeqs());
-        await this.deps.backlog.observe({ rows: selected.length, oldestAge: oldestAge(selected) }, this.unmarked);
+        await this.deps.backlog.observe({ rows: selected.length, oldestAge: oldestAge(selected) }, this.publishing);
         // rows handed off while the select was on its way are out already
         const rows = selected.filter((row) => !this.inFlight.has(Number(row.seq)));
         if (rows.length > 0) this.start(rows);
         if (selected.length === batchSize) continue;
-        if (this.unmarked.size === 0 && Date.now() >= nextPrune) {
+        if (this.publishing.size === 0 && Date.now() >= nextPrune) {
           await this.deps.prune();
           nextPrune = Date.now() + pruneIntervalMs;
         }
         const woken = await signal.wait(pollIntervalMs);
-        if (woken && gatherMs > 0 && this.unmarked.size > 0 && !halted()) await sleep(gatherMs);
+        if (woken && gatherMs > 0 && this.publishing.size > 0 && !halted()) await sleep(gatherMs);
       }
     } finally {
       this.running = false;

@@ -24,8 +24,9 @@ export interface UnmarkedRows {
 }
 
 /**
- * The backlog (unpublished rows, those not yet marked included) and the age of the oldest,
- * every round. While the backlog fits in one batch the round's own select tells both; a full
+ * The backlog (unpublished rows, those of batches still waiting for their PubAcks included;
+ * rows JetStream has acknowledged are published, whether or not their mark has been written)
+ * and the age of the oldest, every round. While the backlog fits in one batch the round's own select tells both; a full
  * batch means there may be more, and those are counted, at most once a second.
  */
 export class BacklogGauges {

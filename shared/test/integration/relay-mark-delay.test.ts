@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
 import { OutboxRelay } from '../../src/index.js';
 import { eventually, sleep } from '../../src/testing/index.js';
 import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
@@ -26,10 +27,12 @@ describe('outbox relay: marks wait, publishes do not', () => {
     await f.close();
   });
 
-  function start(markDelayMs: number): void {
-    relay = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, leaderRetryMs: 100, pollIntervalMs: 60_000, markDelayMs });
+  function start(markDelayMs: number, options: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}): void {
+    relay = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, leaderRetryMs: 100, pollIntervalMs: 60_000, markDelayMs, ...options });
     relay.start();
   }
+
+  const outboxRows = async (): Promise<number> => Number((await f.db('outbox').count<{ count: string }[]>('* as count'))[0]!.count);
 
   const marks = async (): Promise<number> => Number((await f.db('mark_statements').count<{ count: string }[]>('* as count'))[0]!.count);
 
@@ -57,5 +60,32 @@ describe('outbox relay: marks wait, publishes do not', () => {
       await eventually(async () => expect(await publishedCount(f.db)).to.equal(i + 1), { timeoutMs: 2000, intervalMs: 10 });
     }
     expect(await marks()).to.equal(3);
+  });
+
+  it('counts rows JetStream acknowledged as published in the backlog gauge, before their mark', async () => {
+    const registry = new Registry();
+    start(3000, { registry, pollIntervalMs: 100 });
+    await sleep(300);
+    await addOrderEvents(f.db, 3);
+    await eventually(async () => expect(await streamCount(f.nc, f.topology.stream('ORDERS'))).to.equal(3), { timeoutMs: 2000 });
+    await sleep(400); // rounds ran after the PubAcks
+    const backlog = (await registry.getSingleMetric('outbox_backlog')!.get()).values[0]!.value;
+    expect(await publishedCount(f.db), 'not marked yet').to.equal(0);
+    expect(backlog, 'published rows awaiting their mark counted as backlog').to.equal(0);
+  });
+
+  it('prunes published rows while marks keep waiting under steady writes', async () => {
+    start(500, { retentionMs: 1, pruneIntervalMs: 100, pollIntervalMs: 100 });
+    await sleep(300);
+    let written = 0;
+    let pruned = 0;
+    // a commit every 100 ms: some batch always waits for its mark, never one is publishing long
+    for (let i = 0; i < 40 && pruned === 0; i++) {
+      await addOrderEvents(f.db, 1);
+      written += 1;
+      await sleep(100);
+      if (i >= 15) pruned = written - (await outboxRows());
+    }
+    expect(pruned, 'rows pruned while writes went on').to.be.above(0);
   });
 });
