@@ -3,7 +3,7 @@
  * raw JetStream publish rate of this machine measured in the same run on the same server.
  *
  *   BENCH_EVENTS (default 100000)  rows in the outbox run
- *   RELAY_MARK_DELAY_MS (default: a worker's, 50)  how long the relay waits before it marks
+ *   RELAY_MARK_DELAY_MS (default: a worker's, 0)  how long the relay waits before it marks
  *   TEST_DATABASE_URL / TEST_NATS_URL  where to run (local defaults)
  */
 import { performance } from 'node:perf_hooks';
