@@ -13,6 +13,15 @@ export const apiSpec = defineConfig({
     default: 24,
     description: "how long a caller's Idempotency-Key is remembered; a retry after that places a new order",
   },
+  catalogCacheSize: {
+    env: 'CATALOG_CACHE_SIZE',
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 10_000,
+    description:
+      "products the api keeps in memory to price orders without reading the catalog first (the most recently ordered); an order's insert checks each price is still current, so a stale copy costs a re-read, never a wrong price. 0: read for every order",
+  },
   sseMaxStreamsPerPrincipal: {
     env: 'SSE_MAX_STREAMS_PER_PRINCIPAL',
     type: 'integer',

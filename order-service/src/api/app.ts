@@ -1,6 +1,7 @@
 import { startApiProcess, type Logger, type Resources, type RunningApi } from '@order-platform/shared';
 import { SERVICE, type ApiConfig } from '../config.js';
 import { consumers } from '../worker/subscriptions.js';
+import { CachedCatalog } from '../data/cached-catalog.js';
 import { HistoryFeed } from '../data/history-feed.js';
 import { pruneIdempotencyRecords } from '../data/idempotency-repository.js';
 import { orderRecords } from '../domain/order-records.js';
@@ -15,7 +16,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   const routes = (resources: Resources) => {
     feed = new HistoryFeed({ db: resources.db, databaseUrl: resources.databaseUrl, log, resyncMs: config.sseResyncIntervalMs });
     const streams = { db: resources.db, feed, slots: new StreamSlots(config.sseMaxStreamsPerPrincipal), lifetimeMs: config.sseMaxLifetimeSeconds * 1000 };
-    return orderRoutes({ ...resources, idempotencyRetentionMs }, streams);
+    return orderRoutes({ ...resources, catalog: new CachedCatalog(resources.db, config.catalogCacheSize), idempotencyRetentionMs }, streams);
   };
   const api = await startApiProcess({ service: SERVICE, consumers, orderRecords, description: 'Orders, their history, and a read model of the catalog.', routes }, config, log);
   const history = feed!;

@@ -43,18 +43,36 @@ export interface IdempotencyClaim {
   notBefore: Date;
 }
 
+/** A product an order was priced from, at the version it was read at. */
+export interface PricedFrom {
+  sku: string;
+  version: number;
+}
+
+/** What `insertPlacedOrder` did: `repriced` when a product changed since its price was read (nothing written). */
+export type PlacedOutcome = 'placed' | 'key_taken' | 'repriced';
+
 /**
  * Inserts a new order, its lines, its first history entry and its events (the outbox rows) in
  * one statement: one round trip, atomic without a transaction of its own (the foreign keys are
- * checked at its end). With a claim, the idempotency record goes in the same statement and the
- * order only with it: returns false, having written nothing, when the key is taken (an unexpired
- * record, or a concurrent request that committed first).
+ * checked at its end). It writes only while every product in `pricedFrom` still has the version
+ * the order was priced at (the catalog, as this statement sees it): else nothing, `repriced`.
+ * With a claim, the idempotency record goes in the same statement and the order only with it:
+ * `key_taken`, having written nothing, when the key is taken (an unexpired record, or a
+ * concurrent request that committed first).
  */
-export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Order, history: HistoryEntryInput, events: readonly PendingEvent[], claim?: IdempotencyClaim): Promise<boolean> {
+export async function insertPlacedOrder(
+  db: Knex | Knex.Transaction,
+  order: Order,
+  history: HistoryEntryInput,
+  events: readonly PendingEvent[],
+  pricedFrom: readonly PricedFrom[],
+  claim?: IdempotencyClaim,
+): Promise<PlacedOutcome> {
   const keyed = claim
     ? `keyed as (
          insert into idempotency_keys (principal, key, fingerprint, order_id, response, created_at)
-         values (?, ?, ?, ?, ?::jsonb, ?)
+         select ?, ?, ?, ?, ?::jsonb, ? from priced where priced.current
          on conflict (principal, key) do update
            set fingerprint = excluded.fingerprint, order_id = excluded.order_id, response = excluded.response, created_at = excluded.created_at
            where idempotency_keys.created_at < ?
@@ -62,11 +80,15 @@ export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Orde
        ),`
     : '';
   const keyBindings = claim ? [claim.principal, claim.key, claim.fingerprint, order.id, JSON.stringify(claim.response), order.createdAt, claim.notBefore] : [];
-  const result = await db.raw<{ rows: { id: string }[] }>(
-    `with ${keyed}
+  const result = await db.raw<{ rows: { id: string | null; current: boolean }[] }>(
+    `with priced as (
+       select count(*) = ? as current
+       from catalog join unnest(?::text[], ?::int[]) as p(sku, version) on catalog.sku = p.sku and catalog.version = p.version
+     ),
+     ${keyed}
      placed as (
        insert into orders (id, customer_id, status, cancellation_reason, total_amount, currency, created_at, updated_at)
-       select ?, ?, ?, ?, ?, ?, ?, ? ${claim ? 'where exists (select 1 from keyed)' : ''}
+       select ?, ?, ?, ?, ?, ?, ?, ? from priced where priced.current ${claim ? 'and exists (select 1 from keyed)' : ''}
        returning id
      ),
      lines as (
@@ -79,8 +101,11 @@ export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Orde
        select placed.id, ?, ?, ?, ?, ?, ? from placed
      ),
      events as (${insertOutboxRows} where exists (select 1 from placed))
-     select id from placed`,
+     select (select id from placed) as id, priced.current from priced`,
     [
+      pricedFrom.length,
+      pricedFrom.map((p) => p.sku),
+      pricedFrom.map((p) => p.version),
       ...keyBindings,
       order.id, order.customerId, order.status, order.cancellationReason, order.total.amount, order.total.currency, order.createdAt, order.updatedAt,
       order.items.map((_, line) => line),
@@ -92,7 +117,9 @@ export async function insertPlacedOrder(db: Knex | Knex.Transaction, order: Orde
       ...(outboxColumns(events) as Knex.RawBinding[]),
     ],
   );
-  return result.rows.length === 1;
+  const [row] = result.rows;
+  if (!row?.current) return 'repriced';
+  return row.id ? 'placed' : 'key_taken';
 }
 
 const transition = {

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, type Principal } from '@order-platform/shared';
-import { findCatalogEntries } from '../data/catalog-repository.js';
 import { findIdempotencyRecord, type IdempotencyRecord, type IdempotencyScope } from '../data/idempotency-repository.js';
 import { insertPlacedOrder } from '../data/orders-repository.js';
 import type { UseCaseDeps } from './deps.js';
@@ -16,6 +15,9 @@ export interface PlacedOrder {
   replayed: boolean;
 }
 
+/** How often an order is priced again when a product changed between its price's read and its insert, before the caller is told to retry. */
+const PRICING_ATTEMPTS = 3;
+
 /**
  * Accepts an order: prices from the catalog read model, then the order and its orders.created
  * event in one statement (atomic by itself: no transaction, no BEGIN and COMMIT). With an
@@ -23,11 +25,13 @@ export interface PlacedOrder {
  * request returns the first answer and creates nothing; the same key with another request is
  * refused.
  *
- * Round trips are the cost of this route: the key is claimed in the statement that inserts the
- * order (no look-up first), so a first request is two (catalog, order with its event); a retry
- * costs one more, reading the first answer. The catalog is read before the statement, as it was
- * inside a transaction at read committed: a price changed in between is one the order could
- * have had a moment earlier.
+ * Round trips are the cost of this route. The prices come from the api's copy of the products
+ * it has read (`CachedCatalog`), so an order of known products is one round trip: the statement
+ * that inserts it, which also checks that each product still has the version it was priced at,
+ * and writes nothing if not (then the products are read again and the order priced again). A
+ * product not kept is read first (two round trips), and so is every product of an order about
+ * to be refused: a rejection is never decided on a kept copy. The key is claimed in the insert
+ * (no look-up first); a retry costs one more round trip, reading the first answer.
  */
 export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const customerId = customerOf(actor, request.customerId);
@@ -37,17 +41,35 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
   const scope = idempotencyKey ? { principal: actor.id, key: idempotencyKey } : undefined;
   const notBefore = new Date(deps.clock().getTime() - deps.idempotencyRetentionMs);
   const attempt = await (async (): Promise<Attempt> => {
-    const now = deps.clock();
-    const catalog = await findCatalogEntries(deps.db, command.items.map((item) => item.sku));
-    const decision = decidePlaceOrder(command, catalog, now, randomUUID());
-    if (decision.kind === 'rejected') return decision;
-    const { order, event } = decision;
-    const view = orderView(order);
-    const claim = scope && { ...scope, fingerprint, response: view, notBefore };
-    const created = deps.outbox.prepare('orders.created', { subject: order.id, data: event, time: now });
-    const history = { orderId: order.id, from: null, to: 'pending' as const, cause: 'POST /orders', at: now };
-    if (!(await insertPlacedOrder(deps.db, order, history, [created], claim))) return { kind: 'key_taken' };
-    return { kind: 'placed', order: view };
+    const skus = [...new Set(command.items.map((item) => item.sku))];
+    const kept = await deps.catalog.lookup(skus);
+    let catalog = kept.entries;
+    let cached = kept.cached;
+    for (let pricing = 1; ; pricing += 1) {
+      const now = deps.clock();
+      const decision = decidePlaceOrder(command, catalog, now, randomUUID());
+      if (decision.kind === 'rejected') {
+        // a kept copy may be stale: refuse only on what the database says now
+        if (!cached || decision.reason === 'duplicate_sku') return decision;
+        catalog = await deps.catalog.read(skus);
+        cached = false;
+        continue;
+      }
+      const { order, event } = decision;
+      const view = orderView(order);
+      const claim = scope && { ...scope, fingerprint, response: view, notBefore };
+      const created = deps.outbox.prepare('orders.created', { subject: order.id, data: event, time: now });
+      const history = { orderId: order.id, from: null, to: 'pending' as const, cause: 'POST /orders', at: now };
+      const pricedFrom = skus.map((sku) => ({ sku, version: catalog.get(sku)!.version }));
+      const outcome = await insertPlacedOrder(deps.db, order, history, [created], pricedFrom, claim);
+      if (outcome === 'placed') return { kind: 'placed', order: view };
+      if (outcome === 'key_taken') return { kind: 'key_taken' };
+      // a product changed since its price was read: price the order again on what it is now
+      if (pricing === PRICING_ATTEMPTS) throw new AppError('transient', `the catalog changed ${PRICING_ATTEMPTS} times while this order was priced; retry`, { details: { skus } });
+      deps.log.info({ skus, pricing }, 'order priced again: a product changed since its price was read');
+      catalog = await deps.catalog.read(skus);
+      cached = false;
+    }
   })();
   if (attempt.kind === 'placed') return { order: attempt.order, replayed: false };
   // A retry gets the first answer, even when the catalog has changed since.

@@ -183,4 +183,20 @@ describe('placing an order (catalog from stock-service, order-service API)', fun
     expect(later.body.id).to.not.equal(first.body.id);
     expect(await orders.api.resources.db('idempotency_keys').where({ key }).select('order_id')).to.deep.equal([{ order_id: later.body.id }]);
   });
+  it("prices an order at a product's new price once its stock.product-changed reached the catalog, though this api had read the old one", async () => {
+    await createProduct({ sku: 'LAMP-1', name: 'Lamp', price: { amount: 3900, currency: 'EUR' }, onHand: 10 });
+    const lamp = orderBody({ items: [{ sku: 'LAMP-1', quantity: 1 }] });
+    const first = await eventually(async () => {
+      const response = await placeOrder(lamp);
+      expect(response.status).to.equal(202);
+      return response;
+    }, { timeoutMs: 15_000 });
+    expect(first.body.total).to.deep.equal({ amount: 3900, currency: 'EUR' });
+    expect((await call(stock.api.url, 'PATCH', '/products/LAMP-1', { price: { amount: 4200, currency: 'EUR' } })).status).to.equal(200);
+    await eventually(async () => expect(Number((await orders.api.resources.db('catalog').where({ sku: 'LAMP-1' }).first()).price_amount)).to.equal(4200), { timeoutMs: 15_000 });
+    const second = await placeOrder(lamp);
+    expect(second.status).to.equal(202);
+    expect(second.body.items).to.deep.equal([{ sku: 'LAMP-1', quantity: 1, unitPrice: { amount: 4200, currency: 'EUR' } }]);
+    expect(second.body.total).to.deep.equal({ amount: 4200, currency: 'EUR' });
+  });
 });
