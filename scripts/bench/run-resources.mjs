@@ -1,17 +1,9 @@
 // make bench's own resources: free ports, the run's databases, streams and roles, dropped at the end.
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../free-port.mjs';
 
 export async function queryDb(pgBase, name, sql, params = []) {
   const client = new pg.Client({ connectionString: `${pgBase}/${name}` });

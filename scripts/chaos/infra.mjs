@@ -4,21 +4,15 @@
 // normal end, on a failure and on Ctrl-C.
 import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../free-port.mjs';
+
+export { freePort };
 
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function reachable(port) {
   return new Promise((resolve) => {
