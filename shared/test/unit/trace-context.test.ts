@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { createHttpApp, createLogger, createRegistry, currentLogContext, formatTraceparent, listen, parseTraceparent, route, type RunningServer } from '../../src/index.js';
 import { recordSpans } from '../../src/testing/index.js';
+import { newTraceparent } from '../../src/tracing.js';
 
 const caller = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
 const callerTraceparent = `00-${caller.traceId}-${caller.spanId}-01`;
@@ -76,5 +77,23 @@ describe('trace context of a request', () => {
     for (const bad of [undefined, '', 'nonsense', `00-${'0'.repeat(32)}-${caller.spanId}-01`, `00-${caller.traceId}-${'0'.repeat(16)}-01`, `00-${caller.traceId.toUpperCase()}-${caller.spanId}-01`]) {
       expect(parseTraceparent(bad), String(bad)).to.equal(undefined);
     }
+  });
+});
+
+describe('fresh traceparents', () => {
+  it('are valid W3C traceparents, sampled, and never repeat a trace or span id, across many refills of their random bytes', () => {
+    // 4 KiB of random bytes serve 170 traceparents: 2,000 take a dozen refills
+    const made = Array.from({ length: 2000 }, () => newTraceparent());
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (const traceparent of made) {
+      expect(traceparent).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      const parsed = parseTraceparent(traceparent)!;
+      expect(parsed, traceparent).to.not.equal(undefined);
+      traces.add(parsed.traceId);
+      spans.add(parsed.spanId);
+    }
+    expect(traces.size).to.equal(made.length);
+    expect(spans.size).to.equal(made.length);
   });
 });
