@@ -1,5 +1,5 @@
 import type { Knex } from '@order-platform/shared';
-import { withConnection, type Connection } from './raw-connection.js';
+import type { Connection } from './raw-connection.js';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import type { Channel, TemplateName, TemplateText } from '../domain/templates.js';
 
@@ -149,11 +149,6 @@ export async function saveNotificationOn(connection: Connection, notification: N
   if (attempts.finish) values.push(attempts.finish.outcome, attempts.finish.error, now, attempts.finish.attempt);
   if (attempts.start !== undefined) values.push(attempts.start, now);
   await connection.query({ ...saveStatement(attempts.finish !== undefined, attempts.start !== undefined), values });
-}
-
-/** saveNotificationOn, autocommit, on a connection of `db`'s pool. */
-export function saveNotification(db: Knex, notification: Notification, attempts: AttemptChanges = {}): Promise<void> {
-  return withConnection(db, (connection) => saveNotificationOn(connection, notification, attempts));
 }
 
 export interface NotificationFilter {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, connectionOf, isPermanent, type Knex, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
-import { findDeliveryState, findNotification, saveNotification, saveNotificationOn, type DeliveryState } from '../data/notifications-repository.js';
-import { inTransactionOn } from '../data/raw-connection.js';
+import { AppError, connectionOf, isPermanent, type LockKey, type Logger, type UnitOfWork } from '@order-platform/shared';
+import type { DeliveryLedger } from '../data/delivery-ledger.js';
+import { findDeliveryState, findNotification, type DeliveryState } from '../data/notifications-repository.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import type { CustomerDirectory } from './customer.js';
 import type { NotificationRequest } from './notification-requests.js';
@@ -11,11 +11,12 @@ import type { Channel, TemplateText } from './templates.js';
 
 export interface DeliveryDeps {
   /**
-   * A pool of its own for the delivery log: the claim commits before the send and the outcome
+   * The delivery log, on a pool of its own: the claim commits before the send and the outcome
    * after it, apart from the handler's transaction (which only holds the lock and the
-   * processed-message row), and apart from the handlers' pool so it can never run dry.
+   * processed-message row), and apart from the handlers' pool so it can never run dry; the
+   * writes of deliveries running side by side share transactions (DeliveryLedger).
    */
-  ledger: Knex;
+  ledger: DeliveryLedger;
   directory: CustomerDirectory;
   channels: Partial<Record<Channel, DeliveryChannel>>;
   routing: { customer: Channel; staff: Channel; staffEmail: string };
@@ -85,7 +86,7 @@ export async function deliverLocked(deps: DeliveryDeps, request: NotificationReq
         error: `a worker stopped during the send; not sent again so the customer never gets two (Message-ID <${base.id}@notification-service>)`,
         updatedAt: now,
       };
-      await saveNotification(deps.ledger, unconfirmed, { finish: { attempt: base.attempts, outcome: 'interrupted', error: 'worker stopped during the send' } });
+      await deps.ledger.save(unconfirmed, { finish: { attempt: base.attempts, outcome: 'interrupted', error: 'worker stopped during the send' } });
       log.warn({ notificationId: base.id, dedupKey: base.dedupKey, recipient: base.recipient }, 'notification delivery unconfirmed: check the mail server log');
       return unconfirmed;
     }
@@ -128,7 +129,7 @@ async function send(
     updatedAt: claimedAt,
   };
   const previous = interrupted ? { finish: { attempt: claimed.attempts - 1, outcome: 'interrupted' as const, error: 'worker stopped during the send' } } : {};
-  await saveNotification(deps.ledger, claimed, { ...previous, start: claimed.attempts });
+  await deps.ledger.save(claimed, { ...previous, start: claimed.attempts });
   try {
     await channel.send({
       id: claimed.id,
@@ -142,31 +143,32 @@ async function send(
     const message = (error as Error).message;
     const permanent = error instanceof AppError && error.kind === 'permanent';
     const failed: Notification = { ...claimed, status: permanent ? 'failed' : 'retrying', error: message, updatedAt: deps.clock() };
-    await inTransactionOn(deps.ledger, (connection) => saveNotificationOn(connection, failed, { finish: { attempt: claimed.attempts, outcome: 'failed', error: message } }));
+    await deps.ledger.save(failed, { finish: { attempt: claimed.attempts, outcome: 'failed', error: message } }, { transaction: true });
     throw error;
   }
   const sentAt = deps.clock();
   const sent: Notification = { ...claimed, status: 'sent', sentAt, updatedAt: sentAt };
-  // In a transaction, though one statement: Postgres runs a lone statement to its commit even
-  // when its worker died while it waited (on a lock), whereas a dead worker's COMMIT never comes;
-  // so a worker killed before it learned the outcome leaves `sending`, as decideDelivery expects.
-  // (Its two extra round trips stay: a lone statement guarded by the handler's lock being still
-  // held, or client_connection_check_interval, would close the window only most of the time.)
-  await inTransactionOn(deps.ledger, (connection) => saveNotificationOn(connection, sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }));
+  // In a transaction (DeliveryLedger's, which the writes of other deliveries may share), though
+  // one statement: Postgres runs a lone statement to its commit even when its worker died while
+  // it waited (on a lock), whereas a dead worker's COMMIT never comes; so a worker killed before
+  // it learned the outcome leaves `sending`, as decideDelivery expects. (A lone statement guarded
+  // by the handler's lock being still held, or client_connection_check_interval, would close the
+  // window only most of the time.)
+  await deps.ledger.save(sent, { finish: { attempt: sent.attempts, outcome: 'sent', error: null } }, { transaction: true });
   log.info({ notificationId: sent.id, template: sent.template, channel: sent.channel, recipient: sent.recipient, attempt: sent.attempts, fallback: sent.fallback }, 'notification sent');
   return sent;
 }
 
 /** The retries ran out (the event is in the DLQ now): the log says `failed` until a replay sends it. */
 export async function giveUpNotification(deps: DeliveryDeps, request: NotificationRequest, error: unknown, log: Logger): Promise<void> {
-  const existing = await findNotification(deps.ledger, request.dedupKey);
+  const existing = await findNotification(deps.ledger.db, request.dedupKey);
   if (!existing || isSettled(existing)) return;
   const reason = `retries exhausted: ${(error as Error).message}`;
   await record(deps, log, { ...existing, status: 'failed', error: reason, updatedAt: deps.clock() }, 'notification failed: its event is in the DLQ; replay it once the channel works');
 }
 
 async function record(deps: DeliveryDeps, log: Logger, notification: Notification, message: string): Promise<Notification> {
-  await saveNotification(deps.ledger, notification);
+  await deps.ledger.save(notification);
   const level = notification.status === 'failed' ? 'error' : 'info';
   log[level]({ notificationId: notification.id, dedupKey: notification.dedupKey, template: notification.template, status: notification.status, reason: notification.error }, message);
   return notification;

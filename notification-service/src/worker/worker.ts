@@ -2,6 +2,7 @@ import { createDb, startWorkerProcess, type Logger, type RunningWorkerProcess } 
 import { SERVICE, type WorkerConfig } from '../config.js';
 import { cachedCustomerDirectory } from '../data/cached-customer-directory.js';
 import { httpCustomerDirectory } from '../data/customer-directory.js';
+import { DeliveryLedger } from '../data/delivery-ledger.js';
 import type { DeliveryChannel } from '../delivery/channel.js';
 import { emailChannel } from '../delivery/email-channel.js';
 import { webhookChannel } from '../delivery/webhook-channel.js';
@@ -31,7 +32,7 @@ export async function startWorker(config: WorkerConfig, log: Logger, clock: () =
         service: SERVICE,
         subscriptions: (resources) => {
           const deps: DeliveryDeps = {
-            ledger,
+            ledger: new DeliveryLedger(ledger),
             directory: cachedCustomerDirectory(
               httpCustomerDirectory(
                 {
