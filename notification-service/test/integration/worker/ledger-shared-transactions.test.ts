@@ -15,33 +15,39 @@ import { call, orderConfirmed, publish, publishOrderCreated, settled, startNotif
 const LEDGER = 'notification-service-worker-ledger';
 const ledgerTransactions: string[] = [];
 const inTransaction = new WeakSet<object>();
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const [first] = args as [string | { text: string }];
-  const text = (typeof first === 'string' ? first : first.text).trim().toLowerCase();
-  if ((this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name === LEDGER) {
-    if (text === 'begin') inTransaction.add(this);
-    else if (text === 'commit' || text === 'rollback') {
-      inTransaction.delete(this);
-      ledgerTransactions.push(text);
-    } else if (!inTransaction.has(this) && text.startsWith('with saved as')) ledgerTransactions.push('alone');
-  }
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+
+/** Counts on the ledger's connections; installed for this suite only (other suites patch the same method). */
+function countLedgerTransactions(original: typeof pg.Client.prototype.query): typeof pg.Client.prototype.query {
+  return function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    const text = (typeof first === 'string' ? first : first.text).trim().toLowerCase();
+    if ((this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name === LEDGER) {
+      if (text === 'begin') inTransaction.add(this);
+      else if (text === 'commit' || text === 'rollback') {
+        inTransaction.delete(this);
+        ledgerTransactions.push(text);
+      } else if (!inTransaction.has(this) && text.startsWith('with saved as')) ledgerTransactions.push('alone');
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
 
 describe("worker: the delivery log's writes of a batch share transactions", function () {
   this.timeout(60_000);
   let mail: TestMailServer;
   let directory: TestDirectory;
   let sut: NotificationService;
+  let query: typeof pg.Client.prototype.query | undefined;
 
   before(async () => {
+    query = pg.Client.prototype.query;
+    pg.Client.prototype.query = countLedgerTransactions(query);
     [mail, directory] = await Promise.all([TestMailServer.start(), TestDirectory.start()]);
     directory.customers.set('cust-ada', { name: 'Ada Lovelace', email: 'ada@example.com' });
     sut = await startNotificationService({ SMTP_URL: mail.url, CUSTOMER_DIRECTORY_URL: directory.url });
   });
   after(async () => {
-    pg.Client.prototype.query = query;
+    if (query) pg.Client.prototype.query = query;
     await sut?.close();
     await Promise.all([mail?.stop(), directory?.stop()]);
   });
