@@ -1,27 +1,23 @@
 import { expect } from 'chai';
-import pg from 'pg';
+import { recordStatements } from '@order-platform/shared/testing';
 import { call, orderBody, startOrderService, type OrderService } from '../../support/order-service.js';
 import { seedCatalog } from '../../support/catalog.js';
 
 /**
  * Round trips to Postgres are what POST /orders costs under load (issue 10's profile: seven per
- * order, plus the rate limiter's). Counted where every statement passes, pg's `Client#query`, on
- * connections to the order database, BEGIN and COMMIT included: knex's query events miss the
- * statements sent on the raw connection (the outbox insert) and the rate limiter's.
+ * order, plus the rate limiter's). Counted where every statement passes (`recordStatements`: pg's
+ * `Client#query`, BEGIN and COMMIT included) on the api's connections: knex's query events miss
+ * the statements sent on the raw connection and the rate limiter's.
  */
-const sent: Array<{ database: string | undefined; text: string }> = [];
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const [first] = args as [string | { text: string }];
-  sent.push({ database: (this as unknown as { database?: string }).database, text: typeof first === 'string' ? first : first.text });
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+const API = 'order-service-api';
+
 describe('placing an order costs few round trips to Postgres', function () {
   this.timeout(60_000);
   let orders: OrderService;
-  let database: string;
+  let recorded: ReturnType<typeof recordStatements> | undefined;
 
   before(async () => {
+    recorded = recordStatements();
     orders = await startOrderService({ worker: false });
     await seedCatalog(orders, [
       { sku: 'KETTLE-1', price: { amount: 2599, currency: 'EUR' } },
@@ -32,25 +28,19 @@ describe('placing an order costs few round trips to Postgres', function () {
       { sku: 'BOWL-1', price: { amount: 700, currency: 'EUR' } },
       { sku: 'CLOCK-1', price: { amount: 5000, currency: 'EUR' }, active: false },
     ]);
-    database = await databaseOf(orders);
   });
 
   after(async () => {
-    pg.Client.prototype.query = query;
+    recorded?.restore();
     await orders?.close();
   });
 
-  async function databaseOf(service: OrderService): Promise<string> {
-    const connection = (await service.api.resources.db.client.acquireConnection()) as pg.Client;
-    const name = (connection as unknown as { database: string }).database;
-    await service.api.resources.db.client.releaseConnection(connection);
-    return name;
-  }
-
-  async function placeCounted(items: { sku: string; quantity: number }[], headers: Record<string, string> = {}, service = orders, db = database) {
+  /** Places an order with `service` (one api runs at a time here) and answers the statements its api sent meanwhile. */
+  async function placeCounted(items: { sku: string; quantity: number }[], headers: Record<string, string> = {}, service = orders) {
+    const sent = recorded!.sent;
     sent.length = 0;
     const response = await call(service.api.url, 'POST', '/orders', orderBody({ items }), headers);
-    const all = sent.filter((s) => s.database === db).map((s) => s.text.replace(/\s+/g, ' ').slice(0, 60));
+    const all = sent.filter((s) => s.application === API).map((s) => s.text.slice(0, 60));
     // the rate limit draws a busy key's points in leases (shared/src/http/rate-limit.ts): a request costs one statement for it at most
     const rateLimit = all.filter((text) => text.includes('rate_limits'));
     expect(rateLimit.length, rateLimit.join('\n')).to.be.at.most(1);
@@ -132,9 +122,8 @@ describe('placing an order costs few round trips to Postgres', function () {
     const uncached = await startOrderService({ worker: false, env: { CATALOG_CACHE_SIZE: '0' } });
     try {
       await seedCatalog(uncached, [{ sku: 'KETTLE-1', price: { amount: 2599, currency: 'EUR' } }]);
-      const db = await databaseOf(uncached);
       for (let i = 0; i < 2; i += 1) {
-        const { response, statements } = await placeCounted([{ sku: 'KETTLE-1', quantity: 1 }], {}, uncached, db);
+        const { response, statements } = await placeCounted([{ sku: 'KETTLE-1', quantity: 1 }], {}, uncached);
         expect(response.status).to.equal(202);
         expect(statements.map((text) => (isCatalogRead(text) ? 'catalog' : isOrderInsert(text) ? 'order' : text))).to.deep.equal(['catalog', 'order']);
       }
