@@ -19,9 +19,10 @@ interface Waiting {
  *
  * A batch's deliveries run side by side (one lane per order), so their writes come close
  * together: a write asked for while another is being committed waits for it, and all that
- * waited go out in the next transaction together, one BEGIN … COMMIT (sent in one socket write)
- * instead of one each. An idle ledger writes at once. When a shared transaction fails, each of its
- * writes is tried again in a transaction of its own, so a write that cannot be made fails only
+ * waited go out together in the next transaction, one BEGIN … COMMIT (their statements in one
+ * socket write) instead of one each. An idle ledger writes at once, and a write alone is one
+ * statement, in a transaction only where its caller asks for one. When a shared transaction
+ * fails, each of its writes is made again on its own, so a write that cannot be made fails only
  * its own delivery.
  */
 export class DeliveryLedger {
@@ -45,12 +46,15 @@ export class DeliveryLedger {
 
   private async write(): Promise<void> {
     this.writing = true;
-    while (this.waiting.length > 0) {
-      const writes = this.waiting.splice(0);
-      if (writes.length > 1 && (await this.together(writes))) continue;
-      await Promise.all(writes.map((w) => this.alone(w)));
+    try {
+      while (this.waiting.length > 0) {
+        const writes = this.waiting.splice(0);
+        if (writes.length > 1 && (await this.together(writes))) continue;
+        await Promise.all(writes.map((w) => this.alone(w)));
+      }
+    } finally {
+      this.writing = false;
     }
-    this.writing = false;
   }
 
   private async together(writes: Waiting[]): Promise<boolean> {
