@@ -9,12 +9,15 @@ import { publishAll, settled, startAnalyticsService, type AnalyticsService, type
  * the connection that recorded its messages as processed.
  */
 const sent: Array<{ client: pg.Client; text: string }> = [];
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const [first] = args as [string | { text: string }];
-  sent.push({ client: this, text: typeof first === 'string' ? first : first.text });
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+
+/** pg's `Client#query`, recording what passes; installed for this suite only (other suites patch the same method). */
+function recording(original: typeof pg.Client.prototype.query): typeof pg.Client.prototype.query {
+  return function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    sent.push({ client: this, text: typeof first === 'string' ? first : first.text });
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
 
 /** The transactions of `statements` that recorded processed messages: the consumer's batches, each its statements in order. */
 function batches(statements: typeof sent): string[][] {
@@ -37,13 +40,16 @@ function batches(statements: typeof sent): string[][] {
 describe('analytics-service worker: a batch costs a few round trips to Postgres, however many events it holds', function () {
   this.timeout(60_000);
   let analytics: AnalyticsService;
+  let query: typeof pg.Client.prototype.query | undefined;
 
   before(async () => {
+    query = pg.Client.prototype.query;
+    pg.Client.prototype.query = recording(query);
     analytics = await startAnalyticsService({ worker: false, env: { CONSUMER_BATCH_SIZE: '50', CONSUMER_FLUSH_WAIT_MS: '200' } });
   });
 
   after(async () => {
-    pg.Client.prototype.query = query;
+    if (query) pg.Client.prototype.query = query;
     await analytics?.close();
   });
 

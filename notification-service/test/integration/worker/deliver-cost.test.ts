@@ -15,27 +15,33 @@ import {
  * the batch's own statements (processed-messages insert, locks, commit) and the sweeps are not.
  */
 const sent: Array<{ database: string | undefined; eventId: unknown; text: string }> = [];
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const [first] = args as [string | { text: string }];
-  const text = typeof first === 'string' ? first : first.text;
-  sent.push({ database: (this as unknown as { database?: string }).database, eventId: currentLogContext()?.['eventId'], text });
-  return (query as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof query;
+
+/** pg's `Client#query`, recording what passes; installed for this suite only (other suites patch the same method). */
+function recording(original: typeof pg.Client.prototype.query): typeof pg.Client.prototype.query {
+  return function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args as [string | { text: string }];
+    const text = typeof first === 'string' ? first : first.text;
+    sent.push({ database: (this as unknown as { database?: string }).database, eventId: currentLogContext()?.['eventId'], text });
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
 
 describe('worker: what one order costs in round trips to Postgres', function () {
   this.timeout(30_000);
   let mail: TestMailServer;
   let directory: TestDirectory;
   let sut: NotificationService;
+  let query: typeof pg.Client.prototype.query | undefined;
 
   before(async () => {
+    query = pg.Client.prototype.query;
+    pg.Client.prototype.query = recording(query);
     [mail, directory] = await Promise.all([TestMailServer.start(), TestDirectory.start()]);
     directory.customers.set('cust-ada', { name: 'Ada Lovelace', email: 'ada@example.com' });
     sut = await startNotificationService({ SMTP_URL: mail.url, CUSTOMER_DIRECTORY_URL: directory.url });
   });
   after(async () => {
-    pg.Client.prototype.query = query;
+    if (query) pg.Client.prototype.query = query;
     await sut?.close();
     await Promise.all([mail?.stop(), directory?.stop()]);
   });
