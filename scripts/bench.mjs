@@ -52,7 +52,9 @@ const settings = {
   // 43–48 ms after 15 s of load, on the development VM). A loaded run warms itself in its first seconds.
   warmUpSeconds: Number(env.BENCH_WARMUP_SECONDS ?? (Number(env.BENCH_IDLE ?? 0) > 0 ? 10 : 0)),
 };
-const mode = `${settings.idle > 0 ? `${settings.idle} orders one at a time` : settings.rate > 0 ? `${settings.rate} orders/s for ${settings.seconds} s` : `flat out, ${settings.concurrency} in flight, ${settings.seconds} s`}${settings.warmUpSeconds > 0 ? `, after ${settings.warmUpSeconds} s of warm-up` : ''}`;
+// PROCESSES=combined: each service's api and worker in one process (scripts/stack.mjs)
+const processes = env.PROCESSES ?? 'split';
+const mode = `${processes === 'combined' ? 'one process per service, ' : ''}${settings.idle > 0 ? `${settings.idle} orders one at a time` : settings.rate > 0 ? `${settings.rate} orders/s for ${settings.seconds} s` : `flat out, ${settings.concurrency} in flight, ${settings.seconds} s`}${settings.warmUpSeconds > 0 ? `, after ${settings.warmUpSeconds} s of warm-up` : ''}`;
 const run = randomBytes(3).toString('hex');
 const namespace = `bench${run}`;
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -90,6 +92,7 @@ try {
   const ports = new Map();
   for (const s of [...services, ...peers]) ports.set(s.name, { port: await freePort(), metricsPort: await freePort() });
   stack = await startStack({
+    processes,
     env: {
       NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn',
       SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: `http://127.0.0.1:${ports.get('directory').port}`,

@@ -53,7 +53,10 @@ function exited(child) {
  * nodeArgs: node options put before each process's script (e.g. `--cpu-prof`).
  * console: also run the operator console (consoleApp), pointed at these apis; consoleEnv: more of
  * its settings, over those (a test points ANALYTICS_URL at a stand-in).
- * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean, consoleEnv?: Record<string,string> }} options
+ * processes (default $PROCESSES, else split): `split` runs each service's api and worker as two
+ * processes (`<service>-api`, `<service>-worker`), `combined` as one (`<service>-api+worker`,
+ * <service>/dist/src/main.js; README, "One process per service").
+ * @param {{ env?: Record<string,string>, nodeArgs?: string[], adminUrl?: string, database?: (dir: string) => string, port?: (s) => number, metricsPort?: (s) => number, output?: (line: string) => void, console?: boolean, consoleEnv?: Record<string,string>, processes?: 'split' | 'combined' }} options
  */
 export async function startStack(options = {}) {
   const output = options.output ?? ((line) => process.stdout.write(`${line}\n`));
@@ -83,9 +86,17 @@ export async function startStack(options = {}) {
   for (const p of peers) {
     children.push({ name: p.name, child: run(p.name, colours[5], [p.main], { PORT: String(options.port?.(p) ?? p.port) }) });
   }
+  const processes = options.processes ?? process.env.PROCESSES ?? 'split';
+  if (!['split', 'combined'].includes(processes)) throw new Error(`PROCESSES is split (an api and a worker process per service) or combined (one process per service), not ${processes}`);
   for (const [i, s] of services.entries()) {
+    const portEnv = { PORT: String(options.port?.(s) ?? s.port) };
+    const metricsEnv = { METRICS_PORT: String(options.metricsPort?.(s) ?? s.metricsPort) };
+    if (processes === 'combined') {
+      children.push({ name: `${s.name}-api+worker`, child: run(`${s.name}`, colours[i], [`${s.dir}/dist/src/main.js`], { ...envOf(s), ...portEnv, ...metricsEnv }) });
+      continue;
+    }
     for (const role of ['api', 'worker']) {
-      const env = { ...envOf(s), ...(role === 'api' ? { PORT: String(options.port?.(s) ?? s.port) } : { METRICS_PORT: String(options.metricsPort?.(s) ?? s.metricsPort) }) };
+      const env = { ...envOf(s), ...(role === 'api' ? portEnv : metricsEnv) };
       children.push({ name: `${s.name}-${role}`, child: run(`${s.name}-${role}`, colours[i], [`${s.dir}/dist/src/${role}/main.js`], env) });
     }
   }

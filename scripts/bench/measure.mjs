@@ -37,9 +37,11 @@ export function meter({ admin, nc, natsUrl, namespace, database, queryDir, clock
   return {
     /** Every process whose cost a run reports, with its pid where it runs on this machine. */
     async measuredProcesses(stack, sink) {
-      const nodes = stack.children.filter(({ name }) => /-(api|worker)$/.test(name)).map(({ name, child }) => ({ name, pid: child.pid }));
+      // a service's api and worker, or both in one process (PROCESSES=combined: `<service>-api+worker`)
+      const isService = (name) => /-(api|worker|api\+worker)$/.test(name);
+      const nodes = stack.children.filter(({ name }) => isService(name)).map(({ name, child }) => ({ name, pid: child.pid }));
       const others = [
-        ...stack.children.filter(({ name }) => !/-(api|worker)$/.test(name)).map(({ name, child }) => ({ name: `${name} (stub)`, pid: child.pid })),
+        ...stack.children.filter(({ name }) => !isService(name)).map(({ name, child }) => ({ name: `${name} (stub)`, pid: child.pid })),
         { name: 'generator (bench)', pid: process.pid },
         { name: 'SMTP sink', pid: sink.pid },
       ];

@@ -21,8 +21,8 @@ if (dir && isMainThread) {
   const statementsDir = process.env.BENCH_STATEMENTS;
   const texts = statementsDir ? new Map() : undefined;
   if (statementsDir) mkdirSync(statementsDir, { recursive: true });
-  // …/<service>/dist/src/<api|worker>/main.js
-  const [service, , , role] = process.argv[1].split('/').slice(-5);
+  // …/<service>/dist/src/<api|worker>/main.js, or …/<service>/dist/src/main.js for both in one process
+  const [, service = '?', role = 'api+worker'] = /([^/]+)\/dist\/src\/(?:(api|worker)\/)?main\.js$/.exec(process.argv[1] ?? '') ?? [];
   const query = pg.Client.prototype.query;
   const counting = new WeakSet();
   pg.Client.prototype.query = function countedQuery(...args) {

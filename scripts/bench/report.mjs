@@ -83,9 +83,11 @@ export function report({ settings, mode, run, database, out, clock }, { backends
     memory[p.name] = { firstMb: first[1] / 1024, firstAtSeconds: first[0], lastMb: last[1] / 1024, maxMb: Math.max(...series.map(([, kb]) => kb)) / 1024, driftPercent: (100 * (last[1] - first[1])) / first[1], samples: series.length };
   }
   out(`worker RSS MB over the run (first after a ${warmUp.toFixed(0)} s warm-up / last / max, drift last vs first):`);
-  for (const [p, m] of Object.entries(memory).filter(([p]) => p.endsWith('-worker'))) out(`  ${p.padEnd(14)} ${m.firstMb.toFixed(0)} / ${m.lastMb.toFixed(0)} / ${m.maxMb.toFixed(0)}  ${m.driftPercent >= 0 ? '+' : ''}${m.driftPercent.toFixed(1)} %`);
+  // workers, or a service's api and worker in one process (PROCESSES=combined)
+  const isWorker = (p) => /-(api\+)?worker$/.test(p);
+  for (const [p, m] of Object.entries(memory).filter(([p]) => isWorker(p))) out(`  ${p.padEnd(20)} ${m.firstMb.toFixed(0)} / ${m.lastMb.toFixed(0)} / ${m.maxMb.toFixed(0)}  ${m.driftPercent >= 0 ? '+' : ''}${m.driftPercent.toFixed(1)} %`);
 
-  const workers = measured.nodes.filter((p) => p.name.endsWith('-worker')).map((p) => p.name);
+  const workers = measured.nodes.filter((p) => isWorker(p.name)).map((p) => p.name);
   const rssSeries = rss.map((s) => ({ t: s.t, mb: Object.fromEntries(workers.map((w) => [w, s.kb[w] / 1024])) }));
 
   const perSecond = [];

@@ -46,7 +46,7 @@ export { subscribe, type Subscription, type SubscriptionOptions, type LockKey, t
 export { inTransaction, Prefetched, type PrefetchedKind, type UnitOfWork, type Write, type UnitOfWorkDeps, type EventWriter, type BulkWrite, type BulkWriter } from './unit-of-work.js';
 export { migrate, migrationSource, type MigrateOptions, type ServiceDescriptor, type Migration } from './migrate.js';
 export { readStream, type StoredMessage } from './nats/read-stream.js';
-export { runService, runProcess, exitCodes, type Stoppable } from './process/run-service.js';
+export { runService, runServiceComponents, serviceComponent, runProcess, exitCodes, type ServiceComponent, type Stoppable } from './process/run-service.js';
 export { waitFor } from './process/dependencies.js';
 export { openResources, redact, type Resources, type ResourceSettings } from './process/resources.js';
 export { startApiProcess, type ApiDefinition, type RunningApi } from './process/api-process.js';

@@ -13,6 +13,21 @@ export interface Stoppable {
 /** Exit codes an operator can act on (sysexits.h). */
 export const exitCodes = { ok: 0, failure: 1, config: 78, unavailable: 69 } as const;
 
+/** One part of a service a process runs: its api, or its worker. */
+export interface ServiceComponent<C extends { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }> {
+  /** `api` or `worker`: the `process` field of its log lines */
+  process: string;
+  loadConfig: () => C;
+  start: (config: C, log: Logger) => Promise<Stoppable>;
+}
+
+type AnyComponent = ServiceComponent<{ logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }>;
+
+/** A component with its own config type, for `runServiceComponents`' list. */
+export function serviceComponent<C extends { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }>(component: ServiceComponent<C>): AnyComponent {
+  return component as unknown as AnyComponent;
+}
+
 /**
  * The entry point of every process: load and validate config (a bad one exits 78 with every
  * problem listed), start tracing if an OTLP endpoint is configured, then run `start` under
@@ -24,23 +39,56 @@ export async function runService<C extends { logLevel: string; otelEndpoint?: st
   loadConfig: () => C;
   start: (config: C, log: Logger) => Promise<Stoppable>;
 }): Promise<void> {
-  let config: C;
-  try {
-    config = options.loadConfig();
-  } catch (error) {
-    const log = createLogger({ service: options.service, process: options.process });
-    if (error instanceof ConfigError) log.fatal({ problems: error.problems }, 'invalid configuration: fix the environment and restart');
-    else log.fatal({ err: error }, 'could not load configuration');
-    process.exit(exitCodes.config);
+  await runServiceComponents(options.service, [serviceComponent(options)]);
+}
+
+/**
+ * Runs several parts of one service in one process, as `runService` runs one: a service's api
+ * and its worker together (`<service>/src/main.ts`), for a machine where processes cost more
+ * than they give (each api and worker process wakes for every request or message it sees; on
+ * two cores, fifteen of them spent more on waking than on work). Every config is loaded first,
+ * so a bad environment is reported for all of them at once; each part logs under its own
+ * `process` and keeps its own pools, connections and metrics, exactly as it would alone. A
+ * signal stops all of them side by side (the api stops accepting and finishes its requests,
+ * the worker its batches), and the process exits once every one has stopped.
+ */
+export async function runServiceComponents(service: string, components: AnyComponent[]): Promise<void> {
+  const name = components.map((c) => c.process).join('+');
+  const configs: { logLevel: string; otelEndpoint?: string; otelSampleRatio?: number }[] = [];
+  let invalid = false;
+  for (const component of components) {
+    try {
+      configs.push(component.loadConfig());
+    } catch (error) {
+      const log = createLogger({ service, process: component.process });
+      if (error instanceof ConfigError) log.fatal({ problems: error.problems }, 'invalid configuration: fix the environment and restart');
+      else log.fatal({ err: error }, 'could not load configuration');
+      invalid = true;
+    }
   }
-  const log = createLogger({ service: options.service, process: options.process, level: config.logLevel as LevelWithSilent });
-  const tracing = await startTracing({ service: options.service, endpoint: config.otelEndpoint, sampleRatio: config.otelSampleRatio, log });
+  if (invalid) process.exit(exitCodes.config);
+  const [first] = configs as [(typeof configs)[number]];
+  const log = createLogger({ service, process: name, level: first.logLevel as LevelWithSilent });
+  const tracing = await startTracing({ service, endpoint: first.otelEndpoint, sampleRatio: first.otelSampleRatio, log });
   await runProcess(log, async () => {
-    const running = await options.start(config, log);
+    const running: Stoppable[] = [];
+    try {
+      for (const [i, component] of components.entries()) {
+        const config = configs[i]!;
+        const componentLog = components.length === 1 ? log : createLogger({ service, process: component.process, level: config.logLevel as LevelWithSilent });
+        running.push(await component.start(config, componentLog));
+      }
+    } catch (error) {
+      // what started already lets go of its connections before the process exits
+      await Promise.allSettled(running.map((r) => r.stop()));
+      throw error;
+    }
     return {
       async stop() {
-        await running.stop();
+        const stopped = await Promise.allSettled(running.map((r) => r.stop()));
         await tracing.shutdown();
+        const failed = stopped.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
       },
     };
   });
