@@ -104,8 +104,9 @@ const titleOf = (pid, startTime) => {
  * names its database on its command line), and those that exited, which the kernel adds to the
  * postmaster's children's time once reaped. Returns a snapshot; `postgresCpu(a, b, databases)`
  * turns two into ms per part. A run samples it every second (backends come and go), so it reads
- * only the postmaster's children, not every process on the machine: scanning /proc was ~20 % of
- * the generator's CPU in a flat-out run, taken from the cores the run measures.
+ * only the postmaster's children, not every process on the machine, and each one's title once:
+ * with 64 backends, 6–10 ms of CPU per snapshot before, 3.6–4 ms after (what is left is mostly
+ * each backend's context switches, read from every thread's status file).
  */
 export function postgresSnapshot(postmasterPid) {
   const own = stat(postmasterPid);
