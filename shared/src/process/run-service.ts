@@ -70,13 +70,15 @@ export async function runServiceComponents(service: string, components: AnyCompo
   const [first] = configs as [(typeof configs)[number]];
   const log = createLogger({ service, process: name, level: first.logLevel as LevelWithSilent });
   const tracing = await startTracing({ service, endpoint: first.otelEndpoint, sampleRatio: first.otelSampleRatio, log });
-  await runProcess(log, async () => {
+  await runProcess(log, async (started) => {
     const running: Stoppable[] = [];
     try {
       for (const [i, component] of components.entries()) {
         const config = configs[i]!;
         const componentLog = components.length === 1 ? log : createLogger({ service, process: component.process, level: config.logLevel as LevelWithSilent });
-        running.push(await component.start(config, componentLog));
+        const part = await component.start(config, componentLog);
+        running.push(part);
+        started(part);
       }
     } catch (error) {
       // what started already lets go of its connections before the process exits
@@ -97,9 +99,16 @@ export async function runServiceComponents(service: string, components: AnyCompo
 /**
  * Runs a process: starts it, and on SIGTERM or SIGINT stops taking work, lets in-flight work
  * finish and exits 0. A second signal, or a stop slower than `shutdownTimeoutMs`, exits 1.
+ * A process made of parts that start one after another (`runServiceComponents`) hands each one
+ * to `started` as it comes up: a signal before the last has started stops those that have (an
+ * api finishes its requests), and a part that comes up meanwhile, and exits 0 without waiting
+ * for a part still waiting for its dependencies.
  */
-export async function runProcess(log: Logger, start: () => Promise<Stoppable>, options: { shutdownTimeoutMs?: number } = {}): Promise<void> {
+export async function runProcess(log: Logger, start: (started: (part: Stoppable) => void) => Promise<Stoppable>, options: { shutdownTimeoutMs?: number } = {}): Promise<void> {
   let running: Stoppable | undefined;
+  const parts: Stoppable[] = [];
+  const stoppedEarly = new Set<Stoppable>();
+  let lateParts: Promise<unknown> = Promise.resolve();
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -109,7 +118,7 @@ export async function runProcess(log: Logger, start: () => Promise<Stoppable>, o
     stopping = true;
     log.info({ signal }, 'stopping');
     // still waiting for Postgres or NATS: nothing taken, nothing in flight
-    if (!running) {
+    if (!running && parts.length === 0) {
       log.info('stopped before it was ready');
       process.exit(exitCodes.ok);
     }
@@ -118,7 +127,12 @@ export async function runProcess(log: Logger, start: () => Promise<Stoppable>, o
       process.exit(exitCodes.failure);
     }, options.shutdownTimeoutMs ?? 30_000);
     timer.unref();
-    running.stop().then(
+    // the whole process, or, while a later part is still starting, the parts that have started
+    // (and one that comes up meanwhile, below)
+    const stopped = running
+      ? running.stop()
+      : Promise.all(parts.map((part) => (stoppedEarly.add(part), part.stop()))).then(() => lateParts);
+    stopped.then(
       () => {
         log.info('stopped');
         process.exit(exitCodes.ok);
@@ -134,7 +148,9 @@ export async function runProcess(log: Logger, start: () => Promise<Stoppable>, o
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   try {
-    running = await start();
+    running = await start((part) => parts.push(part));
+    // a signal came while a part was still starting: those up then are stopping; so do the rest
+    if (stopping && stoppedEarly.size > 0) lateParts = Promise.all(parts.filter((part) => !stoppedEarly.has(part)).map((part) => part.stop()));
   } catch (error) {
     log.fatal({ err: error }, 'could not start');
     process.exit(isUnavailable(error) ? exitCodes.unavailable : exitCodes.failure);
