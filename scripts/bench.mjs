@@ -36,7 +36,7 @@ import { meter, startSink } from './bench/measure.mjs';
 import { postgresSnapshot, rssKb } from './bench/processes.mjs';
 import { int, report } from './bench/report.mjs';
 import { cleanUp, freePort, queryDb } from './bench/run-resources.mjs';
-import { peers, services, startStack, waitReady } from './stack.mjs';
+import { peers, services, startStack } from './stack.mjs';
 
 const env = process.env;
 const settings = {
@@ -107,9 +107,7 @@ try {
     metricsPort: (s) => ports.get(s.name).metricsPort,
     output: (line) => appendFileSync('.bench.log', `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
   });
-  await waitReady(stack.urls);
-  const exited = () => stack.children.filter(({ child }) => child.exitCode !== null || child.signalCode !== null).map(({ name }) => name);
-  if (exited().length) throw new Error(`${exited().join(', ')} exited at start`);
+  await stack.ready();
   const measured = await measuredProcesses(stack, sink);
 
   // Orders are placed by staff for one bench customer: a customer's own budget

@@ -12,7 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { issueToken, listDeadLetters, Topology } from '@order-platform/shared';
 import { connectPg, scanForCardTokens, waitUntilNoCardHeld } from './card-token-scan.mjs';
 import { startMailSink } from './mail-sink.mjs';
-import { consoleApp, peers, services, startStack, waitReady } from './stack.mjs';
+import { consoleApp, peers, services, startStack } from './stack.mjs';
 
 const run = randomBytes(3).toString('hex');
 const namespace = `demo${run}`;
@@ -83,7 +83,7 @@ const terminal = (id) => until(async () => {
 let code = 0;
 const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' });
 try {
-  await waitReady(stack.urls);
+  await stack.ready();
   out(`operator console: ${stack.urls.console} while the demo runs (sign in with: make -s token SUB=staff-1 ROLE=admin)`);
   const sku = (name) => `${name}-${run}`.toUpperCase();
   // the kettle's threshold is high so that the demo's orders take it below: staff get an alert

@@ -109,11 +109,23 @@ export async function startStack(options = {}) {
     urls.console = urlOf(consoleApp);
   }
   let stopping = false;
+  const failed = Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r }))));
   return {
     children,
     urls,
     /** resolves with the first child that exits while the stack is not stopping */
-    failed: Promise.race(children.map(({ name, child }) => exited(child).then((r) => (stopping ? new Promise(() => {}) : { name, ...r })))),
+    failed,
+    /**
+     * Resolves once every api (and the console) answers /readyz; rejects at once if a process
+     * exits first (a bad setting exits 78 within a second: its fatal line says which), or after
+     * `timeoutMs`.
+     */
+    ready(timeoutMs = 30_000) {
+      const exitedFirst = failed.then(({ name, code, signal }) => {
+        throw new Error(`${name} exited (${signal ? `signal ${signal}` : `code ${code}`}) before the system was ready: its last log lines say why`);
+      });
+      return Promise.race([waitReady(urls, timeoutMs), exitedFirst]);
+    },
     /**
      * Stops every child with one SIGTERM. After a terminal's Ctrl-C (`interrupted`), the children
      * had the SIGINT too, and a second signal would make them exit without draining: so they get
