@@ -108,6 +108,7 @@ try {
     output: (line) => appendFileSync('.bench.log', `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`),
   });
   await stack.ready();
+  const exited = () => stack.children.filter(({ child }) => child.exitCode !== null || child.signalCode !== null).map(({ name }) => name);
   const measured = await measuredProcesses(stack, sink);
 
   // Orders are placed by staff for one bench customer: a customer's own budget
