@@ -79,10 +79,11 @@ let code = 0;
 try {
   out(`bench run ${run}: ${mode}`);
   out(`measuring the raw ceilings (Postgres ${settings.rawPostgresSeconds} s, JetStream ${settings.rawJetStreamMessages.toLocaleString('en-US')} publishes) …`);
-  const ceilings = {
-    postgres: await rawPostgresRate(pgBase, { database: `bench_raw_${run}`, durationMs: settings.rawPostgresSeconds * 1000 }),
-    jetstream: await rawJetStreamRate(nc, { stream: `${namespace}_RAW`, subject: `${namespace}.bench.raw`, count: settings.rawJetStreamMessages }),
-  };
+  const measureCeilings = async (suffix) => ({
+    postgres: await rawPostgresRate(pgBase, { database: `bench_raw_${run}${suffix}`, durationMs: settings.rawPostgresSeconds * 1000 }),
+    jetstream: await rawJetStreamRate(nc, { stream: `${namespace}_RAW${suffix.toUpperCase()}`, subject: `${namespace}.bench.raw`, count: settings.rawJetStreamMessages }),
+  });
+  const ceilings = await measureCeilings('');
   out(`raw ceilings: Postgres ${int(ceilings.postgres.txPerSecond)} single-row insert tx/s (${ceilings.postgres.clients} connections); JetStream ${int(ceilings.jetstream.publishesPerSecond)} pipelined publishes/s (${ceilings.jetstream.window} in flight, ${ceilings.jetstream.bytes} B)`);
 
   writeFileSync('.bench.log', '');
@@ -183,9 +184,13 @@ try {
   await sleep(1200);
   const after = await snapshot(measured);
   clearInterval(sampler);
+  // The host's speed drifts with its other tenants, by 1.5× within minutes on a shared VM: the
+  // same ceilings again, the system stopped, say how much it moved during this run.
+  await stack.stop();
+  const ceilingsAfter = await measureCeilings('_after');
 
   const results = ends.results;
-  const figures = report({ settings, mode, run, database, out, clock }, { backendsSeen, before, after, t0, endedAt, driven, results, accepted: placer.accepted - probes, refused: placer.refused, refusals: Object.fromEntries(refusals), unfinished: ends.open, placedAt, rss, ceilings, measured });
+  const figures = report({ settings, mode, run, database, out, clock }, { backendsSeen, before, after, t0, endedAt, driven, results, accepted: placer.accepted - probes, refused: placer.refused, refusals: Object.fromEntries(refusals), unfinished: ends.open, placedAt, rss, ceilings, ceilingsAfter, measured });
 
   const epoch = (t) => performance.timeOrigin + t;
   const confirmedOrders = results.filter((r) => r.kind === 'confirmed').map((r) => ({ id: r.id, postedAt: epoch(r.orderPostedAt), endedAt: epoch(r.at) }));

@@ -12,7 +12,7 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
-export function report({ settings, mode, run, database, out, clock }, { backendsSeen, before, after, t0, endedAt, driven, results, accepted, refused, refusals, unfinished, placedAt, rss, ceilings, measured }) {
+export function report({ settings, mode, run, database, out, clock }, { backendsSeen, before, after, t0, endedAt, driven, results, accepted, refused, refusals, unfinished, placedAt, rss, ceilings, ceilingsAfter, measured }) {
   const n = results.length;
   const seconds = (endedAt - t0) / 1000;
   const perOrder = (v) => (n ? v / n : NaN);
@@ -43,6 +43,8 @@ export function report({ settings, mode, run, database, out, clock }, { backends
   const txRate = ordersPerSecond * txPerOrder;
   const msgRate = ordersPerSecond * messagesPerOrder;
   out(`against the raw ceilings: ${int(txRate)} tx/s of Postgres' ${int(ceilings.postgres.txPerSecond)} (${fixed((100 * txRate) / ceilings.postgres.txPerSecond, 0)} %), ${int(msgRate)} JetStream messages/s of its ${int(ceilings.jetstream.publishesPerSecond)} publishes/s (${fixed((100 * msgRate) / ceilings.jetstream.publishesPerSecond, 0)} %)`);
+  const drift = ceilingDrift(ceilings, ceilingsAfter);
+  out(`raw ceilings again after the run (the system stopped): Postgres ${int(ceilingsAfter.postgres.txPerSecond)} tx/s (${signed(drift.postgres)} %), JetStream ${int(ceilingsAfter.jetstream.publishesPerSecond)} publishes/s (${signed(drift.jetstream)} %)${drift.unsteady ? `; Postgres' ceiling moved by more than ${DRIFT_WARNING_PERCENT} %: the machine's speed changed during the run, so compare its figures only with runs of the same minutes` : ''}`);
 
   const cpuMs = Object.fromEntries(Object.keys(after.cpu).map((p) => [p, perOrder(after.cpu[p] - before.cpu[p])]));
   const switches = Object.fromEntries(Object.keys(after.switches).map((p) => [p, perOrder(after.switches[p] - before.switches[p])]));
@@ -109,10 +111,30 @@ export function report({ settings, mode, run, database, out, clock }, { backends
     delete s.latencies;
   }
   return {
-    run, mode, settings, startedAt: new Date(Date.now() - (clock() - t0)).toISOString(), ceilings,
+    run, mode, settings, startedAt: new Date(Date.now() - (clock() - t0)).toISOString(), ceilings, ceilingsAfter, ceilingDrift: drift,
     orders: { accepted, refused, refusals, confirmed, cancelled: n - confirmed, unfinished, seconds, lateStarts: driven.late, latestStartMs: driven.lateMs },
     ordersPerSecond, latencyMs, orderPostLatencyMs: orderPostMs,
     perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])), contextSwitches: Object.fromEntries(Object.entries(switches).map(([k, v]) => [k.trim(), v])) },
     machine, rssMb: memory, perSecond, rssSeries,
   };
+}
+
+/** Beyond this change of the Postgres ceiling between before and after a run, the run says its machine was unsteady. */
+export const DRIFT_WARNING_PERCENT = 15;
+
+/**
+ * How far each raw ceiling moved from before the run to after it, in % of before. Only the
+ * Postgres one judges the machine: it is measured for a fixed time on 8 connections, while the
+ * JetStream one is a burst of BENCH_RAW_JS_MESSAGES whose first measurement also warms up the
+ * client (a few thousand publishes moved by +145 % between before and after in one quiet minute).
+ */
+export function ceilingDrift(before, after) {
+  const change = (a, b) => (100 * (b - a)) / a;
+  const postgres = change(before.postgres.txPerSecond, after.postgres.txPerSecond);
+  const jetstream = change(before.jetstream.publishesPerSecond, after.jetstream.publishesPerSecond);
+  return { postgres, jetstream, unsteady: Math.abs(postgres) > DRIFT_WARNING_PERCENT };
+}
+
+function signed(percent) {
+  return `${percent >= 0 ? '+' : '−'}${Math.abs(percent).toFixed(0)}`;
 }

@@ -51,7 +51,18 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
         hops: Hop[];
         perOrder: { contextSwitches: Record<string, number> };
         machine: { switchesPerOrder: number };
+        ceilings: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
+        ceilingsAfter: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
+        ceilingDrift: { postgres: number; jetstream: number };
       };
+      // the raw ceilings measured again once the system stopped, and how far they moved
+      expect(output).to.match(/^raw ceilings again after the run \(the system stopped\): Postgres [\d,]+ tx\/s \([+−]\d+ %\), JetStream [\d,]+ publishes\/s \([+−]\d+ %\)/m);
+      expect(figures.ceilingsAfter.postgres.txPerSecond).to.be.above(0);
+      expect(figures.ceilingsAfter.jetstream.publishesPerSecond).to.be.above(0);
+      // measured anew, not the first figures again (a rate timed to the microsecond never repeats)
+      expect(figures.ceilingsAfter.jetstream.publishesPerSecond).to.not.equal(figures.ceilings.jetstream.publishesPerSecond);
+      const moved = (100 * (figures.ceilingsAfter.postgres.txPerSecond - figures.ceilings.postgres.txPerSecond)) / figures.ceilings.postgres.txPerSecond;
+      expect(figures.ceilingDrift.postgres).to.be.closeTo(moved, 1e-9);
       // every process's wake-ups per order next to its CPU, and the machine's, which holds them all
       const switches = figures.perOrder.contextSwitches;
       const processes = ['order-api', 'payment-api', 'stock-worker', 'order-worker', 'payment-worker', 'notify-worker', 'analytics-worker', 'generator (bench)'];
