@@ -7,7 +7,7 @@
 // - orders/s reaching a terminal state, latency p50/p95/p99/max from the first POST to
 //   orders.confirmed (seen on a NATS core subscription, never by polling);
 // - the raw ceilings: single-row insert transactions/s of the same Postgres, pipelined JetStream
-//   publishes/s of the same NATS;
+//   publishes/s of the same NATS, before the run and again after it (the system stopped);
 // - per order: transactions (pg_stat_database of the run's databases), Postgres round trips
 //   (scripts/bench/query-counter.mjs in each api and worker), JetStream messages, and CPU ms of
 //   every process: each api and worker, the generator (this process), the SMTP sink, Postgres
