@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import knexModule, { type Knex } from 'knex';
 import pg from 'pg';
 import { AppError } from '../errors.js';
-import { pipeliningDriver } from './pipelining-client.js';
+import { pipeliningDriver, type PlanRefresh } from './pipelining-client.js';
 
 export type { Knex };
 
@@ -17,12 +17,13 @@ const knexFactory = knexModule as unknown as typeof knexModule.knex;
  * with its first statement (see `PipeliningClient`). With `prepare`, the statements it sends
  * often (with bindings) become named prepared statements on each connection (see
  * `PreparingPgClient`); apis and workers use it, the migrator does not (its DDL changes what
- * statements mean).
+ * statements mean). Each connection drops its cached plans now and then, so they follow the
+ * tables' growth (`planRefresh`, see `PipeliningClient`).
  */
-export function createDb(databaseUrl: string, options: { poolMax?: number; applicationName?: string; prepare?: boolean } = {}): Knex {
+export function createDb(databaseUrl: string, options: { poolMax?: number; applicationName?: string; prepare?: boolean; planRefresh?: PlanRefresh } = {}): Knex {
   return knexFactory({
     client: (options.prepare ? PreparingPgClient : PipeliningPgClient) as unknown as typeof knexModule.Client,
-    connection: { connectionString: databaseUrl, application_name: options.applicationName ?? 'order-platform' },
+    connection: { connectionString: databaseUrl, application_name: options.applicationName ?? 'order-platform', ...(options.planRefresh ? { planRefresh: options.planRefresh } : {}) } as Knex.PgConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
   });

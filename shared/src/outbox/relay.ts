@@ -127,6 +127,10 @@ export class OutboxRelay implements RelayHandOff {
         if (await this.acquireLeadership(client)) {
           marker = this.connection('outbox-relay-marks');
           await marker.connect();
+          // The mark's prepared plan would otherwise be the one made for the outbox as it was at
+          // the relay's start, nearly empty: a sequential scan, reading every row kept for the
+          // retention period on each mark (11 ms a mark at 50,000 rows, against 0.2 ms by the key).
+          await marker.query('set enable_seqscan = off');
           await client.query('listen outbox');
           // This connection is the relay's alone. The outbox churns faster than its statistics
           // follow, and with stale ones the planner sorts every unpublished row (tens of ms)
