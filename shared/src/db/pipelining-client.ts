@@ -25,7 +25,7 @@ export const defaultPlanRefresh: PlanRefresh = { firstMs: 5_000, maxMs: 60_000 }
 
 /**
  * The connection of every knex pool `createDb` opens: node-postgres in its pipeline mode (a
- * statement is written without waiting for the one before to be answered), with two uses of it.
+ * statement is written without waiting for the one before to be answered), and what it does with it.
  *
  * - **One write per tick.** The socket is corked when a statement is sent and uncorked on the
  *   next tick, so what one tick sends (a transaction's `BEGIN` and its first statement, say)
@@ -44,11 +44,11 @@ export const defaultPlanRefresh: PlanRefresh = { firstMs: 5_000, maxMs: 60_000 }
  * - **Cached plans follow the tables' growth.** Postgres plans a prepared statement five times
  *   for its parameters, then keeps one generic plan, made for the tables as they were then, until
  *   something invalidates it: an ANALYZE, which autovacuum runs as a table grows, or a schema
- *   change. A service's statements are prepared in its first seconds, when its tables are empty,
- *   and the plan for an empty table is a sequential scan: `where id = any($1)` on orders or on
- *   the outbox then reads the whole table on every call, a cost that grows with the table for as
- *   long as no ANALYZE comes (measured: 3.5 ms a call at 50,000 orders instead of 0.1 ms; a 120 s
- *   bench lost 15 % of its throughput by its end). So every connection sends `DISCARD PLANS` in
+ *   change. A service's statements are prepared in its first seconds, when its tables hold few
+ *   rows, and for a few rows a sequential scan is the cheaper plan: `where id = any($1)` on
+ *   orders then read the whole table on every call, a cost that grew with the table for as long
+ *   as no ANALYZE came (3.5 ms a call at 50,000 orders, with the plan made at 20; a 120 s bench
+ *   lost 15 % of its throughput by its end). So every connection sends `DISCARD PLANS` in
  *   front of a statement now and then, after `planRefresh.firstMs`, then at doubling intervals up
  *   to `planRefresh.maxMs`: the next use of each statement plans it again, for the table's size
  *   now (the planner reads a table's pages, not only its statistics), while its parse and the
