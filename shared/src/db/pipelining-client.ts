@@ -22,6 +22,8 @@ export interface PlanRefresh {
   maxMs: number;
 }
 export const defaultPlanRefresh: PlanRefresh = { firstMs: 5_000, maxMs: 60_000 };
+/** What a connection sends to drop its cached plans. */
+export const DISCARD_PLANS = 'DISCARD PLANS';
 
 /**
  * The connection of every knex pool `createDb` opens: node-postgres in its pipeline mode (a
@@ -122,7 +124,7 @@ export class PipeliningClient extends Client {
     if (now < this.refreshAt) return;
     this.refreshEveryMs = Math.min(this.refreshEveryMs * 2, this.planRefresh.maxMs);
     this.refreshAt = now + this.refreshEveryMs;
-    super.query('DISCARD PLANS', undefined, (error) => {
+    super.query(DISCARD_PLANS, undefined, (error) => {
       if (error) this.refreshAt = 0;
     });
   }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DISCARD_PLANS } from '../db/pipelining-client.js';
 
 /** A transaction as `recordStatements` saw it: `batch` once it records processed messages (a consumer batch's). */
 export interface RecordedTransaction {
@@ -25,6 +26,8 @@ export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepo
  * Records every statement this process sends from now on, where every statement passes (pg's
  * `Client#query`), until `restore`: what the cost tests count round trips with (issue 10). A
  * BEGIN is recorded when it is sent, with the transaction's first statement (db/pipelining-client.ts).
+ * A connection's `DISCARD PLANS` is not: it goes now and then, in the same write as the statement
+ * behind it, and belongs to no path a test measures (`PipeliningClient`, cached plans).
  */
 export function recordStatements(): { sent: RecordedStatement[]; restore(): void } {
   const sent: RecordedStatement[] = [];
@@ -33,6 +36,7 @@ export function recordStatements(): { sent: RecordedStatement[]; restore(): void
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [first] = args as [string | { text: string }];
     const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
+    if (text === DISCARD_PLANS) return (query as (...a: unknown[]) => unknown).apply(this, args);
     const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name;
     if (/^begin/i.test(text)) open.set(this, { batch: false });
     const transaction = open.get(this);

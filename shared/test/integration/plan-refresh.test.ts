@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createDb, OutboxRelay, type Knex } from '../../src/index.js';
-import { createTestDatabase, eventually, sleep, type TestDatabase } from '../../src/testing/index.js';
+import { createTestDatabase, eventually, recordStatements, sleep, type TestDatabase } from '../../src/testing/index.js';
 import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
 import { addOrderEvents, streamCount } from '../support/outbox-rows.js';
 
@@ -66,6 +66,19 @@ describe('cached plans of a table that grew after they were made', function () {
       await sleep(firstMs - (Date.now() - opened) + 100);
       expect(await lookUp(db)).to.have.length(3);
       expect(await planOf(db), 'the plan for 100,000 rows').to.be.oneOf(['Index Scan', 'Bitmap Heap Scan', 'Index Only Scan']);
+    });
+
+    it('is left out of the statements a cost test records: it rides in the write of the statement behind it', async () => {
+      db = createDb(database.url, { poolMax: 1, prepare: true, planRefresh: { firstMs: 100, maxMs: 100 } });
+      await lookUp(db);
+      await sleep(200); // a refresh is due: it goes in front of the next statement
+      const recorded = recordStatements();
+      try {
+        expect(await lookUp(db)).to.have.length(3);
+      } finally {
+        recorded.restore();
+      }
+      expect(recorded.sent.map((s) => s.text)).to.deep.equal(['select "id" from "parcels" where id = any($1::int[])']);
     });
 
     it('a refresh that falls inside a transaction leaves the transaction whole', async () => {
