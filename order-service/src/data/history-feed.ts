@@ -42,10 +42,19 @@ export interface HistoryFeedOptions {
  * read per transition per watched order, however many streams watch it, and nothing while idle
  * but one safety read per watched order every `resyncMs`, which also covers a notification lost
  * while the connection was down (it reconnects, LISTENs again and reads every watched order).
+ *
+ * The connection LISTENs only while some order is watched. Postgres wakes every listening
+ * backend of the database at each notifying commit, whatever its channel: a replica with no
+ * stream open would otherwise be woken, and answer, at every transition of every order and
+ * every outbox commit. It UNLISTENs when the last stream closes; LISTENing again reads every
+ * watched order once it is in effect, so nothing written in between is missed.
  */
 export class HistoryFeed {
   private readonly watched = new Map<string, WatchedOrder>();
   private client: pg.Client | undefined;
+  /** whether `client` LISTENs; `syncing` while a LISTEN or UNLISTEN is on its way */
+  private listening = false;
+  private syncing = false;
   private closed = false;
   private resync: NodeJS.Timeout | undefined;
   private reconnect: NodeJS.Timeout | undefined;
@@ -73,10 +82,12 @@ export class HistoryFeed {
     const subscription: Subscription = { ...subscriber, after };
     watched.subscribers.add(subscription);
     this.read(orderId, watched);
+    this.syncListening();
     const order = watched;
     return () => {
       order.subscribers.delete(subscription);
       if (order.subscribers.size === 0 && this.watched.get(orderId) === order) this.watched.delete(orderId);
+      this.syncListening();
     };
   }
 
@@ -125,6 +136,39 @@ export class HistoryFeed {
     }
   }
 
+  /**
+   * LISTENs while an order is watched, UNLISTENs once none is: one statement at a time on the
+   * feed's connection, until it matches. A LISTEN in effect reads every watched order, for what
+   * was written before it (the read at subscribe may have run before it).
+   */
+  private syncListening(): void {
+    const client = this.client;
+    if (this.syncing || !client) return;
+    this.syncing = true;
+    void this.listenWhileWatched(client).finally(() => {
+      this.syncing = false;
+      // a new connection came while this one was busy: it starts without a LISTEN
+      if (this.client && this.client !== client) this.syncListening();
+    });
+  }
+
+  private async listenWhileWatched(client: pg.Client): Promise<void> {
+    while (!this.closed && client === this.client) {
+      const wanted = this.watched.size > 0;
+      if (wanted === this.listening) return;
+      try {
+        await client.query(`${wanted ? 'listen' : 'unlisten'} ${HISTORY_CHANNEL}`);
+      } catch (error) {
+        // a lost connection reconnects, and LISTENs again there if it is wanted
+        this.options.log.warn({ err: error }, `order history feed could not ${wanted ? 'LISTEN' : 'UNLISTEN'}`);
+        return;
+      }
+      if (client !== this.client) return;
+      this.listening = wanted;
+      if (wanted) this.readAll();
+    }
+  }
+
   private async connect(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'order-history-feed', keepAlive: true });
@@ -136,9 +180,8 @@ export class HistoryFeed {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`listen ${HISTORY_CHANNEL}`);
     } catch (error) {
-      this.options.log.warn({ err: error }, 'order history feed cannot LISTEN; retrying');
+      this.options.log.warn({ err: error }, 'order history feed cannot connect; retrying');
       client.removeAllListeners();
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
@@ -150,13 +193,15 @@ export class HistoryFeed {
       return;
     }
     this.client = client;
-    // whatever was written while nothing listened
-    this.readAll();
+    this.listening = false;
+    // LISTENs if an order is watched, then reads whatever was written while nothing listened
+    this.syncListening();
   }
 
   private lost(client: pg.Client, error?: Error): void {
     if (this.client !== client) return; // still connecting (connect handles it), or handled already
     this.client = undefined;
+    this.listening = false;
     if (this.closed) return;
     this.options.log.warn({ err: error }, 'order history feed lost its connection; reconnecting');
     client.end().catch(() => undefined);

@@ -95,6 +95,26 @@ describe('order status streams: a cap per caller, and one change feed per proces
     expect(bad.contentType).to.match(/^application\/problem\+json/);
   });
 
+  it('LISTENs only while a stream is open, so transitions nobody watches wake nothing; a stream opened later still sees each one at once', async () => {
+    const feedQuery = async () => (await sql<{ query: string }>(orders, "select query from pg_stat_activity where application_name = 'order-history-feed' and datname = current_database()"))[0]?.query;
+    // every stream of the tests before is closed
+    await eventually(async () => expect(await feedQuery()).to.be.oneOf(['', 'unlisten order_history']));
+    const id = await placeFor(orders, 'cust-quiet');
+    const stream = await openStream(orders.api.url, id, await asAdmin());
+    await eventually(() => expect(statuses(stream)).to.deep.equal(['pending']));
+    expect(await feedQuery()).to.equal('listen order_history');
+    stream.close();
+    await eventually(async () => expect(await feedQuery()).to.equal('unlisten order_history'));
+    // the safety re-read is a minute away: only the LISTEN taken again brings this at once
+    const later = await openStream(orders.api.url, id, await asAdmin());
+    await eventually(() => expect(statuses(later)).to.deep.equal(['pending']));
+    await eventually(async () => expect(await feedQuery()).to.equal('listen order_history'));
+    expect((await call(orders.api.url, 'POST', `/orders/${id}/cancel`)).status).to.equal(202);
+    await later.ended;
+    expect(statuses(later)).to.deep.equal(['pending', 'cancelled']);
+    await eventually(async () => expect(await feedQuery()).to.equal('unlisten order_history'));
+  });
+
   it('listens again after its connection drops, and the next transition still arrives at once', async () => {
     const id = await placeFor(orders, 'cust-drop');
     const stream = await openStream(orders.api.url, id, await asAdmin());
