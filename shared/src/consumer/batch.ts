@@ -67,7 +67,8 @@ export async function processedAlready(db: Knex, durable: string, keys: string[]
  * is what a redelivery does anyway, so handlers are already safe to re-run.
  *
  * With `prefetch` (the subscription's), the first pass loads what its handlers will read in one
- * go, once the locks are taken; a pass with savepoints does without it.
+ * go, in the same round trip as the processed insert and behind it, so once the locks are taken;
+ * a pass with savepoints does without it.
  *
  * Handlers of one batch that touch the same row see each other's writes in delivery order,
  * exactly as if they had run one by one, as long as their subscriptions' locks say which rows
@@ -107,13 +108,6 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
   const transaction = await PooledTransaction.begin(deps.db);
   const { trx, connection } = transaction;
   try {
-    const inserted = await connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
-    const fresh = new Set(inserted.rows.map((row) => row.message_id));
-    const toRun: Item[] = [];
-    for (const item of items) {
-      if (fresh.delete(item.key)) toRun.push(item);
-      else item.result = { kind: 'duplicate' };
-    }
     const now = deps.clock();
     // one unit of work for the pass: its deferred rows and its events are written at the end
     const events = new PendingEvents(deps.outbox, now);
@@ -121,11 +115,25 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     // writes handlers send without waiting (UnitOfWork.send), each with the message it is for
     const sent = new SentWrites<Item | undefined>(connection);
     const uow: UnitOfWork = { trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log };
-    if (prefetch && toRun.length > 0) {
-      const failed = await prefetch(toRun, uow).then(
-        () => undefined,
-        (error: unknown) => ({ error }),
-      );
+    const inserting = connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
+    // The prefetch goes right behind the insert, without waiting for its answer: Postgres runs
+    // it once the insert, and the locks it takes, are done, and the two cost one round trip. It
+    // reads for every message of the batch, as which of them are duplicates is not known yet
+    // (what it reads for a duplicate is never used).
+    const prefetching = prefetch ? outcomeOf(prefetch(items, uow)) : undefined;
+    const inserted = await inserting.catch(async (error: unknown) => {
+      await prefetching;
+      throw error;
+    });
+    const fresh = new Set(inserted.rows.map((row) => row.message_id));
+    const toRun: Item[] = [];
+    for (const item of items) {
+      if (fresh.delete(item.key)) toRun.push(item);
+      else item.result = { kind: 'duplicate' };
+    }
+    if (prefetching) {
+      const prefetched = await prefetching;
+      const failed = prefetched.failed ? prefetched : undefined;
       if (failed) {
         await transaction.rollback();
         for (const item of items) delete item.result;

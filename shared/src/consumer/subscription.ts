@@ -44,8 +44,10 @@ export interface SubscriptionOptions<T extends EventType> {
   /**
    * Loads, once per batch, what its handlers would each read (a row per message, locked) into
    * `work.prefetched`, so a batch reads with one statement instead of one per message. Called
-   * after the batch's locks are taken, with the events whose handlers are about to run, in
-   * delivery order. Handlers must give the same result with or without it: they read what is
+   * with every event of the batch, in delivery order (which of them are duplicates is not known
+   * yet), as soon as the statement that takes the batch's locks is sent: its statement goes
+   * behind that one, in the same round trip, and Postgres runs it once the locks are taken.
+   * Handlers must give the same result with or without it: they read what is
    * not prefetched themselves (a batch run again with savepoints, after a failure, prefetches
    * nothing), and keep what they write in it (see `Prefetched`). If it fails, the batch runs
    * again with savepoints and without it.

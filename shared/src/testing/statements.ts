@@ -13,6 +13,12 @@ export interface RecordedStatement {
   application: string | undefined;
   /** the transaction it was sent in, from BEGIN to COMMIT or ROLLBACK; none outside one */
   transaction: RecordedTransaction | undefined;
+  /**
+   * How many statements of its connection were sent and not yet answered when it was sent. On
+   * the pools' pipelining connections (db/pipelining-client.ts) a statement behind others went
+   * without waiting for their answers: it cost no round trip of its own (`roundTrips`).
+   */
+  behind: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepo
 export function recordStatements(): { sent: RecordedStatement[]; restore(): void } {
   const sent: RecordedStatement[] = [];
   const open = new WeakMap<object, RecordedTransaction>();
+  const unanswered = new WeakMap<object, number>();
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [first] = args as [string | { text: string }];
@@ -41,14 +48,35 @@ export function recordStatements(): { sent: RecordedStatement[]; restore(): void
     if (/^begin/i.test(text)) open.set(this, { batch: false });
     const transaction = open.get(this);
     if (transaction && text.includes('insert into processed_messages')) transaction.batch = true;
-    sent.push({ text, application, transaction });
+    const behind = unanswered.get(this) ?? 0;
+    sent.push({ text, application, transaction, behind });
     if (/^(commit|rollback);?$/i.test(text)) open.delete(this);
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
+    unanswered.set(this, behind + 1);
+    const answered = (): void => void unanswered.set(this, (unanswered.get(this) ?? 1) - 1);
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = function (this: unknown, ...results: unknown[]) {
+        answered();
+        return (callback as (...a: unknown[]) => unknown).apply(this, results);
+      };
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    }
+    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+    // a promise is answered when it settles; anything else (a submittable) is taken as answered at once
+    if (result instanceof Promise) result.then(answered, answered);
+    else answered();
+    return result;
   } as typeof query;
   return { sent, restore: () => void (pg.Client.prototype.query = query) };
 }
 
+/** The round trips the statements cost: those sent while nothing of their connection was unanswered. */
+export function roundTrips(statements: readonly RecordedStatement[]): number {
+  return statements.filter((s) => s.behind === 0).length;
+}
+
 /** The statements one per line, a batch's own marked, for an assertion's message. */
 export function listStatements(statements: readonly RecordedStatement[]): string {
-  return statements.map((s) => `${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n');
+  return statements.map((s) => `${s.behind > 0 ? '  + ' : ''}${BATCH_STATEMENT.test(s.text) ? '(batch) ' : ''}${s.text.slice(0, 100)}`).join('\n');
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BATCH_STATEMENT, listStatements, recordStatements } from '@order-platform/shared/testing';
+import { BATCH_STATEMENT, listStatements, recordStatements, roundTrips } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
 import { becomes, facts, placeOrder, processed, report } from '../../support/lifecycle.js';
 import { startOrderService, type OrderService } from '../../support/order-service.js';
@@ -30,7 +30,7 @@ describe('advancing orders costs the order worker one round trip per message, be
     await orders?.close();
   });
 
-  it(`stock.reserved then payments.captured for ${N} orders: one statement per message (its transition), and one read per batch for all its orders`, async () => {
+  it(`stock.reserved then payments.captured for ${N} orders: one statement per message (its transition), one read per batch for all its orders, two round trips per batch`, async () => {
     const placed = await Promise.all(Array.from({ length: N }, () => placeOrder(orders)));
     recorded!.sent.length = 0;
     for (const order of placed) await report(orders, 'stock.reserved', facts.reserved(order.id));
@@ -52,5 +52,9 @@ describe('advancing orders costs the order worker one round trip per message, be
     expect(batches, listing).to.be.within(2, messages / 2);
     expect(reads, listing).to.have.length.at.most(batches);
     expect(handlers.length, `${handlers.length / messages} per message\n${listing}`).to.be.at.most(messages + batches);
+    // two round trips a batch (a line starting with + went without waiting for the one before):
+    // BEGIN, the processed insert that takes the locks and, behind it, the read of the batch's
+    // orders; then every transition's write, the outbox insert and COMMIT
+    expect(roundTrips(counted), `round trips for ${batches} batches\n${listing}`).to.equal(2 * batches);
   });
 });
