@@ -132,6 +132,10 @@ export class OutboxRelay implements RelayHandOff {
           // retention period on each mark (a mark and an insert of 10 rows took 11 ms with 50,000
           // rows kept, 1.6 ms with 1,000).
           await marker.query('set enable_seqscan = off');
+          // A mark need not wait for its WAL to reach the disk: one lost in a crash publishes its
+          // rows again, which JetStream drops as duplicates (Nats-Msg-Id), as after any crash
+          // before a mark. At 60 orders/s, Postgres was woken 9 times an order fewer (92, 91 → 82, 83).
+          await marker.query('set synchronous_commit = off');
           await client.query('listen outbox');
           // This connection is the relay's alone. The outbox churns faster than its statistics
           // follow, and with stale ones the planner sorts every unpublished row (tens of ms)

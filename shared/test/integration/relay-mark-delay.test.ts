@@ -16,7 +16,8 @@ describe('outbox relay: marks wait, publishes do not', () => {
   beforeEach(async () => {
     f = await messagingFixture('mark-delay');
     // every update statement on the outbox, counted by the database itself
-    await f.db.raw('create table mark_statements (at timestamptz not null default clock_timestamp())');
+    // with the marking session's synchronous_commit: the default is evaluated in the session that inserts
+    await f.db.raw(`create table mark_statements (at timestamptz not null default clock_timestamp(), synchronous_commit text not null default current_setting('synchronous_commit'))`);
     await f.db.raw(`create function count_mark() returns trigger language plpgsql as $$ begin insert into mark_statements default values; return null; end $$`);
     await f.db.raw('create trigger count_marks after update on outbox for each statement execute function count_mark()');
   });
@@ -50,6 +51,17 @@ describe('outbox relay: marks wait, publishes do not', () => {
     expect(await publishedCount(f.db), 'marked before the delay was over').to.equal(0);
     await eventually(async () => expect(await publishedCount(f.db)).to.equal(rounds), { timeoutMs: 4000 });
     expect(await marks(), 'update statements for four rounds').to.equal(1);
+  });
+
+  it('marks without waiting for the WAL to reach the disk (a mark lost in a crash publishes its rows again, dropped as duplicates)', async () => {
+    start(0);
+    await sleep(300);
+    await addOrderEvents(f.db, 3, 1);
+    await eventually(async () => expect(await publishedCount(f.db)).to.equal(3), { timeoutMs: 2000, intervalMs: 10 });
+    const settings = await f.db('mark_statements').distinct('synchronous_commit').pluck('synchronous_commit');
+    expect(settings, "the marking session's synchronous_commit").to.deep.equal(['off']);
+    // the test's own session keeps the server's default
+    expect((await f.db.raw<{ rows: { s: string }[] }>("select current_setting('synchronous_commit') as s")).rows[0]!.s).to.equal('on');
   });
 
   it('marks each round at once without a delay', async () => {
