@@ -144,10 +144,9 @@ try {
   }
   while (ends.open > 0) await sleep(20);
   if (settings.warmUpSeconds > 0) {
-    // A run at a fixed rate warms up at that rate: warmed flat out, the workers' heaps start the
-    // run grown for the burst and shrink back over its first minutes (a 10-minute run at 100/s
-    // read order-worker's RSS 155 MB in its second minute, 117 MB from its third on), which the
-    // drift figure would report as a change of the run's own.
+    // A run at a fixed rate warms up at that rate: it then starts as a system that has been
+    // running at that rate would, not as one just out of a burst (whose heaps the first minutes
+    // of a soak would see shrink back, counted as the run's own drift).
     const warmUpRate = settings.rate > 0 ? settings.rate : 0;
     out(`warming up: ${settings.warmUpSeconds} s ${warmUpRate > 0 ? `at ${warmUpRate} orders/s` : 'flat out'} (BENCH_WARMUP_SECONDS), not counted …`);
     await drive({ clock, seconds: settings.warmUpSeconds, rate: warmUpRate, concurrency: warmUpRate > 0 ? settings.concurrency : 16, placeOrder, waitFor: (id) => ends.waitFor(id) });
