@@ -38,6 +38,7 @@ export { domainStreams, domainOwners, streamOf, producerOf, ownerSourceOf, type 
 export { newEvent, envelopeHeaders, parseEnvelope, validateEventData, type EventEnvelope, type AnyEventEnvelope } from './events/envelope.js';
 export { Outbox, insertOutboxRows, outboxColumns, type AfterCommit, type PendingEvent, type RelayHandOff } from './outbox/outbox.js';
 export { connectionOf, runStatement, type RawConnection, type Statement } from './db/statements.js';
+export { GroupCommit, inTransactionOn, withConnection } from './db/group-commit.js';
 export { OutboxRelay, type RelayOptions } from './outbox/relay.js';
 export { ConsumerRunner, type ConsumerRunnerOptions } from './consumer/runner.js';
 export { backoff, deliveriesWithin, nominalBackoff, type RetryPolicy } from './consumer/retry.js';

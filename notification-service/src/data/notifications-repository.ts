@@ -1,5 +1,4 @@
-import type { Knex } from '@order-platform/shared';
-import type { Connection } from './raw-connection.js';
+import type { Knex, RawConnection as Connection } from '@order-platform/shared';
 import type { Notification, NotificationStatus } from '../domain/notification.js';
 import type { Channel, TemplateName, TemplateText } from '../domain/templates.js';
 

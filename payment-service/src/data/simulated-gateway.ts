@@ -1,4 +1,4 @@
-import { AppError, type Knex, type Money } from '@order-platform/shared';
+import { AppError, connectionOf, GroupCommit, type Knex, type Money, type RawConnection } from '@order-platform/shared';
 import type { ChargeResult, Gateway, VoidResult } from '../domain/gateway.js';
 
 type Answer = ChargeResult | { outcome: 'unavailable' };
@@ -40,17 +40,26 @@ function answerOf(op: OperationRow): ChargeResult {
  * as the first time instead of being charged again.
  */
 export class SimulatedGateway implements Gateway {
+  /**
+   * Charge requests, each committed before it is answered, as a provider's records are; the
+   * charges of a batch come side by side and share commits (shared's `GroupCommit`).
+   */
+  private readonly requests: GroupCommit<Received, OperationRow>;
+
   constructor(
     private readonly db: Knex,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.requests = new GroupCommit(db, receiveOn);
+  }
 
   async charge(request: { idempotencyKey: string; token: string; amount: Money }): Promise<ChargeResult> {
-    // Each statement commits on its own, as a provider's records do: one records the request
-    // (and answers a settled charge as the first time), one settles a fresh answer. A first
-    // request's answer is known before it is recorded, so it is recorded settled: one statement.
+    // Each request is committed before it is answered, as a provider's records are: one
+    // statement records the request (and answers a settled charge as the first time), one
+    // settles a fresh answer. A first request's answer is known before it is recorded, so it is
+    // recorded settled: one statement.
     const first = cardRule(request.token, 1);
-    const op = await this.receive(this.db, request.idempotencyKey, 'charge', request.amount, first.outcome === 'unavailable' ? undefined : first);
+    const op = await this.requests.write({ key: request.idempotencyKey, kind: 'charge', amount: request.amount, answer: first.outcome === 'unavailable' ? undefined : first, now: this.clock() });
     const answer = op.outcome ? answerOf(op) : await this.settleOnce(request.idempotencyKey, cardRule(request.token, op.attempts));
     // the provider remembers the attempt either way
     if (answer.outcome === 'unavailable') throw new AppError('transient', 'card gateway unavailable', { details: { idempotencyKey: request.idempotencyKey } });
@@ -79,30 +88,44 @@ export class SimulatedGateway implements Gateway {
 
   async refund(request: { idempotencyKey: string; amount: Money }): Promise<{ outcome: 'refunded' }> {
     await this.db.transaction(async (trx) => {
-      const op = await this.receive(trx, request.idempotencyKey, 'refund', request.amount);
+      const op = await receiveOn(await connectionOf(trx), { key: request.idempotencyKey, kind: 'refund', amount: request.amount, now: this.clock() });
       if (!op.outcome) await this.settle(trx, request.idempotencyKey, 'refunded', null);
     });
     return { outcome: 'refunded' };
   }
 
-  /**
-   * Records one more request under the key and locks its record until the answer is settled. A
-   * first request is recorded with `answer` when one is given; a repeat keeps the answer it has.
-   */
-  private async receive(trx: Knex | Knex.Transaction, key: string, kind: OperationRow['kind'], amount: Money, answer?: ChargeResult): Promise<OperationRow> {
-    const now = this.clock();
-    const settled = answer ? { outcome: answer.outcome, detail: 'detail' in answer ? answer.detail : null } : {};
-    const [op] = await trx('gateway_operations')
-      .insert({ idempotency_key: key, kind, amount: amount.amount, currency: amount.currency, attempts: 1, ...settled, created_at: now, updated_at: now })
-      .onConflict('idempotency_key')
-      .merge({ attempts: trx.raw('gateway_operations.attempts + 1'), updated_at: now })
-      .returning<OperationRow[]>(['idempotency_key', 'kind', 'attempts', 'outcome', 'detail']);
-    return op!;
-  }
-
   private async settle(trx: Knex.Transaction, key: string, outcome: Outcome, detail: string | null): Promise<void> {
     await trx('gateway_operations').where({ idempotency_key: key }).update({ outcome, detail, updated_at: this.clock() });
   }
+}
+
+/** One request to the provider, as `receiveOn` records it. */
+interface Received {
+  key: string;
+  kind: OperationRow['kind'];
+  amount: Money;
+  /** a first request's answer, when it is known at once: recorded with it */
+  answer?: ChargeResult | undefined;
+  now: Date;
+}
+
+const receiveStatement = {
+  name: 'gateway-receive',
+  text: `insert into gateway_operations (idempotency_key, kind, amount, currency, attempts, outcome, detail, created_at, updated_at)
+    values ($1, $2, $3, $4, 1, $5, $6, $7, $7)
+    on conflict (idempotency_key) do update set attempts = gateway_operations.attempts + 1, updated_at = excluded.updated_at
+    returning idempotency_key, kind, attempts, outcome, detail`,
+};
+
+/**
+ * Records one more request under the key and locks its record until the answer is settled. A
+ * first request is recorded with its `answer` when one is given; a repeat keeps the answer it has.
+ */
+async function receiveOn(connection: RawConnection, request: Received): Promise<OperationRow> {
+  const { answer } = request;
+  const values = [request.key, request.kind, request.amount.amount, request.amount.currency, answer?.outcome ?? null, answer && 'detail' in answer ? answer.detail : null, request.now];
+  const { rows } = await connection.query<OperationRow>({ ...receiveStatement, values });
+  return rows[0]!;
 }
 
 /** The simulated provider's operations under these idempotency keys, oldest first: what the admin records show of each attempt. */

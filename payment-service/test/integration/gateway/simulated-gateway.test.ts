@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AppError } from '@order-platform/shared';
+import { recordStatements } from '@order-platform/shared/testing';
 import { SimulatedGateway } from '../../../src/data/simulated-gateway.js';
 import { gatewayOperation, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
@@ -30,6 +31,24 @@ describe('simulated card gateway', () => {
     // the same key with another token still gets the first answer: nothing is charged again
     expect(await gateway.charge({ idempotencyKey: 'k-ok', token: 'tok_declined', amount })).to.deep.equal({ outcome: 'captured' });
     expect(await gatewayOperation(payments, 'k-ok')).to.include({ kind: 'charge', amount: 5198, currency: 'EUR', attempts: 2, outcome: 'captured' });
+  });
+
+  it('charges asked for side by side share commits (a batch charges its orders side by side), each answered as alone', async () => {
+    const tokens = ['tok_ok', 'tok_declined', 'tok_unavailable', ...Array.from({ length: 9 }, () => 'tok_ok')];
+    const recorded = recordStatements();
+    let answers: unknown[];
+    try {
+      answers = await Promise.all(tokens.map((token, i) => gateway.charge({ idempotencyKey: `k-side-${i}`, token, amount }).then((answer) => answer.outcome, (error: AppError) => error.kind)));
+    } finally {
+      recorded.restore();
+    }
+    expect(answers).to.deep.equal(['captured', 'declined', 'transient', ...Array.from({ length: 9 }, () => 'captured')]);
+    // each request recorded once; the first alone (the gateway was idle), the eleven that waited in one transaction
+    const received = recorded.sent.filter((s) => s.text.startsWith('insert into gateway_operations'));
+    expect(received).to.have.length(12);
+    expect(new Set(received.map((s) => s.transaction ?? s)).size).to.equal(2);
+    expect(await gatewayOperation(payments, 'k-side-1')).to.include({ attempts: 1, outcome: 'declined' });
+    expect(await gatewayOperation(payments, 'k-side-2')).to.include({ attempts: 1, outcome: null });
   });
 
   it('remembers a decline and repeats it', async () => {
