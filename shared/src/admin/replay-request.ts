@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { envelopeFor } from '../consumer/receive.js';
 import { listDeadLetters, type ReplayOutcome } from '../dead-letters.js';
-import { EXHAUSTED_TABLE } from '../db/exhausted-table.js';
+import { EXHAUSTED_TABLE, REPLAY_CHANNEL } from '../db/exhausted-table.js';
 import type { AdminDeps } from './admin-queries.js';
 
 /**
@@ -29,6 +29,9 @@ export async function replayThroughWorker(deps: AdminDeps, which: { seqs: number
       outcome.failed.push({ seq, error: (error as Error).message });
     }
   }
+  // announced, the worker whose relay is active runs them at once; unannounced (the database
+  // gone since), they wait for a worker's poll (REPLAY_POLL_INTERVAL_MS): written, they are replayed either way
+  if (outcome.replayed.length > 0) await deps.db.raw('select pg_notify(?, ?)', [REPLAY_CHANNEL, '']).catch(() => undefined);
   return outcome;
 }
 

@@ -41,6 +41,13 @@ export const workerConfig = defineConfig({
     default: 1,
     description: 'batches in flight at once per subscription and process; above 1, batches touching the same rows in different orders can deadlock (Postgres then retries one)',
   },
+  replayPollIntervalMs: {
+    env: 'REPLAY_POLL_INTERVAL_MS',
+    type: 'integer',
+    minimum: 100,
+    default: 5000,
+    description: "how often the worker looks for dead letters replayed through the api when none is announced: each request is announced (NOTIFY) as it is written and the active relay's worker runs it at once",
+  },
   retryBaseDelayMs: { env: 'RETRY_BASE_DELAY_MS', type: 'integer', minimum: 1, default: 500, description: 'delay before the first redelivery of a failed message; doubles each time' },
   retryMaxDelayMs: { env: 'RETRY_MAX_DELAY_MS', type: 'integer', minimum: 1, default: 30000, description: 'longest delay between redeliveries' },
   metricsPort: { env: 'METRICS_PORT', type: 'integer', minimum: 0, maximum: 65535, default: 9464, description: "port of the worker's `GET /metrics` (Prometheus) and `/healthz`; 0 picks a free one" },

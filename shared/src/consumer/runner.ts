@@ -36,6 +36,8 @@ export interface ConsumerRunnerOptions {
   concurrency?: number;
   /** processed-message rows older than this are deleted; keep it longer than the stream's max age */
   processedRetentionMs?: number;
+  /** how often replay requests are looked for when none is announced (`replayRequested`) */
+  replayIntervalMs?: number;
 }
 
 /** A message as the loop knows it: parsed, or the reason it cannot be. */
@@ -100,6 +102,11 @@ export class ConsumerRunner {
     }
     await Promise.all(this.loops);
     await this.lastResort.stop();
+  }
+
+  /** A replay request was announced (REPLAY_CHANNEL): its sweep runs now. */
+  replayRequested(): void {
+    this.lastResort.replayRequested();
   }
 
   pruneProcessed(): Promise<number> {

@@ -5,6 +5,9 @@ export const EXHAUSTED_TABLE = 'exhausted_messages';
 /** What a held row asks the worker's sweep to run: the on-exhausted hook, or the handler (a replayed dead letter). */
 export type HeldKind = 'hook' | 'handler';
 
+/** The channel a replay request is announced on once written, so the worker sweeps for it at once (see consumer/last-resort.ts). */
+export const REPLAY_CHANNEL = 'replay_requested';
+
 /**
  * Messages the worker's sweep runs again (see consumer/last-resort.ts), one row per consumer,
  * event and kind: `hook`, an exhausted message whose on-exhausted hook could not run yet, kept

@@ -11,6 +11,7 @@ import type { RelayHandOff } from './outbox.js';
 import { countUnpublished, prunePublished, type OutboxRow } from './relay-queries.js';
 import { RowPublisher } from './row-publisher.js';
 import { WakeSignal } from './wake-signal.js';
+import { ident } from '../db/roles.js';
 
 export interface RelayOptions {
   /** for pruning published rows */
@@ -38,6 +39,14 @@ export interface RelayOptions {
   /** published rows are deleted after this long */
   retentionMs?: number;
   pruneIntervalMs?: number;
+  /**
+   * Other channels this process listens on, on the active relay's connection: a NOTIFY on one
+   * calls its function. Postgres wakes every listening connection of a database at each
+   * notifying commit, whatever its channel, so a listening connection of their own would be
+   * woken at every outbox insert of the api as well; this one is woken by those anyway. Heard
+   * only while this relay is the active one, so each must have a poll of its own to fall back on.
+   */
+  channels?: Record<string, () => void>;
 }
 
 type Settings = Required<Omit<RelayOptions, 'registry' | 'service'>> & { service?: string | undefined };
@@ -78,6 +87,7 @@ export class OutboxRelay implements RelayHandOff {
       publishTimeoutMs: 5000,
       retentionMs: 24 * 3600 * 1000,
       pruneIntervalMs: 60_000,
+      channels: {},
       ...options,
     } as Settings;
     this.metrics = relayMetrics(options.registry);
@@ -121,7 +131,12 @@ export class OutboxRelay implements RelayHandOff {
       this.connectionLost = false;
       const client = this.connection('outbox-relay');
       let marker: pg.Client | undefined;
-      client.on('notification', () => this.signal.wake());
+      const { channels } = this.options;
+      client.on('notification', ({ channel }) => {
+        const heard = channel === 'outbox' ? undefined : channels[channel];
+        if (heard) heard();
+        else this.signal.wake();
+      });
       try {
         await client.connect();
         if (await this.acquireLeadership(client)) {
@@ -136,7 +151,7 @@ export class OutboxRelay implements RelayHandOff {
           // rows again, which JetStream drops as duplicates (Nats-Msg-Id), as after any crash
           // before a mark. At 60 orders/s, Postgres was woken 9 times an order fewer (92, 91 → 82, 83).
           await marker.query('set synchronous_commit = off');
-          await client.query('listen outbox');
+          await client.query(['outbox', ...Object.keys(channels)].map((channel) => `listen ${ident(channel)}`).join('; '));
           // This connection is the relay's alone. The outbox churns faster than its statistics
           // follow, and with stale ones the planner sorts every unpublished row (tens of ms)
           // instead of walking the partial index in seq order (about one ms per batch).

@@ -2,6 +2,7 @@ import { ConsumerLagMonitor } from '../consumer/lag.js';
 import { ConsumerRunner } from '../consumer/runner.js';
 import type { Subscription } from '../consumer/subscription.js';
 import { isDbReachable } from '../db/database.js';
+import { REPLAY_CHANNEL } from '../db/exhausted-table.js';
 import { listen } from '../http/app.js';
 import { createMetricsApp } from '../http/metrics-app.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,7 @@ export interface WorkerProcessConfig extends ResourceSettings {
   consumerBatchSize: number;
   consumerFlushWaitMs: number;
   consumerConcurrency: number;
+  replayPollIntervalMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   metricsPort: number;
@@ -75,6 +77,8 @@ export async function startWorkerProcess(
     gatherMs: config.relayGatherMs,
     markDelayMs: config.relayMarkDelayMs,
     retentionMs: config.relayRetentionHours * 3600_000,
+    // a replay request written through the api is run at once, not at the next poll
+    channels: { [REPLAY_CHANNEL]: () => consumers.replayRequested() },
   });
   // what the worker's batches write, its relay takes from them when it is the active one
   resources.outbox.handOffTo(relay);
@@ -84,6 +88,7 @@ export async function startWorkerProcess(
     batchSize: config.consumerBatchSize,
     flushWaitMs: config.consumerFlushWaitMs,
     concurrency: config.consumerConcurrency,
+    replayIntervalMs: config.replayPollIntervalMs,
     retry,
   });
   const lag = new ConsumerLagMonitor({ ...resources, consumers: subscriptions.map((s) => s.consumer), intervalMs: config.consumerLagIntervalMs });

@@ -41,6 +41,9 @@ describe("a dead letter replayed through the api runs through its consumer's han
     const answer = await asStaff(api.url, 'POST', '/admin/dead-letters/replay', { seqs: [seq] });
     expect(answer.status).to.equal(200);
     expect(answer.body).to.deep.equal({ replayed: [seq], failed: [] });
+    // what the request's NOTIFY does in a worker process (its relay hears it): no relay here,
+    // and the poll is seconds away (a replay's retries are swept when they fall due)
+    runner.replayRequested();
   };
 
   before(async () => {
@@ -130,6 +133,7 @@ describe("a dead letter replayed through the api runs through its consumer's han
     refused.delete('o-flaky');
     failing.add('o-flaky');
     const streamSeq = await stockLastSeq();
+    const replayedAt = Date.now();
     await replay(first.seq);
     const again = await eventually(async () => {
       const found = await letters('o-flaky');
@@ -137,6 +141,8 @@ describe("a dead letter replayed through the api runs through its consumer's han
       return found[0]!;
     });
     expect(again).to.deep.include({ deliveries: consumer.maxAttempts });
+    // each retry ran when its backoff (50, then 100 ms) was over, not at the next poll (5 s)
+    expect(Date.now() - replayedAt).to.be.below(3000);
     // and replayed once the cause is gone, it is applied
     failing.delete('o-flaky');
     await replay(again.seq);

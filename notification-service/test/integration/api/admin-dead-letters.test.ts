@@ -16,7 +16,8 @@ describe('notification-service over its admin endpoints: a refused mail dead-let
     mail = await TestMailServer.start();
     directory = await TestDirectory.start();
     directory.customers.set('cust-grace', { name: 'Grace Hopper', email: 'grace@example.com' });
-    sut = await startNotificationService({ SMTP_URL: mail.url, CUSTOMER_DIRECTORY_URL: directory.url });
+    // the worker's poll for replay requests a minute away: a replay runs when its request is announced
+    sut = await startNotificationService({ SMTP_URL: mail.url, CUSTOMER_DIRECTORY_URL: directory.url, REPLAY_POLL_INTERVAL_MS: '60000' });
   });
   after(async () => {
     await sut.close();
@@ -39,7 +40,7 @@ describe('notification-service over its admin endpoints: a refused mail dead-let
     const replay = await call(sut.api.url, 'POST', '/admin/dead-letters/replay', { all: true });
     expect(replay.body).to.deep.equal({ replayed: [letter!.seq], failed: [] });
     expect(await deadLetters()).to.deep.equal([]);
-    const body = await waitFor(() => records(confirmed.orderId), (r) => r.records.some((x) => x.kind === 'notification' && x.details.status === 'sent'));
+    const body = await waitFor(() => records(confirmed.orderId), (r) => r.records.some((x) => x.kind === 'notification' && x.details.status === 'sent'), 3000);
     const attempts = body.records.filter((r) => r.kind === 'delivery-attempt');
     expect(attempts.map((a) => a.details.outcome)).to.deep.equal(['failed', 'sent']);
     expect(attempts[0]!.details.error).to.match(/550 no such mailbox/);
