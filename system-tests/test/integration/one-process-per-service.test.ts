@@ -78,10 +78,14 @@ describe('one process per service (PROCESSES=combined)', function () {
     expect(names).to.deep.equal(['analytics-api+worker', 'directory', 'notify-api+worker', 'order-api+worker', 'payment-api+worker', 'stock-api+worker']);
     for (const s of services as { name: string }[]) {
       expect((await fetch(`${stack!.urls[s.name]}/readyz`)).status, `${s.name} api`).to.equal(200);
-      const metrics = await fetch(`http://127.0.0.1:${metricsPorts.get(s.name)}/metrics`);
-      expect(metrics.status, `${s.name} worker metrics`).to.equal(200);
-      // the worker's own series, from the same process as the api
-      expect(await metrics.text(), `${s.name} worker metrics`).to.match(/^outbox_/m);
+      // the worker's own series, from the same process as the api. Its /metrics answers from
+      // the process's start (a port in use stops it first), its relay's series once the worker
+      // has its database and NATS, which the api's readiness does not wait for
+      await eventually(async () => {
+        const metrics = await fetch(`http://127.0.0.1:${metricsPorts.get(s.name)}/metrics`);
+        expect(metrics.status, `${s.name} worker metrics`).to.equal(200);
+        expect(await metrics.text(), `${s.name} worker metrics`).to.match(/^outbox_/m);
+      }, { timeoutMs: 30_000 });
     }
   });
 
