@@ -17,7 +17,7 @@ const orderRoutes = /^\/orders\/\{id\}/;
  * Errors: never a 5xx, always problem+json with its own status. Successes: only for who may,
  * and never anyone else's data.
  */
-export function brokenRule(request: FuzzRequest, response: FuzzResponse): string | undefined {
+export function brokenRule(request: FuzzRequest, response: FuzzResponse, sentAsData: ReadonlySet<string>): string | undefined {
   const { operation, auth } = request;
   if (response.status >= 500) return `5xx: ${response.status}`;
   if (response.status >= 400) {
@@ -26,9 +26,8 @@ export function brokenRule(request: FuzzRequest, response: FuzzResponse): string
     return undefined;
   }
   if (response.status < 200 || response.status >= 300) return undefined;
-  // a token the request itself named in its URL (an id the route echoes back) is not a leak
-  const echoed = new Set(`${request.url} ${safeDecode(request.url)}`.match(/tok_[a-z]\w*/g) ?? []);
-  if ((response.text.match(/tok_[a-z]\w*/g) ?? []).some((token) => !echoed.has(token))) return 'a card token in a response';
+  // a token the run sent as data (an id in a URL, a customer id, a name: see dataTokens) comes back as that data, not as a leak
+  if ((response.text.match(cardToken) ?? []).some((token) => !sentAsData.has(token))) return 'a card token in a response';
   if (operation.public) return undefined;
   if (unauthenticated.has(auth)) return `2xx for ${auth}`;
   if (operation.adminOnly && auth !== 'admin') return `2xx on an admin route for ${auth}`;
@@ -42,6 +41,28 @@ export function brokenRule(request: FuzzRequest, response: FuzzResponse): string
   if (operation.method === 'GET' && operation.path === '/orders' && (body?.items ?? []).some((o) => o.customerId !== customer)) return `${customer} listed another customer's orders`;
   if (orderRoutes.test(operation.path) && body && 'customerId' in body && body.customerId !== customer) return `${customer} saw another customer's order`;
   return undefined;
+}
+
+const cardToken = /tok_[a-z]\w*/g;
+
+/**
+ * The card-token-like strings a request sends as data a service may keep and show: anywhere in
+ * its URL or body except the card's own `token` of POST /payment-methods. The run adds them when
+ * it sends the request, so before any answer could show them; the fixtures' card token is one no
+ * hostile value uses, so a leak of a registered card is always seen.
+ */
+export function dataTokens(request: FuzzRequest): string[] {
+  const { operation } = request;
+  let body = request.body ?? '';
+  if (operation.method === 'POST' && operation.path === '/payment-methods') {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = JSON.stringify({ ...parsed, token: undefined });
+    } catch {
+      body = ''; // not JSON: refused, nothing kept
+    }
+  }
+  return `${request.url} ${safeDecode(request.url)} ${body}`.match(cardToken) ?? [];
 }
 
 function safeDecode(url: string): string {
