@@ -66,6 +66,8 @@ export class LastResort {
   private readonly again = new Set<HeldKind>();
   private readonly restUntil = new Map<HeldKind, number>();
   private stopped = false;
+  /** a retry of a replay was due when the timer fired: a sweep finding none looks again */
+  private dueExpected = false;
 
   constructor(options: LastResortOptions) {
     this.options = { ...options, sweepIntervalMs: options.sweepIntervalMs ?? 5000, replayIntervalMs: options.replayIntervalMs ?? 5000 } as Required<Omit<LastResortOptions, 'registry'>>;
@@ -153,7 +155,11 @@ export class LastResort {
     let ran = 0;
     for (const row of due.rows) if (await (kind === 'hook' ? this.runHook(row) : runReplay({ ...this.options, replays: this.replays }, row))) ran++;
     if (kind === 'handler') {
-      if (due.rows.length > ran) this.sweepWhenDue();
+      const expected = this.dueExpected;
+      this.dueExpected = false;
+      // a timer can fire a few milliseconds before Postgres's now() reaches the row (Node
+      // counts from the event loop's cached time): then it is looked for again, not left to the poll
+      if (due.rows.length > ran || (expected && due.rows.length === 0)) this.sweepWhenDue();
       return ran;
     }
     const counted = await db.raw<{ rows: { n: number }[] }>(`select count(*)::int as n from ${EXHAUSTED_TABLE} where kind = 'hook'`);
@@ -169,7 +175,10 @@ export class LastResort {
       .then(({ rows }) => {
         const ms = rows[0]?.ms;
         if (ms === null || ms === undefined || ms >= this.options.replayIntervalMs) return;
-        const timer = setTimeout(() => this.sweepNow('handler'), Math.max(0, ms));
+        const timer = setTimeout(() => {
+          this.dueExpected = true;
+          this.sweepNow('handler');
+        }, Math.max(0, ms));
         timer.unref();
       })
       .catch((error: unknown) => this.options.log.warn({ err: error }, 'could not read when the next replay is due; the poll finds it'));
