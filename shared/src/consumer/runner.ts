@@ -58,6 +58,8 @@ export class ConsumerRunner {
   private readonly loops: Promise<void>[] = [];
   private readonly active = new Set<{ messages: ConsumerMessages; queue: MessageQueue }>();
   private stopping = false;
+  /** aborted by stop: ends a backoff at once, so a stopping worker never waits one out */
+  private readonly stopped = new AbortController();
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly lastResort: LastResort;
   private readonly deadLetters: DeadLetterDeps;
@@ -94,6 +96,7 @@ export class ConsumerRunner {
   /** Stops pulling, lets in-flight batches finish (their acks included), hands queued messages back, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     clearInterval(this.pruneTimer);
     for (const advisory of this.advisories) advisory.unsubscribe();
     for (const { messages, queue } of this.active) {
@@ -129,7 +132,7 @@ export class ConsumerRunner {
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
         failures = 0;
       } catch (error) {
-        await sleep(missingConsumerDelay(++failures, error, log, stream));
+        await sleep(missingConsumerDelay(++failures, error, log, stream), this.stopped.signal);
         continue;
       }
       const queue = new MessageQueue(messages, window, flushWaitMs);
@@ -202,6 +205,16 @@ export class ConsumerRunner {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` is aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

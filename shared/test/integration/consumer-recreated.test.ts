@@ -50,4 +50,24 @@ describe('consumer runner: its durable consumer deleted and created again (a rep
     const [row] = await f.db('processed_messages').where({ consumer: consumer.durable }).count({ n: '*' });
     expect(Number(row!['n'])).to.equal(4);
   });
+
+  it('stops at once while its stream is missing, without waiting out the backoff between looks', async () => {
+    await runner?.stop();
+    runner = new ConsumerRunner({
+      service: 'test-service', db: f.db, nc: f.nc, topology: f.topology, outbox: new Outbox('/test-service'), log: silentLog,
+      subscriptions: [subscribe(consumer, async (event) => void handled.push(event.data.sku))],
+    });
+    runner.start();
+    await publish('E');
+    await eventually(() => expect(handled).to.include('E')); // it is pulling
+    const jsm = await jetstreamManager(f.nc);
+    // as when a system's streams are removed before its workers stop
+    await jsm.streams.delete(f.topology.streamFor(consumer.event));
+    // five looks 200 ms apart, then 2 s apart (deletion.ts): 1.5 s in, the loop is in a 2-s wait
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const started = performance.now();
+    await runner.stop();
+    runner = undefined;
+    expect(performance.now() - started).to.be.below(400);
+  });
 });
