@@ -42,6 +42,9 @@ const sink = await startMailSink({ port: 0, onMail: (mail) => mails.push(mail) }
 const stack = await startStack({
   env: {
     NATS_NAMESPACE: namespace, LOG_LEVEL: 'info', RETRY_BASE_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '2000',
+    // the gateway-unavailable order gives up after 6 s of retries, not the default 30 s, so the
+    // demo does not sit idle waiting for it (yours, when PAYMENT_CHARGE_BUDGET_MS is set)
+    PAYMENT_CHARGE_BUDGET_MS: process.env.PAYMENT_CHARGE_BUDGET_MS ?? '6000',
     // a handful of orders: small pools, so the demo fits on a Postgres other work shares
     DB_POOL_MAX: '4', DB_AUTOCOMMIT_POOL_MAX: '2',
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CUSTOMER_DIRECTORY_URL: 'http://127.0.0.1:4005', STAFF_EMAIL: 'staff@shop.example',
