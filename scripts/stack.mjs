@@ -78,9 +78,11 @@ export async function startStack(options = {}) {
   };
   const migratorEnv = (s) => ({ DATABASE_ADMIN_URL: adminUrl, DATABASE_URL: urlAs(s, 'owner'), DATABASE_APP_ROLE: '' });
   const envOf = (s) => ({ DATABASE_URL: urlAs(s, 'app') });
-  for (const [i, s] of services.entries()) {
-    const { code } = await exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], migratorEnv(s)));
-    if (code !== 0) throw new Error(`migrator for ${s.dir} failed (exit ${code}); are Postgres (${adminUrl}) and NATS (${options.env?.NATS_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222'}) up?`);
+  // the migrators side by side, as compose runs them: each has its own database and roles, and
+  // a stream two of them declare has one configuration, which JetStream takes twice as once
+  const migrated = await Promise.all(services.map((s, i) => exited(run(`${s.name}-migrate`, colours[i], ['migrator/dist/src/main.js', s.dir], migratorEnv(s)))));
+  for (const [i, { code }] of migrated.entries()) {
+    if (code !== 0) throw new Error(`migrator for ${services[i].dir} failed (exit ${code}); are Postgres (${adminUrl}) and NATS (${options.env?.NATS_URL ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222'}) up?`);
   }
   const children = [];
   for (const p of peers) {
