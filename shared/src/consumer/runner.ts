@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
@@ -132,7 +133,8 @@ export class ConsumerRunner {
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
         failures = 0;
       } catch (error) {
-        await sleep(missingConsumerDelay(++failures, error, log, stream), this.stopped.signal);
+        // a stop ends the wait (it rejects with an AbortError)
+        await delay(missingConsumerDelay(++failures, error, log, stream), undefined, { signal: this.stopped.signal }).catch(() => undefined);
         continue;
       }
       const queue = new MessageQueue(messages, window, flushWaitMs);
@@ -203,18 +205,4 @@ export class ConsumerRunner {
     }
     await Promise.all(settling);
   }
-}
-
-/** Resolves after `ms`, or at once when `signal` is aborted. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
