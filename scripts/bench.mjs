@@ -33,6 +33,7 @@ import { checkInvariants } from './bench/invariants.mjs';
 import { waitQuiet } from './chaos/quiet.mjs';
 import { completions, drive, jsonClient, orderPlacer } from './bench/load.mjs';
 import { meter, startSink } from './bench/measure.mjs';
+import { ACTIVITY_KINDS, sampleActivity } from './bench/pg-activity.mjs';
 import { postgresSnapshot, rssKb } from './bench/processes.mjs';
 import { int, report } from './bench/report.mjs';
 import { cleanUp, freePort, queryDb } from './bench/run-resources.mjs';
@@ -54,6 +55,10 @@ const settings = {
   // 162 orders/s against 186 and 196 after 10 s of warm-up (alternating, on the development VM).
   warmUpSeconds: Number(env.BENCH_WARMUP_SECONDS ?? 10),
 };
+// how often the run's Postgres backends are looked at (scripts/bench/pg-activity.mjs); 0: never.
+// Each look cost the bench ~1.1–1.4 ms of CPU and Postgres ~0.3–0.4 ms on the development VM,
+// so every 50 ms is ~3.5 % of one core (charged to the generator and to Postgres' "rest").
+const activitySampleMs = Number(env.BENCH_ACTIVITY_SAMPLE_MS ?? 50);
 // PROCESSES=combined: each service's api and worker in one process (scripts/stack.mjs)
 const processes = env.PROCESSES ?? 'split';
 const mode = `${processes === 'combined' ? 'one process per service, ' : ''}${settings.idle > 0 ? `${settings.idle} orders one at a time` : settings.rate > 0 ? `${settings.rate} orders/s for ${settings.seconds} s` : `flat out, ${settings.concurrency} in flight, ${settings.seconds} s`}${settings.warmUpSeconds > 0 ? `, after ${settings.warmUpSeconds} s of warm-up` : ''}`;
@@ -68,6 +73,19 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const database = Object.fromEntries(services.map((s) => [s.dir, `${s.name}_bench_${run}`]));
 const INITIAL_STOCK = 1_000_000_000;
 const queries = Object.fromEntries(services.map((s) => [s.name, (sql, params) => queryDb(pgBase, database[s.dir], sql, params)]));
+
+/** Prints, and answers for the JSON, the backend time per order of each service's Postgres connections, by what it was spent on. */
+function activityPerOrder({ everyMs, samples, ms, failure }, orders) {
+  if (failure) out(`Postgres backends' time per order: sampling pg_stat_activity failed after ${samples} samples (${failure.message}); the figures below cover only those`);
+  const perOrder = Object.fromEntries(Object.entries(ms).map(([service, kinds]) => [service, Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, orders ? v / orders : NaN]))]));
+  out(`Postgres backends' time per order, in ms, by what it went to (pg_stat_activity every ${everyMs} ms, ${int(samples)} samples; "waiting for its service": a transaction open while its service works or waits between statements):`);
+  out(`  ${'database of'.padEnd(12)}${ACTIVITY_KINDS.map((k) => k.padStart(k.length + 2)).join('')}  open in all`);
+  for (const [service, kinds] of Object.entries(perOrder)) {
+    const open = Object.values(kinds).reduce((a, b) => a + b, 0);
+    out(`  ${service.padEnd(12)}${ACTIVITY_KINDS.map((k) => kinds[k].toFixed(2).padStart(k.length + 2)).join('')}  ${open.toFixed(2).padStart(11)}`);
+  }
+  return { everyMs, samples, msPerOrder: perOrder, ...(failure ? { failure: failure.message } : {}) };
+}
 
 const nc = await connect({ servers: natsUrl });
 const admin = new pg.Client({ connectionString: `${pgBase}/postgres` });
@@ -163,6 +181,7 @@ try {
   await sleep(1200); // Postgres backends flush their statistics at most once a second
   const before = await snapshot(measured);
   const t0 = before.at;
+  const activity = activitySampleMs > 0 && sampleActivity({ url: `${pgBase}/postgres`, databases: Object.fromEntries(services.map((s) => [database[s.dir], s.name])), everyMs: activitySampleMs, clock });
   const rss = [];
   const backendsSeen = new Map(); // Postgres backends as last seen, for those that end before the run does
   const sampler = setInterval(() => {
@@ -194,6 +213,7 @@ try {
   await sleep(1200);
   const after = await snapshot(measured);
   clearInterval(sampler);
+  const backendTime = activity && (await activity.stop());
   // The host's speed drifts with its other tenants, by 1.5× within minutes on a shared VM: the
   // same ceilings again, the system stopped, say how much it moved during this run.
   await stack.stop();
@@ -204,6 +224,7 @@ try {
 
   const epoch = (t) => performance.timeOrigin + t;
   const confirmedOrders = results.filter((r) => r.kind === 'confirmed').map((r) => ({ id: r.id, postedAt: epoch(r.orderPostedAt), endedAt: epoch(r.at) }));
+  if (backendTime) figures.postgresActivity = activityPerOrder(backendTime, results.length);
   figures.hops = await hopBreakdown({ nc, namespace, orders: confirmedOrders, q: queries });
   if (figures.hops.length) {
     out(`where an order's time goes (ms, p50 / p90 of ${figures.hops[0].n} confirmed orders; "took" is the start of the batch's transaction):`);

@@ -54,6 +54,7 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
         ceilings: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
         ceilingsAfter: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
         ceilingDrift: { postgres: number; jetstream: number };
+        postgresActivity: { everyMs: number; samples: number; msPerOrder: Record<string, Record<string, number>>; failure?: string };
       };
       // the raw ceilings measured again once the system stopped, and how far they moved
       expect(output).to.match(/^raw ceilings again after the run \(the system stopped\): Postgres [\d,]+ tx\/s \([+−]\d+ %\), JetStream [\d,]+ publishes\/s \([+−]\d+ %\)/m);
@@ -71,6 +72,17 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
       expect(figures.machine.switchesPerOrder, JSON.stringify(figures.machine)).to.be.at.least(counted);
       expect(output).to.match(/context switches per order .* the machine made \d+/);
       expect(output).to.match(/^ {2}order-worker +\d+\.\d+ +\d+\.\d$/m);
+      // each service's Postgres backends' time, by what it went to (pg_stat_activity, sampled through the run)
+      expect(output).to.match(/^Postgres backends' time per order, in ms, by what it went to \(pg_stat_activity every 50 ms, [\d,]+ samples;/m);
+      expect(output).to.match(/^ {2}order +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d$/m);
+      const activity = figures.postgresActivity;
+      expect(activity.failure, JSON.stringify(activity)).to.equal(undefined);
+      expect(activity.samples).to.be.above(10);
+      expect(Object.keys(activity.msPerOrder).sort()).to.deep.equal(['analytics', 'notify', 'order', 'payment', 'stock']);
+      for (const kinds of Object.values(activity.msPerOrder)) {
+        expect(Object.keys(kinds)).to.deep.equal(['running', 'lock wait', 'WAL flush', 'other wait', 'waiting for its service']);
+        for (const v of Object.values(kinds)) expect(v).to.be.at.least(0);
+      }
       expect(figures.hops.map((h) => h.n)).to.deep.equal(Array(10).fill(6));
       const segments = figures.hops.slice(0, -1);
       const total = figures.hops.at(-1)!;
