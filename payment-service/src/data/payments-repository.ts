@@ -1,4 +1,4 @@
-import { type Knex, runStatement } from '@order-platform/shared';
+import { type Knex, runStatement, type Write } from '@order-platform/shared';
 import type { PaymentMethod } from '../domain/payment-method.js';
 import type { AwaitingOrderPayment, Payment, PaymentStatus } from '../domain/payment.js';
 import { toPaymentMethod, withheld, type PaymentMethodRow } from './payment-methods-repository.js';
@@ -135,9 +135,20 @@ export async function insertPaymentClaimingMethod(trx: Knex.Transaction, payment
  * charged again, so its token is erased with it.
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
+  const { values, ...statement } = paymentUpdate(payment);
+  await withheld(runStatement(trx, statement, values));
+}
+
+/**
+ * `updatePayment`'s statement, for a unit of work to send without waiting for its answer
+ * (`UnitOfWork.send`): a charge settled is saved on the way to its batch's COMMIT, not in a round
+ * trip of its own. Neither statement can fail with a card token in its error: the payments row
+ * holds none, and the method's row is erased of it (`withheld` is for the rest).
+ */
+export function paymentUpdate(payment: Payment): Write {
   const values = [payment.id, ...changingValues(payment)];
-  if (payment.status === 'pending' || payment.status === 'awaiting_order') await runStatement(trx, setPayment, values);
-  else await withheld(runStatement(trx, setPaymentErasingCard, [...values, payment.orderId]));
+  if (payment.status === 'pending' || payment.status === 'awaiting_order') return { ...setPayment, values };
+  return { ...setPaymentErasingCard, values: [...values, payment.orderId] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isAppError, type UnitOfWork } from '@order-platform/shared';
-import { updatePayment } from '../data/payments-repository.js';
+import { paymentUpdate } from '../data/payments-repository.js';
 import type { PaymentDeps } from './deps.js';
 import { chargeKey, type ChargeResult } from './gateway.js';
 import type { Payment, PendingPayment, Settled } from './payment.js';
@@ -70,7 +70,8 @@ function isGatewayUnavailable(error: unknown): boolean {
 /** Settles the payment (charging `card`, the token its payment method holds), records it and announces the outcome. */
 export async function settlePayment(settle: Settle, payment: PendingPayment, card: string | null, uow: UnitOfWork): Promise<Payment> {
   const { payment: settled, event } = await settle(payment, card, uow);
-  await updatePayment(uow.trx, settled);
+  // sent, not awaited: it goes out with what follows it, the batch's events and COMMIT (its failure is the message's)
+  uow.send(paymentUpdate(settled));
   uow.outbox.add(event.type, { subject: payment.orderId, data: event.data });
   return settled;
 }

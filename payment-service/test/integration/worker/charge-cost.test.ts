@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BATCH_STATEMENT, listStatements, recordStatements, type RecordedStatement } from '@order-platform/shared/testing';
+import { BATCH_STATEMENT, listStatements, recordStatements, roundTrips, type RecordedStatement } from '@order-platform/shared/testing';
 import { newOrderId, orderWithCard, publish, stockReserved } from '../../support/orders.js';
 import { paymentWithStatus, settled, startPaymentService, type PaymentService } from '../../support/payment-service.js';
 
@@ -48,12 +48,24 @@ describe('charging an order costs the payment worker few round trips to Postgres
     // `select version()`: knex asks it once of each new connection, not of each order
     const counted = recorded!.sent.filter((s) => (s.application?.endsWith('-worker-gateway') ? gatewayStatement(s) : s.transaction?.batch));
     const handlers = counted.filter((s) => !BATCH_STATEMENT.test(s.text));
-    return { handlers, all: listStatements(counted) };
+    // the batch that charged: the one whose transaction saved the payment's outcome
+    const charging = counted.find((s) => s.transaction && /payments set status = \$2/.test(s.text) && /^(with erased as|update payments)/.test(s.text))?.transaction;
+    const chargingBatch = counted.filter((s) => charging && s.transaction === charging);
+    return { handlers, all: listStatements(counted), chargingBatch };
   }
 
   it('orders.created, then stock.reserved (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
     const { handlers, all } = await chargeCounted('orders.created');
     expect(handlers.length, all).to.be.at.most(5);
+  });
+
+  // The charge settled is saved on the way to the COMMIT, with the batch's events (UnitOfWork.send):
+  // the batch's insert and locks, the payment read and locked, then the save, events and COMMIT
+  // in one write. The gateway's own statement goes on a connection of its own.
+  it('orders.created, then stock.reserved (tok_ok): the batch that charges costs its worker three round trips', async () => {
+    const { chargingBatch } = await chargeCounted('orders.created');
+    expect(chargingBatch, 'no batch saved the payment').to.not.be.empty;
+    expect(roundTrips(chargingBatch), listStatements(chargingBatch)).to.equal(3);
   });
 
   it('stock.reserved, then orders.created (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
