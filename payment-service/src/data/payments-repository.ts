@@ -75,6 +75,23 @@ const insertOrLock = {
   select (select count(*) from recorded)::int as recorded, found.* from (values (1)) as one left join found on true`,
 };
 
+// stock.reserved of a whole batch, ahead of its handlers (their prefetch): insertOrLock for each of its orders
+const insertOrLockMany = {
+  name: 'payment-insert-or-lock-many',
+  text: `with awaiting as (
+    select * from unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::text[], $10::timestamptz[])
+      as a(id, order_id, created_at, status, amount, currency, payment_method_id, attempts, failure_reason, updated_at)
+  ),
+  recorded as (
+    insert into payments (id, order_id, created_at, status, amount, currency, payment_method_id, attempts, failure_reason, updated_at)
+    select * from awaiting on conflict (order_id) do nothing returning order_id
+  ),
+  found as (select ${PAYMENT_COLUMNS}, m.token as card from payments as p left join payment_methods as m on m.id = p.payment_method_id
+    where p.order_id in (select order_id from awaiting) for update of p)
+  select a.order_id as wanted, (r.order_id is not null) as recorded, found.* from awaiting as a
+    left join recorded as r on r.order_id = a.order_id left join found on found.order_id = a.order_id`,
+};
+
 // a transition within the states that may still charge (awaiting_order → pending)
 const setPayment = { name: 'payment-update', text: SET_PAYMENT };
 
@@ -109,10 +126,24 @@ export async function lockPaymentAndMethod(trx: Knex.Transaction, orderId: strin
  * holds (null once erased). Neither (undefined) when another transaction inserted one that it has
  * not committed yet.
  */
-export async function insertOrLockPayment(trx: Knex.Transaction, awaiting: AwaitingOrderPayment): Promise<'recorded' | { payment: Payment; card: string | null } | undefined> {
+export async function insertOrLockPayment(trx: Knex.Transaction, awaiting: AwaitingOrderPayment): Promise<InsertedOrLocked> {
   const [row] = await runStatement<{ recorded: number; card: string | null } & Nullable<PaymentRow>>(trx, insertOrLock, insertValues(awaiting));
   if (row!.recorded === 1) return 'recorded';
   return row!.id ? { payment: toPayment(row as PaymentRow), card: row!.card } : undefined;
+}
+
+/** What `insertOrLockPayment` answers for one order. */
+export type InsertedOrLocked = 'recorded' | { payment: Payment; card: string | null } | undefined;
+
+/**
+ * `insertOrLockPayment` for the orders of several stock.reserved at once, in one statement (one
+ * `awaiting` per order, no two of one order): answers each order's outcome by its id.
+ */
+export async function insertOrLockPayments(trx: Knex.Transaction, awaiting: readonly AwaitingOrderPayment[]): Promise<Map<string, InsertedOrLocked>> {
+  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+  for (const payment of awaiting) insertValues(payment).forEach((value, i) => columns[i]!.push(value));
+  const rows = await runStatement<{ wanted: string; recorded: boolean; card: string | null } & Nullable<PaymentRow>>(trx, insertOrLockMany, columns);
+  return new Map(rows.map((row) => [row.wanted, row.recorded ? 'recorded' : row.id ? { payment: toPayment(row as PaymentRow), card: row.card } : undefined]));
 }
 
 /** Inserts; returns false when the order has a payment already (one committed concurrently included). */

@@ -1,6 +1,7 @@
 import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type RetryPolicy, type Subscription } from '@order-platform/shared';
 import { PAYMENT_LOCK_SPACE } from '../data/payments-repository.js';
 import { SERVICE } from '../config.js';
+import { prefetchReserved } from '../domain/charge-payment.js';
 import type { PaymentDeps } from '../domain/deps.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
 import { onOrderCreated, onOrderCreatedExhausted } from './handlers/on-order-created.js';
@@ -25,7 +26,12 @@ export function subscriptions(deps: PaymentDeps, charge: { budgetMs: number; ret
   const maxAttempts = chargeAttempts(charge.budgetMs, charge.retry);
   return [
     subscribe({ ...orderCreated, maxAttempts }, onOrderCreated(deps), { onExhausted: onOrderCreatedExhausted(deps), locks: paymentLock }),
-    subscribe({ ...stockReserved, maxAttempts }, onStockReserved(deps), { onExhausted: onStockReservedExhausted(deps), locks: paymentLock }),
+    subscribe({ ...stockReserved, maxAttempts }, onStockReserved(deps), {
+      onExhausted: onStockReservedExhausted(deps),
+      locks: paymentLock,
+      // each order's payment recorded or locked for the whole batch at once, behind its first statement
+      prefetch: (events, work) => prefetchReserved(events.map((event) => event.data.orderId), work),
+    }),
     subscribe(orderCancelled, onOrderCancelled(deps), { locks: paymentLock }),
   ];
 }
