@@ -1,6 +1,6 @@
-import { type Knex, type StockLine, runStatement, type Statement } from '@order-platform/shared';
+import { type Knex, type StockLine, runStatement, type Statement, type Write } from '@order-platform/shared';
 import type { Product } from '../domain/product.js';
-import type { Reservation, ReservationStatus } from '../domain/reservation.js';
+import type { Reservation, ReservationStatus, StockMovement } from '../domain/reservation.js';
 import { productFromJson } from './products-repository.js';
 
 // Each order event costs one statement (issue 10: one round trip where several did the work of
@@ -89,6 +89,52 @@ const release = {
   ${MOVED}
   ${FOUND_AND_WRITTEN}`,
 };
+
+// orders.created of a whole batch, ahead of its handlers (their prefetch): $1 the orders, $2
+// every sku of their lines. Locks the products (in sku order) and reads them with the orders'
+// reservations, if any: what each handler decides on, the later ones on what the earlier did.
+const lockForReserving = {
+  name: 'stock-lock-for-reserving',
+  text: `with locked as materialized (select * from products where sku = any($2::text[]) order by sku for update)
+  select coalesce((select json_agg(locked) from locked), '[]') as products,
+    coalesce((select json_agg(json_build_object('order_id', order_id, 'status', status)) from reservations where order_id = any($1::text[])), '[]') as reservations`,
+};
+
+// orders.created decided (domain/reservation.ts) on the rows the batch locked: $1 order, $2 status,
+// $3 now, $4/$5 its lines, $6–$9 the movements (the products are locked already, by the prefetch).
+// No conflict is expected (whoever records the order locks its products first): one would fail
+// the message, which is retried.
+const recordReservation = {
+  name: 'stock-record-reservation',
+  text: `with written as (insert into reservations (order_id, status, created_at, updated_at) values ($1, $2, $3, $3) returning status),
+  written_lines as (insert into reservation_lines (order_id, sku, quantity) select $1::text, l.sku, l.quantity from written, unnest($4::text[], $5::int[]) as l(sku, quantity)),
+  moves as (
+    select sku, sum(available)::int as available, sum(reserved)::int as reserved, sum(sold)::int as sold
+    from unnest($6::text[], $7::int[], $8::int[], $9::int[]) as m(sku, available, reserved, sold) group by sku
+  ),
+  moved as (
+    update products p set available = p.available + m.available, reserved = p.reserved + m.reserved, sold = p.sold + m.sold, updated_at = $3
+    from moves m where p.sku = m.sku
+  )
+  select status from written`,
+};
+
+/**
+ * The products of `skus`, locked, and the reservations of `orderIds` that exist: one statement
+ * for a batch of orders.created (see `recordReservationWrite`).
+ */
+export async function lockForReservations(trx: Knex.Transaction, orderIds: readonly string[], skus: readonly string[]): Promise<{ products: Map<string, Product>; reservations: Map<string, ReservationStatus> }> {
+  const [row] = await runStatement<{ products: Parameters<typeof productFromJson>[0][]; reservations: { order_id: string; status: ReservationStatus }[] }>(trx, lockForReserving, [orderIds, skus]);
+  return { products: new Map(row!.products.map((p) => [p.sku, productFromJson(p)])), reservations: new Map(row!.reservations.map((r) => [r.order_id, r.status])) };
+}
+
+/** Records an order's reservation as decided, with its lines and its products' movements: a write to send (`UnitOfWork.send`). */
+export function recordReservationWrite(orderId: string, status: 'reserved' | 'rejected', lines: StockLine[], movements: StockMovement[], now: Date): Write {
+  return {
+    ...recordReservation,
+    values: [orderId, status, now, lines.map((l) => l.sku), lines.map((l) => l.quantity), movements.map((m) => m.sku), movements.map((m) => m.available), movements.map((m) => m.reserved), movements.map((m) => m.sold)],
+  };
+}
 
 /** What a statement on an order's reservation found (locked) and the status it wrote (undefined: nothing). */
 export interface ReservationWrite {

@@ -1,5 +1,6 @@
 import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type OrderLine, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
+import { prefetchReserving } from '../domain/reserve-stock.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
 import { onOrderConfirmed } from './handlers/on-order-confirmed.js';
 import { onOrderCreated } from './handlers/on-order-created.js';
@@ -18,7 +19,8 @@ const productLocks = (event: { data: { items: OrderLine[] } }): LockKey[] => eve
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
   return [
-    subscribe(orderCreated, onOrderCreated, { locks: productLocks }),
+    // the batch's products locked and read, with its orders' reservations, behind its first statement
+    subscribe(orderCreated, onOrderCreated, { locks: productLocks, prefetch: (events, work) => prefetchReserving(events.map((event) => event.data), work) }),
     subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks }),
     subscribe(orderCancelled, onOrderCancelled, { locks: productLocks }),
   ];

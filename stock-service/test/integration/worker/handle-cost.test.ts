@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BATCH_STATEMENT, eventually, listStatements, recordStatements } from '@order-platform/shared/testing';
+import { BATCH_STATEMENT, eventually, listStatements, recordStatements, roundTrips, type RecordedStatement } from '@order-platform/shared/testing';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
 import { orderCancelled, orderCreated, reservationStatus, send, settled } from '../../support/orders.js';
 
@@ -10,7 +10,7 @@ import { orderCancelled, orderCreated, reservationStatus, send, settled } from '
  * locks, the outbox insert, COMMIT) are shared by every message of a batch and are counted apart;
  * the relay's and the api's are not in a batch.
  */
-describe('handling an order costs the stock worker one statement per message', function () {
+describe('handling an order costs the stock worker few round trips', function () {
   this.timeout(60_000);
   let stock: StockService;
   let recorded: ReturnType<typeof recordStatements> | undefined;
@@ -37,32 +37,43 @@ describe('handling an order costs the stock worker one statement per message', f
     }
     await settled(stock);
     const counted = recorded!.sent.filter((s) => s.transaction?.batch);
-    const handlers = counted.filter((s) => !BATCH_STATEMENT.test(s.text));
-    return { handlers, all: listStatements(counted) };
+    // each batch's statements, in the order the batches ran
+    const batches = new Map<object, RecordedStatement[]>();
+    for (const s of counted) batches.set(s.transaction!, [...(batches.get(s.transaction!) ?? []), s]);
+    const handlers = [...batches.values()].map((batch) => batch.filter((s) => !BATCH_STATEMENT.test(s.text)));
+    return { handlers, roundTrips: [...batches.values()].map(roundTrips), all: listStatements(counted) };
   }
 
-  it('orders.created (reserved), then orders.confirmed: one statement each from the handlers', async () => {
+  // orders.created: the batch's products and reservations are locked and read right behind its
+  // own first statement (its prefetch), and each order's reservation is sent with the events and
+  // COMMIT: two round trips, whatever the batch holds. orders.confirmed and orders.cancelled: one
+  // statement each, which decides and writes.
+
+  it('orders.created (reserved), then orders.confirmed: two round trips, then three (one statement from the handler)', async () => {
     const order = orderCreated('o-cost-confirm', [['COST-K', 2], ['COST-M', 1]]);
     const confirmed = { orderId: order.orderId, customerId: 'c1', items: order.items, total: order.total, confirmedAt: new Date().toISOString() };
-    const { handlers, all } = await handleCounted(order.orderId, [
+    const { handlers, roundTrips: trips, all } = await handleCounted(order.orderId, [
       [() => send(stock, 'orders.created', order), 'reserved'],
       [() => send(stock, 'orders.confirmed', confirmed), 'committed'],
     ]);
-    expect(handlers, all).to.have.length(2);
+    expect(trips, all).to.deep.equal([2, 3]);
+    expect(handlers.map((h) => h.length), all).to.deep.equal([2, 1]);
   });
 
-  it('orders.created (reserved), then orders.cancelled: one statement each from the handlers', async () => {
+  it('orders.created (reserved), then orders.cancelled: two round trips, then three (one statement from the handler)', async () => {
     const order = orderCreated('o-cost-cancel', [['COST-K', 1]]);
-    const { handlers, all } = await handleCounted(order.orderId, [
+    const { handlers, roundTrips: trips, all } = await handleCounted(order.orderId, [
       [() => send(stock, 'orders.created', order), 'reserved'],
       [() => send(stock, 'orders.cancelled', orderCancelled(order, 'stock_reserved')), 'released'],
     ]);
-    expect(handlers, all).to.have.length(2);
+    expect(trips, all).to.deep.equal([2, 3]);
+    expect(handlers.map((h) => h.length), all).to.deep.equal([2, 1]);
   });
 
-  it('orders.created (rejected, out of stock): one statement from the handler', async () => {
+  it('orders.created (rejected, out of stock): two round trips', async () => {
     const order = orderCreated('o-cost-reject', [['COST-K', 1], ['COST-M', 500]]);
-    const { handlers, all } = await handleCounted(order.orderId, [[() => send(stock, 'orders.created', order), 'rejected']]);
-    expect(handlers, all).to.have.length(1);
+    const { handlers, roundTrips: trips, all } = await handleCounted(order.orderId, [[() => send(stock, 'orders.created', order), 'rejected']]);
+    expect(trips, all).to.deep.equal([2]);
+    expect(handlers.map((h) => h.length), all).to.deep.equal([2]);
   });
 });
