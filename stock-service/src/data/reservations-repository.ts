@@ -136,6 +136,60 @@ export function recordReservationWrite(orderId: string, status: 'reserved' | 're
   };
 }
 
+// orders.confirmed and orders.cancelled of a whole batch, ahead of their handlers (their
+// prefetch): $1 the orders, $2 every sku of their lines. Locks the products (in sku order) and the
+// orders' reservations, and reads the reservations with their lines.
+const lockForSettling = {
+  name: 'stock-lock-for-settling',
+  text: `with locked as materialized (select sku from products where sku = any($2::text[]) order by sku for update),
+  found as materialized (select order_id, status from reservations where order_id = any($1::text[]) order by order_id for update)
+  select (select count(*) from locked)::int as products,
+    coalesce((select json_agg(json_build_object('order_id', f.order_id, 'status', f.status, 'lines',
+      coalesce((select json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) order by l.sku) from reservation_lines l where l.order_id = f.order_id), '[]')))
+    from found f), '[]') as reservations`,
+};
+
+// orders.confirmed or orders.cancelled decided (domain/reservation.ts) on the reservation the
+// batch locked: $1 order, $2 its status now, $3 now, $4–$7 the movements. The reservation was
+// locked by the prefetch and cannot have gone; if it had, the division by its count fails the
+// write (and the message is retried) rather than announce what was not written.
+const settleReservation = {
+  name: 'stock-settle-reservation',
+  text: `with given as (update reservations set status = $2, updated_at = $3 where order_id = $1 returning status),
+  moves as (
+    select sku, sum(available)::int as available, sum(reserved)::int as reserved, sum(sold)::int as sold
+    from unnest($4::text[], $5::int[], $6::int[], $7::int[]) as m(sku, available, reserved, sold) group by sku
+  ),
+  moved as (
+    update products p set available = p.available + m.available, reserved = p.reserved + m.reserved, sold = p.sold + m.sold, updated_at = $3
+    from moves m where p.sku = m.sku and exists (select 1 from given)
+  )
+  select 1 / (select count(*) from given)::int as written`,
+};
+
+// orders.cancelled before its order: the tombstone ($1 order, $2 now). The batch found no
+// reservation under its locks: another one would fail the insert, and the message be retried.
+const recordTombstone = {
+  name: 'stock-record-tombstone',
+  text: `insert into reservations (order_id, status, created_at, updated_at) values ($1, 'cancelled', $2, $2)`,
+};
+
+/** The reservations of `orderIds` that exist, locked, with their lines, the products of `skus` locked first: one statement for a batch (see `settleReservationWrite`). */
+export async function lockForSettlement(trx: Knex.Transaction, orderIds: readonly string[], skus: readonly string[]): Promise<Map<string, Reservation>> {
+  const [row] = await runStatement<{ reservations: { order_id: string; status: ReservationStatus; lines: StockLine[] }[] }>(trx, lockForSettling, [orderIds, skus]);
+  return new Map(row!.reservations.map((r) => [r.order_id, { orderId: r.order_id, status: r.status, lines: r.status === 'cancelled' ? [] : r.lines } as Reservation]));
+}
+
+/** Moves an order's reservation to `status`, with its products' movements: a write to send (`UnitOfWork.send`). */
+export function settleReservationWrite(orderId: string, status: ReservationStatus, movements: StockMovement[], now: Date): Write {
+  return { ...settleReservation, values: [orderId, status, now, movements.map((m) => m.sku), movements.map((m) => m.available), movements.map((m) => m.reserved), movements.map((m) => m.sold)] };
+}
+
+/** Records the tombstone of an order cancelled before it came: a write to send (`UnitOfWork.send`). */
+export function tombstoneWrite(orderId: string, now: Date): Write {
+  return { ...recordTombstone, values: [orderId, now] };
+}
+
 /** What a statement on an order's reservation found (locked) and the status it wrote (undefined: nothing). */
 export interface ReservationWrite {
   found: Reservation | undefined;

@@ -1,6 +1,7 @@
 import { declareConsumer, subscribe, type ConsumerDeclaration, type LockKey, type OrderLine, type Subscription } from '@order-platform/shared';
 import { SERVICE } from '../config.js';
 import { prefetchReserving } from '../domain/reserve-stock.js';
+import { prefetchSettling } from '../domain/settle-reservations.js';
 import { onOrderCancelled } from './handlers/on-order-cancelled.js';
 import { onOrderConfirmed } from './handlers/on-order-confirmed.js';
 import { onOrderCreated } from './handlers/on-order-created.js';
@@ -21,7 +22,8 @@ export function subscriptions(): Subscription[] {
   return [
     // the batch's products locked and read, with its orders' reservations, behind its first statement
     subscribe(orderCreated, onOrderCreated, { locks: productLocks, prefetch: (events, work) => prefetchReserving(events.map((event) => event.data), work) }),
-    subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks }),
-    subscribe(orderCancelled, onOrderCancelled, { locks: productLocks }),
+    // the batch's products and reservations locked, and the reservations read, behind its first statement
+    subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks, prefetch: (events, work) => prefetchSettling(events.map((event) => event.data), work) }),
+    subscribe(orderCancelled, onOrderCancelled, { locks: productLocks, prefetch: (events, work) => prefetchSettling(events.map((event) => event.data), work) }),
   ];
 }

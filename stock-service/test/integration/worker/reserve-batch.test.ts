@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { call, kettle, startStockService, type StockService } from '../../support/stock-service.js';
-import { eventTypes, figures, orderCreated, reservationStatus, send, settled, stockEvents } from '../../support/orders.js';
+import { eventTypes, figures, orderCancelled, orderCreated, reservationStatus, send, settled, stockEvents } from '../../support/orders.js';
 
 /**
- * orders.created handled a batch at a time: the batch locks and reads all its orders' products
- * and reservations with one statement before its handlers run (their prefetch), and each order
- * must be decided on the levels the orders before it in the batch left, as one at a time would.
+ * Order events handled a batch at a time: the batch locks and reads all its orders' products and
+ * reservations with one statement before its handlers run (their prefetch), and each order must
+ * be decided on what the events before it in the batch left, as one at a time would.
  */
-describe('stock-service worker: a batch of orders.created', function () {
+describe('stock-service worker: a batch of orders.created, orders.confirmed or orders.cancelled', function () {
   this.timeout(60_000);
   let stock: StockService;
 
@@ -51,5 +51,41 @@ describe('stock-service worker: a batch of orders.created', function () {
       .select('processed_at');
     expect(handled).to.have.length(7);
     expect(new Set(handled.map((row: { processed_at: Date }) => row.processed_at.getTime())).size).to.equal(1);
+
+    // then a batch of confirms (one order's twice), and after it one of cancels: of a reserved
+    // order, a rejected one, an order never seen (twice), and a confirmed one
+    await stock.stopWorker();
+    const confirmed = (order: (typeof orders)[number]) => ({ orderId: order.orderId, customerId: 'c1', items: order.items, total: order.total, confirmedAt: new Date().toISOString() });
+    for (const order of orders.slice(0, 2)) await send(stock, 'orders.confirmed', confirmed(order));
+    await send(stock, 'orders.confirmed', confirmed(orders[0]!));
+    await stock.startWorker();
+    await settled(stock);
+    expect(await Promise.all(orders.slice(0, 3).map((o) => reservationStatus(stock, o.orderId)))).to.deep.equal(['committed', 'committed', 'reserved']);
+    expect(await figures(stock, 'BATCH-K')).to.deep.equal({ available: 1, reserved: 2, sold: 4, onHand: 3 });
+    await stock.stopWorker();
+    const ghost = orderCreated('o-batch-ghost', [['BATCH-K', 1]]);
+    for (const cancel of [orderCancelled(orders[2]!, 'stock_reserved'), orderCancelled(orders[4]!, 'pending'), orderCancelled(ghost, 'pending'), orderCancelled(ghost, 'pending'), orderCancelled(orders[1]!, 'confirmed')]) {
+      await send(stock, 'orders.cancelled', cancel);
+    }
+    await stock.startWorker();
+    await eventTypes(stock, orders[1]!.orderId, ['stock.released']);
+    await settled(stock);
+    expect(await Promise.all([...orders.slice(0, 5), ghost].map((o) => reservationStatus(stock, o.orderId)))).to.deep.equal(['committed', 'restocked', 'released', 'rejected', 'rejected', 'cancelled']);
+    // order 0 sold, 1 sold then restocked, 2 released: 2 units sold, none reserved
+    expect(await figures(stock, 'BATCH-K')).to.deep.equal({ available: 5, reserved: 0, sold: 2, onHand: 5 });
+    expect(await figures(stock, 'BATCH-M')).to.deep.equal({ available: 99, reserved: 0, sold: 1, onHand: 99 });
+    const released = async (order: { orderId: string }) => (await stockEvents(stock, order.orderId)).filter((e) => e.type === 'stock.released').map((e) => e.data['mode']);
+    expect(await released(orders[1]!)).to.deep.equal(['restocked']);
+    expect(await released(orders[2]!)).to.deep.equal(['released']);
+    expect(await released(orders[4]!)).to.deep.equal([]);
+    expect(await released(ghost)).to.deep.equal([]);
+    const settledAt = await stock.api.resources
+      .db('processed_messages')
+      .whereIn('entity_id', [...orders, ghost].map((o) => o.orderId))
+      .andWhere('subject', 'not like', '%orders.created')
+      .select('subject', 'processed_at');
+    expect(settledAt).to.have.length(8);
+    // one transaction for the confirms, one for the cancels
+    expect(new Set(settledAt.map((row: { processed_at: Date }) => row.processed_at.getTime())).size, JSON.stringify(settledAt)).to.equal(2);
   });
 });
