@@ -40,6 +40,11 @@ export interface Write {
   name: string;
   text: string;
   values: unknown[];
+  /**
+   * Called with the error when the write fails, before the error is anyone's to log: to take
+   * out what must never be logged (Postgres describes a refused row with its values).
+   */
+  withhold?: (error: unknown) => void;
 }
 
 /**
@@ -115,10 +120,12 @@ export class SentWrites<Owner = unknown> {
   constructor(private readonly connection: RawConnection) {}
 
   send(write: Write, owner: Owner): void {
+    const { name, text, values, withhold } = write;
     this.pending.push(
-      this.connection.query(write).then(
+      this.connection.query({ name, text, values }).then(
         () => undefined,
         (error: unknown) => {
+          withhold?.(error);
           this.failure ??= { owner, error };
         },
       ),

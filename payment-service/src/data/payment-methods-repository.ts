@@ -26,6 +26,12 @@ export function toPaymentMethod(row: PaymentMethodRow): PaymentMethod {
 }
 
 /**
+ * The first key of a payment method's lock, apart from other advisory locks of the database
+ * (see PAYMENT_LOCK_SPACE): orders.created takes it for the method its order names.
+ */
+export const PAYMENT_METHOD_LOCK_SPACE = 0x706d7400; // "pmt\0"
+
+/**
  * Postgres describes a constraint violation with the whole failing row ("Failing row contains
  * (…)"), the token included, and error serializers log it: that part is withheld.
  */
@@ -33,10 +39,15 @@ export async function withheld<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    const detail = (error as { detail?: unknown }).detail;
-    if (typeof detail === 'string' && detail.startsWith('Failing row contains')) (error as { detail: string }).detail = 'Failing row withheld: it may hold a card token';
+    withholdFailingRow(error);
     throw error;
   }
+}
+
+/** What `withheld` does to the error: for a write sent without waiting (`Write.withhold`). */
+export function withholdFailingRow(error: unknown): void {
+  const detail = (error as { detail?: unknown } | null)?.detail;
+  if (typeof detail === 'string' && detail.startsWith('Failing row contains')) (error as { detail: string }).detail = 'Failing row withheld: it may hold a card token';
 }
 
 export async function insertPaymentMethod(db: Knex, method: PaymentMethod): Promise<void> {

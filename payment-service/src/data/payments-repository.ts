@@ -1,7 +1,7 @@
 import { type Knex, runStatement, type Write } from '@order-platform/shared';
 import type { PaymentMethod } from '../domain/payment-method.js';
 import type { AwaitingOrderPayment, Payment, PaymentStatus } from '../domain/payment.js';
-import { toPaymentMethod, withheld, type PaymentMethodRow } from './payment-methods-repository.js';
+import { toPaymentMethod, withheld, withholdFailingRow, type PaymentMethodRow } from './payment-methods-repository.js';
 
 interface PaymentRow {
   id: string;
@@ -45,8 +45,9 @@ export const PAYMENT_LOCK_SPACE = 0x70617900; // "pay\0"
 // prepared by name on the handler's transaction: one round trip where several did the work of one (issue 10).
 
 const PAYMENT_COLUMNS = 'p.id, p.order_id, p.amount, p.currency, p.payment_method_id, p.status, p.attempts, p.failure_reason, p.created_at, p.updated_at';
-const INSERT_PAYMENT = `insert into payments (id, order_id, created_at, status, amount, currency, payment_method_id, attempts, failure_reason, updated_at)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (order_id) do nothing returning id`;
+const INSERT_PAYMENT_ROW = `insert into payments (id, order_id, created_at, status, amount, currency, payment_method_id, attempts, failure_reason, updated_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+const INSERT_PAYMENT = `${INSERT_PAYMENT_ROW} on conflict (order_id) do nothing returning id`;
 const SET_PAYMENT = 'update payments set status = $2, amount = $3, currency = $4, payment_method_id = $5, attempts = $6, failure_reason = $7, updated_at = $8 where id = $1';
 
 // orders.created: the order's payment and the payment method the order names, each locked when it exists
@@ -57,6 +58,27 @@ const lockWithMethod = {
   from (values (1)) as one
   left join lateral (select * from payments where order_id = $1 for update) as p on true
   left join lateral (select * from payment_methods where id = $2 for update) as m on true`,
+};
+
+// orders.created of a whole batch, ahead of its handlers (their prefetch): lockWithMethod for
+// each of its orders ($1) and the payment method it names ($2)
+const lockWithMethodMany = {
+  name: 'payment-lock-with-method-many',
+  text: `select w.order_id as wanted_order, w.method_id as wanted_method, ${PAYMENT_COLUMNS}, m.id as method_id, m.customer_id as method_customer_id, m.token as method_token, m.status as method_status,
+    m.order_id as method_order_id, m.created_at as method_created_at, m.expires_at as method_expires_at, m.updated_at as method_updated_at
+  from unnest($1::text[], $2::text[]) as w(order_id, method_id)
+  left join lateral (select * from payments where order_id = w.order_id for update) as p on true
+  left join lateral (select * from payment_methods where id = w.method_id for update) as m on true`,
+};
+
+// orders.created, decided on what the batch locked: opens the payment and claims its payment
+// method for the order. A payment the order had already (impossible under its lock) fails the
+// insert, and the message is retried.
+const openClaimingMethod = {
+  name: 'payment-open-claiming-method',
+  text: `with opened as (${INSERT_PAYMENT_ROW} returning id),
+  claimed as (update payment_methods set status = $12, token = $13, order_id = $14, updated_at = $15 where id = $11)
+  select id from opened`,
 };
 
 // orders.created: opens the payment and, only when it is new, claims its payment method for the order
@@ -146,6 +168,24 @@ export async function insertOrLockPayments(trx: Knex.Transaction, awaiting: read
   return new Map(rows.map((row) => [row.wanted, row.recorded ? 'recorded' : row.id ? { payment: toPayment(row as PaymentRow), card: row.card } : undefined]));
 }
 
+/** Each order's payment and the payment method it names, locked: `lockPaymentAndMethod` for a batch, by `paymentAndMethodKey`. */
+export async function lockPaymentsAndMethods(trx: Knex.Transaction, wanted: readonly { orderId: string; paymentMethodId: string }[]): Promise<Map<string, { payment: Payment | undefined; method: PaymentMethod | undefined }>> {
+  const rows = await runStatement<{ wanted_order: string; wanted_method: string } & Nullable<PaymentRow> & MethodRow>(trx, lockWithMethodMany, [wanted.map((w) => w.orderId), wanted.map((w) => w.paymentMethodId)]);
+  return new Map(
+    rows.map((row) => [
+      paymentAndMethodKey(row.wanted_order, row.wanted_method),
+      { payment: row.id ? toPayment(row as PaymentRow) : undefined, method: row.method_id ? toPaymentMethod(unprefixed(row)) : undefined },
+    ]),
+  );
+}
+
+export const paymentAndMethodKey = (orderId: string, paymentMethodId: string): string => `${orderId}\u0000${paymentMethodId}`;
+
+/** `insertPaymentClaimingMethod` as a write to send (`UnitOfWork.send`), for a payment known to be new: it fails rather than write nothing. */
+export function openClaimingMethodWrite(payment: Payment, method: PaymentMethod): Write {
+  return { ...openClaimingMethod, values: [...insertValues(payment), method.id, method.status, method.token, method.orderId, method.updatedAt], withhold: withholdFailingRow };
+}
+
 /** Inserts; returns false when the order has a payment already (one committed concurrently included). */
 export async function insertPayment(trx: Knex.Transaction, payment: Payment): Promise<boolean> {
   return (await runStatement(trx, { name: 'payment-insert', text: INSERT_PAYMENT }, insertValues(payment))).length === 1;
@@ -166,20 +206,19 @@ export async function insertPaymentClaimingMethod(trx: Knex.Transaction, payment
  * charged again, so its token is erased with it.
  */
 export async function updatePayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
-  const { values, ...statement } = paymentUpdate(payment);
-  await withheld(runStatement(trx, statement, values));
+  const { name, text, values } = paymentUpdate(payment);
+  await withheld(runStatement(trx, { name, text }, values));
 }
 
 /**
  * `updatePayment`'s statement, for a unit of work to send without waiting for its answer
  * (`UnitOfWork.send`): a charge settled is saved on the way to its batch's COMMIT, not in a round
- * trip of its own. Neither statement can fail with a card token in its error: the payments row
- * holds none, and the method's row is erased of it (`withheld` is for the rest).
+ * trip of its own. A failing row in its error is withheld, as `updatePayment`'s is.
  */
 export function paymentUpdate(payment: Payment): Write {
   const values = [payment.id, ...changingValues(payment)];
-  if (payment.status === 'pending' || payment.status === 'awaiting_order') return { ...setPayment, values };
-  return { ...setPaymentErasingCard, values: [...values, payment.orderId] };
+  if (payment.status === 'pending' || payment.status === 'awaiting_order') return { ...setPayment, values, withhold: withholdFailingRow };
+  return { ...setPaymentErasingCard, values: [...values, payment.orderId], withhold: withholdFailingRow };
 }
 
 /**

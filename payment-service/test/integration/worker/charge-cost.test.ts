@@ -51,7 +51,10 @@ describe('charging an order costs the payment worker few round trips to Postgres
     // the batch that charged: the one whose transaction saved the payment's outcome
     const charging = counted.find((s) => s.transaction && /payments set status = \$2/.test(s.text) && /^(with erased as|update payments)/.test(s.text))?.transaction;
     const chargingBatch = counted.filter((s) => charging && s.transaction === charging);
-    return { handlers, all: listStatements(counted), chargingBatch };
+    // the batch that opened the payment (orders.created before stock.reserved)
+    const opening = counted.find((s) => s.transaction && /^with opened as/.test(s.text))?.transaction;
+    const openingBatch = counted.filter((s) => opening && s.transaction === opening);
+    return { handlers, all: listStatements(counted), chargingBatch, openingBatch };
   }
 
   it('orders.created, then stock.reserved (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
@@ -67,6 +70,14 @@ describe('charging an order costs the payment worker few round trips to Postgres
     const { chargingBatch } = await chargeCounted('orders.created');
     expect(chargingBatch, 'no batch saved the payment').to.not.be.empty;
     expect(roundTrips(chargingBatch), listStatements(chargingBatch)).to.equal(2);
+  });
+
+  // orders.created's batch locks and reads its orders' payments and payment methods behind its
+  // own first statement, and the payment it opens goes with the COMMIT: two round trips.
+  it('orders.created, then stock.reserved (tok_ok): the batch that opens the payment costs its worker two round trips', async () => {
+    const { openingBatch } = await chargeCounted('orders.created');
+    expect(openingBatch, 'no batch opened the payment').to.not.be.empty;
+    expect(roundTrips(openingBatch), listStatements(openingBatch)).to.equal(2);
   });
 
   it('stock.reserved, then orders.created (tok_ok): at most five statements from the handlers and the gateway, besides what each batch sends itself', async () => {
