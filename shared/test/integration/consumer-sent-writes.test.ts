@@ -95,4 +95,16 @@ describe('batched consumer: writes sent without waiting (UnitOfWork.send)', () =
     expect((failed as { code?: string }).code).to.equal('23514');
     expect(await versionsOf('Y')).to.equal(undefined);
   });
+
+  it('lets a failed write withhold what its error must not carry, before anyone sees the error', async () => {
+    const deps = { db: f.db, outbox: new Outbox('/test-service'), clock: () => new Date(), log: silentLog };
+    const plain = await inTransaction(deps, ({ send }) => Promise.resolve(send(append('Z', 'refused secret')))).catch((error: unknown) => error as { detail?: string });
+    // Postgres describes the refused row with its values
+    expect(plain.detail).to.include('refused secret');
+    const withheld = await inTransaction(deps, ({ send }) =>
+      Promise.resolve(send({ ...append('Z', 'refused secret'), withhold: (error) => void ((error as { detail: string }).detail = 'withheld') })),
+    ).catch((error: unknown) => error as { detail?: string; code?: string });
+    expect(withheld.code).to.equal('23514');
+    expect(withheld.detail).to.equal('withheld');
+  });
 });
