@@ -14,7 +14,9 @@ describe('payment-service worker: a batch of stock.reserved or orders.created', 
   let payments: PaymentService;
 
   before(async () => {
-    payments = await startPaymentService();
+    // a batch lingers until it is full or a second has passed: the messages waiting in the stream
+    // may reach the worker in more than one read, and each is to be one batch
+    payments = await startPaymentService({ env: { CONSUMER_FLUSH_WAIT_MS: '1000' } });
   });
 
   after(async () => {

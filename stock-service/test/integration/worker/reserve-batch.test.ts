@@ -12,7 +12,9 @@ describe('stock-service worker: a batch of orders.created, orders.confirmed or o
   let stock: StockService;
 
   before(async () => {
-    stock = await startStockService();
+    // a batch lingers until it is full or a second has passed: the messages waiting in the stream
+    // may reach the worker in more than one read, and each phase below is to be one batch
+    stock = await startStockService({ env: { CONSUMER_FLUSH_WAIT_MS: '1000' } });
     await call(stock.api.url, 'POST', '/products', kettle({ sku: 'BATCH-K', onHand: 7, lowStockThreshold: 4 }));
     await call(stock.api.url, 'POST', '/products', kettle({ sku: 'BATCH-M', onHand: 100, lowStockThreshold: 0 }));
   });
