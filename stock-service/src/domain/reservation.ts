@@ -28,6 +28,11 @@ export interface StockMovement {
   sold: number;
 }
 
+/** A product at the levels a movement leaves it. */
+export function moved(product: Product, movement: StockMovement, now: Date): Product {
+  return { ...product, available: product.available + movement.available, reserved: product.reserved + movement.reserved, sold: product.sold + movement.sold, updatedAt: now };
+}
+
 /** orders.confirmed: reserved units become sold (null: nothing changes). */
 export type CommitDecision = { kind: 'commit'; movements: StockMovement[] } | null;
 
@@ -58,12 +63,10 @@ export function decideReservation(lines: StockLine[], products: ReadonlyMap<stri
   if (short.length) {
     return { kind: 'rejected', reason: 'out_of_stock', lines: short.map((l) => ({ sku: l.sku, requested: l.quantity, available: products.get(l.sku)!.available })) };
   }
-  const updated = lines.map((line) => {
-    const p = products.get(line.sku)!;
-    return { ...p, available: p.available - line.quantity, reserved: p.reserved + line.quantity, updatedAt: now };
-  });
+  const movements = lines.map((l) => ({ sku: l.sku, available: -l.quantity, reserved: l.quantity, sold: 0 }));
+  const updated = movements.map((m) => moved(products.get(m.sku)!, m, now));
   const low = updated.filter((p) => p.available < p.lowStockThreshold && products.get(p.sku)!.available >= p.lowStockThreshold);
-  return { kind: 'reserved', movements: lines.map((l) => ({ sku: l.sku, available: -l.quantity, reserved: l.quantity, sold: 0 })), low };
+  return { kind: 'reserved', movements, low };
 }
 
 /**

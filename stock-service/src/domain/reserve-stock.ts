@@ -1,7 +1,7 @@
 import type { OrderCreated, PrefetchedKind, StockLine, UnitOfWork } from '@order-platform/shared';
 import { lockForReservations, recordReservationWrite, reserveOrderStock } from '../data/reservations-repository.js';
 import type { Product } from './product.js';
-import { checkWritten, decidedStatus, decideReserve, type ReservationStatus, type ReserveDecision } from './reservation.js';
+import { checkWritten, decidedStatus, decideReserve, moved, type ReservationStatus, type ReserveDecision } from './reservation.js';
 
 /**
  * Reserves every line of a new order in one transaction, or none: publishes stock.reserved,
@@ -79,10 +79,7 @@ function heldFor(orderId: string, lines: StockLine[], { prefetched }: UnitOfWork
 function keep(orderId: string, decision: ReserveDecision, products: Map<string, Product>, { prefetched, now }: UnitOfWork): void {
   prefetched.update(reservationStatuses, orderId, decision.kind);
   if (decision.kind !== 'reserved') return;
-  const moved = new Map(products);
-  for (const m of decision.movements) {
-    const p = moved.get(m.sku)!;
-    moved.set(m.sku, { ...p, available: p.available + m.available, reserved: p.reserved + m.reserved, sold: p.sold + m.sold, updatedAt: now });
-  }
-  for (const [sku, product] of moved) prefetched.update(lockedProducts, sku, product);
+  const after = new Map(products);
+  for (const m of decision.movements) after.set(m.sku, moved(after.get(m.sku)!, m, now));
+  for (const [sku, product] of after) prefetched.update(lockedProducts, sku, product);
 }
