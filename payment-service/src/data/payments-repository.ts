@@ -50,11 +50,14 @@ const INSERT_PAYMENT_ROW = `insert into payments (id, order_id, created_at, stat
 const INSERT_PAYMENT = `${INSERT_PAYMENT_ROW} on conflict (order_id) do nothing returning id`;
 const SET_PAYMENT = 'update payments set status = $2, amount = $3, currency = $4, payment_method_id = $5, attempts = $6, failure_reason = $7, updated_at = $8 where id = $1';
 
+// a payment method's columns, prefixed (MethodRow), next to a payment's
+const METHOD_COLUMNS = `m.id as method_id, m.customer_id as method_customer_id, m.token as method_token, m.status as method_status,
+  m.order_id as method_order_id, m.created_at as method_created_at, m.expires_at as method_expires_at, m.updated_at as method_updated_at`;
+
 // orders.created: the order's payment and the payment method the order names, each locked when it exists
 const lockWithMethod = {
   name: 'payment-lock-with-method',
-  text: `select ${PAYMENT_COLUMNS}, m.id as method_id, m.customer_id as method_customer_id, m.token as method_token, m.status as method_status,
-    m.order_id as method_order_id, m.created_at as method_created_at, m.expires_at as method_expires_at, m.updated_at as method_updated_at
+  text: `select ${PAYMENT_COLUMNS}, ${METHOD_COLUMNS}
   from (values (1)) as one
   left join lateral (select * from payments where order_id = $1 for update) as p on true
   left join lateral (select * from payment_methods where id = $2 for update) as m on true`,
@@ -64,8 +67,7 @@ const lockWithMethod = {
 // each of its orders ($1) and the payment method it names ($2)
 const lockWithMethodMany = {
   name: 'payment-lock-with-method-many',
-  text: `select w.order_id as wanted_order, w.method_id as wanted_method, ${PAYMENT_COLUMNS}, m.id as method_id, m.customer_id as method_customer_id, m.token as method_token, m.status as method_status,
-    m.order_id as method_order_id, m.created_at as method_created_at, m.expires_at as method_expires_at, m.updated_at as method_updated_at
+  text: `select w.order_id as wanted_order, w.method_id as wanted_method, ${PAYMENT_COLUMNS}, ${METHOD_COLUMNS}
   from unnest($1::text[], $2::text[]) as w(order_id, method_id)
   left join lateral (select * from payments where order_id = w.order_id for update) as p on true
   left join lateral (select * from payment_methods where id = w.method_id for update) as m on true`,
