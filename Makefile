@@ -69,7 +69,7 @@ streams: build ## messages per stream, and pending / unacked / redelivered / lag
 autoscale: build ## scale SERVICE's compose worker on consumer lag (DRY_RUN=1 prints decisions only; ARGS="--max-replicas 8", see ARGS=--help)
 	node migrator/dist/src/autoscale.js $(SERVICE) $(if $(DRY_RUN),--dry-run) $(ARGS)
 
-bench: build ## load the whole saga after a warm-up (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=16, BENCH_WARMUP_SECONDS=10): orders/s, latency, raw ceilings, cost per order, invariants; chart + JSON in bench-results/
+bench: build ## load the whole saga after a warm-up (BENCH_SECONDS=20, BENCH_RATE=0 = flat out, BENCH_CONCURRENCY=128 in flight, BENCH_WARMUP_SECONDS=10): orders/s, latency, raw ceilings, cost per order, invariants; chart + JSON in bench-results/
 	node scripts/bench.mjs
 
 bench-idle: build ## latency on an idle system: BENCH_IDLE=50 orders one at a time after a 10 s warm-up, with the same report as make bench and where the time goes, hop by hop

@@ -44,8 +44,12 @@ const settings = {
   seconds: Number(env.BENCH_SECONDS ?? 20),
   rate: Number(env.BENCH_RATE ?? 0),
   idle: Number(env.BENCH_IDLE ?? 0),
-  // in flight flat out; the HTTP sockets per api otherwise
-  concurrency: Number(env.BENCH_CONCURRENCY ?? (Number(env.BENCH_RATE ?? 0) > 0 ? 64 : 16)),
+  // in flight flat out; the HTTP sockets per api otherwise. Flat out means the most the system
+  // completes, so enough orders wait that each batch and relay round is full: with 16 in flight
+  // the machine was as busy, but each of its wake-ups found less to do. On the development VM,
+  // alternating within an hour: 16 → 101, 122 (slow hour), 262, 176 (fast); 64 → 135, 139, 216;
+  // 128 → 136, 166, 328, 240; 256 → 261, 204 orders/s.
+  concurrency: Number(env.BENCH_CONCURRENCY ?? (Number(env.BENCH_RATE ?? 0) > 0 ? 64 : 128)),
   rawPostgresSeconds: Number(env.BENCH_RAW_PG_SECONDS ?? 5),
   rawJetStreamMessages: Number(env.BENCH_RAW_JS_MESSAGES ?? 50_000),
   // Every run measures a system that has served orders before, as a running one has: one just
@@ -164,10 +168,11 @@ try {
   if (settings.warmUpSeconds > 0) {
     // A run at a fixed rate warms up at that rate: it then starts as a system that has been
     // running at that rate would, not as one just out of a burst (whose heaps the first minutes
-    // of a soak would see shrink back, counted as the run's own drift).
+    // of a soak would see shrink back, counted as the run's own drift). Flat out, it warms up
+    // with the run's orders in flight; before orders one at a time, with 16.
     const warmUpRate = settings.rate > 0 ? settings.rate : 0;
     out(`warming up: ${settings.warmUpSeconds} s ${warmUpRate > 0 ? `at ${warmUpRate} orders/s` : 'flat out'} (BENCH_WARMUP_SECONDS), not counted …`);
-    await drive({ clock, seconds: settings.warmUpSeconds, rate: warmUpRate, concurrency: warmUpRate > 0 ? settings.concurrency : 16, placeOrder, waitFor: (id) => ends.waitFor(id) });
+    await drive({ clock, seconds: settings.warmUpSeconds, rate: warmUpRate, concurrency: settings.idle > 0 ? 16 : settings.concurrency, placeOrder, waitFor: (id) => ends.waitFor(id) });
     // the warm-up's follow-ups (stock committed, mails sent, analytics' backlog) are not the run's
     const quiet = await waitQuiet({ q: queries, nc, namespace, timeoutMs: 120_000, mailCount: () => sink.count() });
     if (!quiet.ok) throw new Error(`the system did not settle after the warm-up: ${quiet.detail}`);
