@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { millis, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -124,10 +124,13 @@ export class ConsumerRunner {
     const log = baseLog.child({ consumer: durable });
     const window = batchSize * concurrency;
     let failures = 0;
+    let ackWaitMs = subscription.consumer.ackWaitMs;
     while (!this.stopping) {
       let messages: ConsumerMessages;
       try {
         const consumer = await this.js.consumers.get(stream, durable);
+        // the server's, which an operator may have changed since the migrator declared it
+        ackWaitMs = millis((await consumer.info(true)).config.ack_wait ?? nanos(ackWaitMs));
         // Short pull requests: one left behind by a stopped replica expires soon, instead of
         // catching messages for 30 s that then wait out ack_wait before redelivery.
         messages = await consumer.consume({ max_messages: window, expires: 10_000 });
@@ -146,7 +149,18 @@ export class ConsumerRunner {
         queue.close();
       }
       log.info({ stream, batchSize, concurrency }, 'consuming');
-      const inFlight = new Set<Promise<void>>();
+      // each batch being handled, with its messages
+      const inFlight = new Map<Promise<void>, JsMsg[]>();
+      // While a batch is being handled, its messages are reported in progress every third of
+      // ack_wait, so a batch that outlasts it (a mail server or a card gateway that hangs until
+      // its timeout, for each message in turn) has none of them delivered again meanwhile: a second
+      // delivery would only wait for this one's locks, and spend an attempt of the message's
+      // retry budget. Messages still queued are not: another replica may take those. (A message
+      // acked, nak'ed or terminated already is not reported again: the client sends nothing more.)
+      const heartbeat = setInterval(() => {
+        for (const batch of inFlight.values()) for (const message of batch) message.working();
+      }, Math.max(ackWaitMs / 3, 100));
+      heartbeat.unref();
       for (let batch = await queue.take(batchSize); batch; batch = await queue.take(batchSize)) {
         if (this.stopping) {
           for (const message of batch) message.nak(); // straight to another replica
@@ -160,10 +174,11 @@ export class ConsumerRunner {
             queue.settled(taken.length);
             inFlight.delete(done);
           });
-        inFlight.add(done);
-        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+        inFlight.set(done, taken);
+        if (inFlight.size >= concurrency) await Promise.race(inFlight.keys());
       }
-      await Promise.all(inFlight);
+      await Promise.all(inFlight.keys());
+      clearInterval(heartbeat);
       for (const message of queue.drain()) message.nak();
       await queue.pumped;
       this.active.delete(entry);

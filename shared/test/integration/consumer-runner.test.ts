@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { AppError, ConsumerRunner, declareConsumer, envelopeHeaders, Outbox, subscribe, type EventHandler, type ExhaustedHandler } from '../../src/index.js';
 import { eventually, readStream, sleep } from '../../src/testing/index.js';
 import { messagingFixture, silentLog, type MessagingFixture } from '../support/messaging.js';
@@ -76,6 +77,25 @@ describe('idempotent consumer runner', () => {
     expect(await applied()).to.deep.equal(['A']);
     const processed = await f.db('processed_messages').where({ consumer: consumer.durable });
     expect(processed.map((r: { message_id: string }) => r.message_id)).to.deep.equal([id]);
+  });
+
+  it('reports a batch that outlasts ack_wait as in progress: its message is delivered once, and the server\'s ack_wait is the one it keeps to', async () => {
+    // shorter on the server than declared (5 s), as an operator may set it
+    const jsm = await jetstreamManager(f.nc);
+    await jsm.consumers.update(f.topology.stream('STOCK'), consumer.durable, { ack_wait: nanos(1000) });
+    const deliveries: number[] = [];
+    run(async (event, context) => {
+      deliveries.push(context.delivery);
+      await sleep(3500);
+      await applySku(event, context);
+    });
+    await publish(productChanged('H'));
+    await eventually(async () => expect(await applied()).to.deep.equal(['H']), { timeoutMs: 10_000 });
+    await eventually(async () => expect((await consumerInfo()).num_ack_pending).to.equal(0));
+    const info = await consumerInfo();
+    expect(info.delivered.consumer_seq, 'deliveries').to.equal(1);
+    expect(info.num_redelivered).to.equal(0);
+    expect(deliveries).to.deep.equal([1]);
   });
 
   it('retries a transient failure with growing delay, then applies it once', async () => {
