@@ -8,6 +8,7 @@ import * as processedMessageDetails from './006-processed-message-details.js';
 import * as ordersByStatus from './007-orders-by-status.js';
 import * as replayRequests from './008-replay-requests.js';
 import * as outboxHandOff from './009-outbox-hand-off.js';
+import * as historyNotifyAfterCommit from './010-history-notify-after-commit.js';
 
 export const migrations: Record<string, Migration> = {
   '001-orders': orders,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '007-orders-by-status': ordersByStatus,
   '008-replay-requests': replayRequests,
   '009-outbox-hand-off': outboxHandOff,
+  '010-history-notify-after-commit': historyNotifyAfterCommit,
 };

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { CommitNotifier } from './db/commit-notifier.js';
 import { connectionOf, type RawConnection } from './db/statements.js';
 import { PooledTransaction } from './db/pooled-transaction.js';
 import type { EventEnvelope } from './events/envelope.js';
@@ -67,6 +68,16 @@ export interface UnitOfWork {
    * `inTransaction` before it commits.
    */
   send(write: Write): void;
+  /**
+   * Asks for a NOTIFY on `channel` with `payload` once the unit has committed: a wake-up for a
+   * listener of what it wrote (a status stream), never data. It goes out after the commit, in a
+   * transaction of its own (`CommitNotifier`), so the unit's commit is not serialized with every
+   * other notifying transaction on the cluster, as a NOTIFY inside it (or a trigger's) would be;
+   * the statement that writes the change keeps its table's trigger silent. A unit rolled back (a
+   * batch's message rolled back to its savepoint) sends none. Without a notifier (a process not
+   * built by `openResources`), it is sent in the transaction, before the commit.
+   */
+  notifyAfterCommit(channel: string, payload: string): void;
   /** rows loaded for the unit's use cases ahead of them (a consumer batch's `prefetch`); empty unless a prefetch filled it */
   readonly prefetched: Prefetched;
   readonly now: Date;
@@ -92,14 +103,27 @@ export async function inTransaction<R>(deps: UnitOfWorkDeps, work: (uow: UnitOfW
     const now = deps.clock();
     const events = new PendingEvents(deps.outbox, now);
     const rows = new PendingRows();
+    const notifications = new PendingNotifications();
     const sent = new SentWrites(connection);
-    const result = await work({ trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log });
+    const result = await work({
+      trx,
+      outbox: events,
+      bulk: rows,
+      send: (write) => sent.send(write, undefined),
+      notifyAfterCommit: (channel, payload) => notifications.add(channel, payload),
+      prefetched: new Prefetched(),
+      now,
+      log: deps.log,
+    });
     const failed = await sent.settled();
     if (failed) throw failed.error;
     await rows.sendOn(connection);
     const handOff = await events.sendOn(connection);
+    const notifier = deps.outbox.commitNotifier;
+    if (!notifier) await notifications.sendOn(connection);
     await transaction.commit();
     handOff?.();
+    if (notifier) notifications.sendBy(notifier);
     return result;
   } catch (error) {
     await transaction.rollback();
@@ -214,6 +238,42 @@ export class PendingEvents implements EventWriter {
    */
   sendOn(connection: RawConnection): Promise<AfterCommit | undefined> {
     return this.outbox.sendMany(connection, this.events);
+  }
+}
+
+/**
+ * The notifications a unit of work has asked for once it commits (`UnitOfWork.notifyAfterCommit`),
+ * each channel and payload once. The consumer loop keeps one per message and moves those of each
+ * message that was handled into the batch's, like its events.
+ */
+export class PendingNotifications {
+  private readonly wanted = new Map<string, Set<string>>();
+
+  add(channel: string, payload: string): void {
+    const payloads = this.wanted.get(channel) ?? new Set<string>();
+    this.wanted.set(channel, payloads);
+    payloads.add(payload);
+  }
+
+  /** Moves `other`'s notifications into these. */
+  takeFrom(other: PendingNotifications): void {
+    for (const [channel, payloads] of other.wanted) for (const payload of payloads) this.add(channel, payload);
+    other.wanted.clear();
+  }
+
+  /** After the commit: asks `notifier` for each, and holds none after. */
+  sendBy(notifier: CommitNotifier): void {
+    for (const [channel, payloads] of this.wanted) for (const payload of payloads) notifier.notify(channel, payload);
+    this.wanted.clear();
+  }
+
+  /** Without a notifier: sends them in the transaction, now (in this tick), before its COMMIT. */
+  sendOn(connection: RawConnection): Promise<void> {
+    const sent = [...this.wanted].map(([channel, payloads]) =>
+      connection.query({ name: 'notify-in-transaction', text: 'select pg_notify($1, payload) from unnest($2::text[]) as payload', values: [channel, [...payloads]] }),
+    );
+    this.wanted.clear();
+    return Promise.all(sent).then(() => undefined);
   }
 }
 

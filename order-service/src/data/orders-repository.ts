@@ -1,4 +1,4 @@
-import { insertOutboxRows, outboxColumns, type CancellationReason, type Knex, type PendingEvent, type Write } from '@order-platform/shared';
+import { insertOutboxRows, outboxColumns, outboxTriggerSilenced, type CancellationReason, type Knex, type PendingEvent, type Write } from '@order-platform/shared';
 import type { Order, OrderStatus } from '../domain/order.js';
 
 interface OrderRow {
@@ -49,6 +49,10 @@ export interface PricedFrom {
   version: number;
 }
 
+// Set by a statement that writes history entries whose writer notifies their watchers after the
+// commit: the history trigger stays silent for the rest of the transaction (migration 010).
+const historyNotifiedAfterCommit = `set_config('order_history.notified_after_commit', 'on', true) = 'on'`;
+
 /** What `insertPlacedOrder` did: `repriced` when a product changed since its price was read (nothing written). */
 export type PlacedOutcome = 'placed' | 'key_taken' | 'repriced';
 
@@ -59,7 +63,11 @@ export type PlacedOutcome = 'placed' | 'key_taken' | 'repriced';
  * the order was priced at (the catalog, as this statement sees it): else nothing, `repriced`.
  * With a claim, the idempotency record goes in the same statement and the order only with it:
  * `key_taken`, having written nothing, when the key is taken (an unexpired record, or a
- * concurrent request that committed first).
+ * concurrent request that committed first). `notifiedAfterCommit`: the outbox's and the
+ * history's triggers stay silent, and the caller wakes the relay once the order is placed (a
+ * NOTIFY inside would serialize this commit with every other notifying one on the cluster, see
+ * shared's CommitNotifier; no stream watches an order before its id is known); else they notify
+ * at the commit.
  */
 export async function insertPlacedOrder(
   db: Knex | Knex.Transaction,
@@ -67,7 +75,8 @@ export async function insertPlacedOrder(
   history: HistoryEntryInput,
   events: readonly PendingEvent[],
   pricedFrom: readonly PricedFrom[],
-  claim?: IdempotencyClaim,
+  claim: IdempotencyClaim | undefined,
+  { notifiedAfterCommit }: { notifiedAfterCommit: boolean },
 ): Promise<PlacedOutcome> {
   const keyed = claim
     ? `keyed as (
@@ -101,7 +110,8 @@ export async function insertPlacedOrder(
        select placed.id, ?, ?, ?, ?, ?, ? from placed
      ),
      events as (${insertOutboxRows} where exists (select 1 from placed))
-     select (select id from placed) as id, priced.current from priced`,
+     select (select id from placed) as id, priced.current from priced
+     ${notifiedAfterCommit ? `where ${outboxTriggerSilenced} and ${historyNotifiedAfterCommit}` : ''}`,
     [
       pricedFrom.length,
       pricedFrom.map((p) => p.sku),
@@ -125,10 +135,15 @@ export async function insertPlacedOrder(
 const transition = {
   name: 'order-transition',
   text: `with saved as (update orders set status = $1, cancellation_reason = $2, updated_at = $3 where id = $4)
-     insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at) values ($5, $6, $7, $8, $9, $10, $11)`,
+     insert into order_history (order_id, from_status, to_status, cause, cause_id, reason, occurred_at)
+     select $5, $6, $7, $8, $9, $10, $11 where ${historyNotifiedAfterCommit}`,
 };
 
-/** An order's new status and its history entry, as one statement: a write its use case sends without waiting (`UnitOfWork.send`). */
+/**
+ * An order's new status and its history entry, as one statement: a write its use case sends
+ * without waiting (`UnitOfWork.send`). The entry's trigger stays silent: the use case asks for
+ * the notification after the commit (`UnitOfWork.notifyAfterCommit`).
+ */
 export function transitionWrite(order: Order, history: HistoryEntryInput): Write {
   return { ...transition, values: [order.status, order.cancellationReason, order.updatedAt, order.id, history.orderId, history.from, history.to, history.cause, history.causeId ?? null, history.reason ?? null, history.at] };
 }

@@ -1,4 +1,5 @@
 import { AppError, type OrderCancelled, type OrderConfirmed, type PrefetchedKind, type UnitOfWork } from '@order-platform/shared';
+import { HISTORY_CHANNEL } from '../data/history-feed.js';
 import { isOrderId, lockOrder, lockOrders, transitionWrite } from '../data/orders-repository.js';
 import { applyTransition, contradiction, decideTransition, type OrderFact } from './order-lifecycle.js';
 import { orderView, type Order, type OrderView } from './order.js';
@@ -15,11 +16,12 @@ export type AdvanceResult = { outcome: 'unknown_order' } | { outcome: 'unchanged
 /**
  * Moves an order along its lifecycle in the caller's unit of work: lock, decide (pure), save
  * the new status with a history entry (sent without waiting for its answer: the unit fails if
- * it fails), and emit orders.confirmed or orders.cancelled. A fact
+ * it fails; its watchers are notified once the unit has committed), and emit orders.confirmed
+ * or orders.cancelled. A fact
  * that contradicts the order is a permanent error: the consumer dead-letters it, nothing is
  * written, and the order waits for a fact that holds.
  */
-export async function advanceOrder(orderId: string, fact: OrderFact, cause: Cause, { trx, outbox, send, prefetched, now }: UnitOfWork): Promise<AdvanceResult> {
+export async function advanceOrder(orderId: string, fact: OrderFact, cause: Cause, { trx, outbox, send, notifyAfterCommit, prefetched, now }: UnitOfWork): Promise<AdvanceResult> {
   const held = prefetched.get(lockedOrders, orderId);
   const order = held === undefined ? await lockOrder(trx, orderId) : held;
   if (!order) return { outcome: 'unknown_order' };
@@ -29,6 +31,8 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);
   send(transitionWrite(next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now }));
+  // the streams watching it learn of the entry once it is committed (its trigger stays silent)
+  notifyAfterCommit(HISTORY_CHANNEL, orderId);
   prefetched.update(lockedOrders, orderId, next);
   if (transition.emit === 'orders.confirmed') outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
   if (transition.emit === 'orders.cancelled') outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });

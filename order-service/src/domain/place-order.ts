@@ -61,8 +61,14 @@ export async function placeOrder(deps: UseCaseDeps, actor: Principal, request: P
       const created = deps.outbox.prepare('orders.created', { subject: order.id, data: event, time: now });
       const history = { orderId: order.id, from: null, to: 'pending' as const, cause: 'POST /orders', at: now };
       const pricedFrom = skus.map((sku) => ({ sku, version: catalog.get(sku)!.version }));
-      const outcome = await insertPlacedOrder(deps.db, order, history, [created], pricedFrom, claim);
-      if (outcome === 'placed') return { kind: 'placed', order: view };
+      const notifier = deps.outbox.commitNotifier;
+      const outcome = await insertPlacedOrder(deps.db, order, history, [created], pricedFrom, claim, { notifiedAfterCommit: notifier !== undefined });
+      if (outcome === 'placed') {
+        // committed: wake the relay (the statement kept the trigger silent). No stream can be
+        // watching the order yet (its id is in this answer), so its history needs no wake-up.
+        deps.outbox.committed();
+        return { kind: 'placed', order: view };
+      }
       if (outcome === 'key_taken') return { kind: 'key_taken' };
       // a product changed since its price was read: price the order again on what it is now
       if (pricing === PRICING_ATTEMPTS) throw new AppError('transient', `the catalog changed ${PRICING_ATTEMPTS} times while this order was priced; retry`, { details: { skus } });

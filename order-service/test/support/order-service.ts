@@ -6,7 +6,7 @@ import { startWorker, type RunningWorkerProcess } from '../../src/worker/worker.
 
 export type OrderService = ServiceUnderTest<RunningApi, RunningWorkerProcess>;
 
-export function startOrderService(options: { namespace?: string; worker?: boolean; env?: Record<string, string> } = {}): Promise<OrderService> {
+export function startOrderService(options: { namespace?: string; worker?: boolean; env?: Record<string, string>; databaseServerUrl?: string } = {}): Promise<OrderService> {
   return startServiceUnderTest({ descriptor, loadApiConfig, loadWorkerConfig, startApi, startWorker, ...options });
 }
 

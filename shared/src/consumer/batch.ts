@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { PooledTransaction } from '../db/pooled-transaction.js';
 import type { Logger } from '../logger.js';
 import type { AfterCommit, Outbox } from '../outbox/outbox.js';
-import { PendingEvents, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
+import { PendingEvents, PendingNotifications, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
 import type { LockKey, MessageWork } from './subscription.js';
 
@@ -114,7 +114,17 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     const rows = new PendingRows();
     // writes handlers send without waiting (UnitOfWork.send), each with the message it is for
     const sent = new SentWrites<Item | undefined>(connection);
-    const uow: UnitOfWork = { trx, outbox: events, bulk: rows, send: (write) => sent.send(write, undefined), prefetched: new Prefetched(), now, log: deps.log };
+    const notifications = new PendingNotifications();
+    const uow: UnitOfWork = {
+      trx,
+      outbox: events,
+      bulk: rows,
+      send: (write) => sent.send(write, undefined),
+      notifyAfterCommit: (channel, payload) => notifications.add(channel, payload),
+      prefetched: new Prefetched(),
+      now,
+      log: deps.log,
+    };
     const inserting = connection.query<{ message_id: string }>({ name: 'processed-insert', text: insertProcessed, values: [durable, ...processedColumns(items), ...sortedLocks(items)] });
     // The prefetch goes right behind the insert, without waiting for its answer: Postgres runs
     // it once the insert, and the locks it takes, are done, and the two cost one round trip. It
@@ -142,7 +152,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     }
     const forgotten: string[] = [];
     if (!savepoints) {
-      const failed = await runLanes(uow, toRun, sent, { events, rows, outbox: deps.outbox });
+      const failed = await runLanes(uow, toRun, sent, { events, rows, notifications, outbox: deps.outbox });
       if (failed) {
         // its statement may have been refused only because a write another message sent before
         // it failed (and aborted the transaction): that message is the one that failed
@@ -158,7 +168,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     for (const item of savepoints ? toRun : []) {
       await connection.query(open ? 'release savepoint handler; savepoint handler' : 'savepoint handler');
       open = true;
-      const own = { events: new PendingEvents(deps.outbox, now), rows: new PendingRows() };
+      const own = { events: new PendingEvents(deps.outbox, now), rows: new PendingRows(), notifications: new PendingNotifications() };
       await runItem(uow, item, sent, own);
       // its sent writes are answered before it is taken for handled, inside its savepoint
       const failedWrite = await sent.settled();
@@ -167,6 +177,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       // (a refusal of its rows has failed it)
       if (item.result?.kind === 'handled') {
         events.takeFrom(own.events);
+        notifications.takeFrom(own.notifications);
         continue;
       }
       await connection.query('rollback to savepoint handler');
@@ -182,6 +193,9 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     const writing = outcomeOf(rows.sendOn(connection));
     let handOff: AfterCommit | undefined;
     const writingEvents = outcomeOf(events.sendOn(connection).then((after) => (handOff = after)));
+    // without a notifier, the notifications go in the transaction (their failure is the commit's)
+    const notifier = deps.outbox.commitNotifier;
+    if (!notifier) void outcomeOf(notifications.sendOn(connection));
     const committing = outcomeOf(transaction.commit());
     const [written, eventsWritten, committed] = await Promise.all([writing, writingEvents, committing]);
     // a write a handler sent without waiting failed: the COMMIT rolled back, and its message is
@@ -203,6 +217,7 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     if (eventsWritten.failed) throw eventsWritten.error;
     if (committed.failed) throw committed.error;
     handOff?.();
+    if (notifier) notifications.sendBy(notifier);
     return { kind: 'committed' };
   } catch (error) {
     await transaction.rollback();
@@ -259,10 +274,11 @@ function sortedLocks(items: BatchItem[]): [number[], string[]] {
   return [sorted.map((l) => l.space), sorted.map((l) => l.key)];
 }
 
-/** What one message's handler added: its events and deferred rows, the batch's once it is handled. */
+/** What one message's handler added: its events, deferred rows and notifications, the batch's once it is handled. */
 interface Own {
   events: PendingEvents;
   rows: PendingRows;
+  notifications: PendingNotifications;
 }
 
 /**
@@ -281,7 +297,7 @@ async function runLanes<Item extends BatchItem>(uow: UnitOfWork, items: Item[], 
   const runLane = async (lane: Item[]): Promise<void> => {
     for (const item of lane) {
       if (failures.length > 0) return;
-      const own = { events: new PendingEvents(batch.outbox, uow.now), rows: new PendingRows() };
+      const own = { events: new PendingEvents(batch.outbox, uow.now), rows: new PendingRows(), notifications: new PendingNotifications() };
       owns.set(item, own);
       await runItem(uow, item, sent, own);
       if (item.result?.kind === 'failed') failures.push(item);
@@ -293,6 +309,7 @@ async function runLanes<Item extends BatchItem>(uow: UnitOfWork, items: Item[], 
     const own = owns.get(item)!;
     batch.events.takeFrom(own.events);
     batch.rows.takeFrom(own.rows);
+    batch.notifications.takeFrom(own.notifications);
   }
   return undefined;
 }
@@ -340,7 +357,17 @@ export function lanesOf<Item extends BatchItem>(items: Item[]): Item[][] {
 
 /** Runs one handler in the pass's unit of work, with its message's delivery count; what it sends, adds and defers is its own. */
 async function runItem<Item extends BatchItem>(uow: UnitOfWork, item: Item, sent: SentWrites<Item | undefined>, own: Own): Promise<void> {
-  const work: MessageWork = { trx: uow.trx, outbox: own.events, bulk: own.rows, send: (write) => sent.send(write, item), prefetched: uow.prefetched, now: uow.now, log: uow.log, delivery: item.delivery };
+  const work: MessageWork = {
+    trx: uow.trx,
+    outbox: own.events,
+    bulk: own.rows,
+    send: (write) => sent.send(write, item),
+    notifyAfterCommit: (channel, payload) => own.notifications.add(channel, payload),
+    prefetched: uow.prefetched,
+    now: uow.now,
+    log: uow.log,
+    delivery: item.delivery,
+  };
   try {
     await item.scope.run(() => item.run(work));
     item.result = { kind: 'handled' };

@@ -5,6 +5,7 @@ import { newEvent, type EventEnvelope } from '../events/envelope.js';
 import type { EventPayloads, EventType } from '../events/contracts.js';
 import { currentLogContext } from '../logger.js';
 import { isTracing, contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
+import type { CommitNotifier } from '../db/commit-notifier.js';
 import type { OutboxRow } from './relay-queries.js';
 
 /** An event made and validated, not yet written: what `Outbox.insertMany` takes. */
@@ -22,10 +23,28 @@ const insertRows = `insert into outbox (${columns})
  * The same insert with knex's `?` bindings (`outboxColumns(events)` are its values), for a use
  * case that writes its state with one statement to write its events in that statement too, as
  * a CTE: one statement is atomic, so it needs no transaction (and no BEGIN and COMMIT round
- * trips). Add a `where` to write them only when the state was written.
+ * trips). Add a `where` to write them only when the state was written. Its commit wakes the
+ * relay by the NOTIFY trigger, unless the statement silences it for an outbox that wakes
+ * it after the commit (`Outbox.commitNotifier`, with `outboxTriggerSilenced`).
  */
 export const insertOutboxRows = `insert into outbox (${columns})
   select * from unnest(${arrayTypes.map((type) => `?::${type}[]`).join(', ')})`;
+
+/**
+ * A condition (always true) that keeps the outbox trigger silent for the statement it is part of,
+ * as for a hand-off: for a writer of `insertOutboxRows` whose outbox wakes the relay after the
+ * commit (`Outbox.commitNotifier`), which then calls `Outbox.committed()`. Put it where the
+ * statement evaluates it whatever it writes (its final select).
+ */
+export const outboxTriggerSilenced = `set_config('outbox.handed_off', 'on', true) = 'on'`;
+
+/**
+ * The outbox's insert when the writer wakes the relay itself once it has committed (a
+ * `CommitNotifier`): the trigger stays silent for this statement, as for a hand-off.
+ */
+const insertRowsQuietly = `insert into outbox (${columns})
+  select ${columns} from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as row(${columns})
+   where set_config('outbox.handed_off', 'on', true) = 'on'`;
 
 /**
  * The outbox's insert when the relay of the same process is active and takes the rows from the
@@ -81,6 +100,7 @@ export function outboxColumns(events: readonly PendingEvent[], data?: readonly s
 export class Outbox {
   private readonly service: string;
   private relay: RelayHandOff | undefined;
+  private notifier: CommitNotifier | undefined;
 
   constructor(readonly source: string) {
     this.service = source.replace(/^\//, '');
@@ -89,6 +109,30 @@ export class Outbox {
   /** Hands the rows this outbox writes to `relay` once they are committed, while it is active (a worker process's own relay). */
   handOffTo(relay: RelayHandOff): void {
     this.relay = relay;
+  }
+
+  /**
+   * Wakes the relay after the commit of rows not handed off (`notifier`), instead of by the
+   * NOTIFY trigger inside their transaction, which would serialize their commit with every other
+   * notifying transaction on the cluster (see `CommitNotifier`). Every process of a service has
+   * one (`openResources`); without one, the trigger wakes the relay.
+   */
+  notifyAfterCommitBy(notifier: CommitNotifier): void {
+    this.notifier = notifier;
+  }
+
+  /**
+   * What notifies after commits for this process's writes (`UnitOfWork.notifyAfterCommit`), if
+   * anything does. With one, a writer of `insertOutboxRows` may silence the trigger
+   * (`outboxTriggerSilenced`), and then calls `committed()` after its commit.
+   */
+  get commitNotifier(): CommitNotifier | undefined {
+    return this.notifier;
+  }
+
+  /** After the commit of rows written by `insertOutboxRows` with the trigger silenced: wakes the relay. */
+  committed(): void {
+    this.notifier?.notify('outbox');
   }
 
   /** Makes and validates one event and writes it in `trx`: the api's path, one event per request. */
@@ -132,15 +176,21 @@ export class Outbox {
    * `insertMany` on a transaction's connection, sent now (in this tick): the consumer loop sends
    * it with the batch's COMMIT. When this process's relay is active, the rows are written for it
    * to take (no NOTIFY), and the answer is what to call once the transaction has committed: it
-   * hands them over. A caller that does not call it (a rollback) leaves nothing behind: the rows
-   * were never committed.
+   * hands them over. Else, with a `CommitNotifier`, they are written without the trigger's NOTIFY
+   * and the answer wakes the relay. A caller that does not call it (a rollback) leaves nothing
+   * behind: the rows were never committed.
    */
   async sendMany(connection: RawConnection, events: readonly PendingEvent[]): Promise<AfterCommit | undefined> {
     if (events.length === 0) return undefined;
     const relay = this.relay;
     if (!relay?.accepting) {
-      await insertNotified(connection, events);
-      return undefined;
+      const notifier = this.notifier;
+      if (!notifier) {
+        await insertNotified(connection, events);
+        return undefined;
+      }
+      await connection.query({ name: 'outbox-insert-quietly', text: insertRowsQuietly, values: outboxColumns(events) });
+      return () => notifier.notify('outbox');
     }
     const data = events.map((event) => JSON.stringify(event.data));
     const { rows: written } = await connection.query<{ id: string; seq: string }>({ name: 'outbox-insert-handed-off', text: insertRowsHandedOff, values: outboxColumns(events, data) });

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
 import type { Registry } from 'prom-client';
+import { CommitNotifier } from '../db/commit-notifier.js';
 import { createDb } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { createRegistry } from '../metrics.js';
@@ -37,7 +38,8 @@ export interface ResourceSettings {
  * Opens what every process of a service holds: the Postgres pool and the NATS connection. When
  * either cannot be reached yet (down, restarting, not started), it waits for it, saying so in the
  * log, instead of failing: `waiting` tells who asks what it is waiting for. A wrong URL, password
- * or database name fails at once. `close` closes NATS, then the pool.
+ * or database name fails at once. `close` closes NATS, sends the notifications its writers asked
+ * for after their commits, then closes the pool.
  */
 export async function openResources(
   service: string,
@@ -64,6 +66,10 @@ export async function openResources(
     await db.destroy();
     throw Object.assign(new Error(`cannot start: ${(error as Error).message}`), { code: (error as { code?: string }).code, cause: error });
   }
+  // the process's writers wake listeners (the relay, a service's own) after their commits
+  const notifier = new CommitNotifier(db, log.child({ component: 'commit-notifier' }));
+  const outbox = new Outbox(`/${service}`);
+  outbox.notifyAfterCommitBy(notifier);
   return {
     service,
     log,
@@ -72,10 +78,11 @@ export async function openResources(
     nc,
     registry: options.registry ?? createRegistry({ service, process: processName }),
     topology: new Topology(settings.natsNamespace),
-    outbox: new Outbox(`/${service}`),
+    outbox,
     clock: () => new Date(),
     async close() {
       await closeNats(nc);
+      await notifier.drain();
       await db.destroy();
     },
   };

@@ -9,4 +9,4 @@ export { recordSpans, type RecordedSpans } from './tracing.js';
 export { scrapeMetrics, type ScrapedMetrics } from './metrics.js';
 export { bearer, asAdmin, asCustomer, testJwtSecret } from './auth.js';
 export { principals, expectAnswer } from './access.js';
-export { recordStatements, listStatements, roundTrips, BATCH_STATEMENT, type RecordedStatement, type RecordedTransaction } from './statements.js';
+export { recordStatements, listStatements, roundTrips, BATCH_STATEMENT, COMMIT_NOTIFICATION, type RecordedStatement, type RecordedTransaction } from './statements.js';

@@ -74,9 +74,11 @@ export interface TestDatabase {
  * (role names are cluster-wide, so both derive from the unique database name), made the way
  * the migrator's bootstrap makes them. `create: 'database'` makes only the database (as the
  * superuser, the way it was before roles), `'none'` nothing; `drop` removes whatever exists.
+ * `serverUrl`: on that server (a superuser's URL) instead of the tests' own, e.g. a cluster a
+ * suite made for itself.
  */
-export async function createTestDatabase(label: string, options: { create?: 'all' | 'database' | 'none' } = {}): Promise<TestDatabase> {
-  const { databaseUrl } = await testInfra();
+export async function createTestDatabase(label: string, options: { create?: 'all' | 'database' | 'none'; serverUrl?: string } = {}): Promise<TestDatabase> {
+  const databaseUrl = options.serverUrl ?? (await testInfra()).databaseUrl;
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 40)}_${randomBytes(4).toString('hex')}`;
   const roles = serviceRoles(name);
   const { maintenanceUrl } = splitDatabaseUrl(databaseUrl);

@@ -41,10 +41,12 @@ export async function startServiceUnderTest<A extends Started & { url: string },
   namespace?: string;
   worker?: boolean;
   env?: Record<string, string>;
+  /** the Postgres server its database goes on (a superuser's URL), if not the tests' own */
+  databaseServerUrl?: string;
 }): Promise<ServiceUnderTest<A, W>> {
   const { natsUrl } = await testInfra();
   const label = options.descriptor.service.replace(/-service$/, '');
-  const database = await createTestDatabase(label);
+  const database = await createTestDatabase(label, options.databaseServerUrl ? { serverUrl: options.databaseServerUrl } : {});
   const topology = new Topology(options.namespace ?? uniqueNamespace(label));
   const nc = await testNatsConnection();
   try {

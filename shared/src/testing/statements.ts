@@ -11,6 +11,8 @@ export interface RecordedStatement {
   text: string;
   /** the sending connection's application_name (which pool: `<service>-worker`, `…-worker-gateway`) */
   application: string | undefined;
+  /** its parameters, when it was sent with any */
+  values?: unknown[] | undefined;
   /** the transaction it was sent in, from BEGIN to COMMIT or ROLLBACK; none outside one */
   transaction: RecordedTransaction | undefined;
   /**
@@ -28,6 +30,9 @@ export interface RecordedStatement {
  */
 export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox)/i;
 
+/** A `CommitNotifier`'s statement: a NOTIFY sent after a commit, in a transaction of its own, off the path of the request or batch that asked for it. */
+export const COMMIT_NOTIFICATION = /^select pg_notify\(\$1, payload\) from unnest/;
+
 /**
  * Records every statement this process sends from now on, where every statement passes (pg's
  * `Client#query`), until `restore`: what the cost tests count round trips with (issue 10). A
@@ -41,7 +46,7 @@ export function recordStatements(): { sent: RecordedStatement[]; restore(): void
   const unanswered = new WeakMap<object, number>();
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const [first] = args as [string | { text: string }];
+    const [first] = args as [string | { text: string; values?: unknown[] }];
     const text = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim();
     if (text === DISCARD_PLANS) return (query as (...a: unknown[]) => unknown).apply(this, args);
     const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name;
@@ -49,7 +54,7 @@ export function recordStatements(): { sent: RecordedStatement[]; restore(): void
     const transaction = open.get(this);
     if (transaction && text.includes('insert into processed_messages')) transaction.batch = true;
     const behind = unanswered.get(this) ?? 0;
-    sent.push({ text, application, transaction, behind });
+    sent.push({ text, application, transaction, behind, values: typeof first === 'string' ? undefined : first.values });
     if (/^(commit|rollback);?$/i.test(text)) open.delete(this);
     unanswered.set(this, behind + 1);
     const answered = (): void => void unanswered.set(this, (unanswered.get(this) ?? 1) - 1);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { recordStatements } from '@order-platform/shared/testing';
+import { COMMIT_NOTIFICATION, eventually, recordStatements } from '@order-platform/shared/testing';
 import { call, orderBody, startOrderService, type OrderService } from '../../support/order-service.js';
 import { seedCatalog } from '../../support/catalog.js';
 
@@ -44,7 +44,17 @@ describe('placing an order costs few round trips to Postgres', function () {
     // the rate limit draws a busy key's points in leases (shared/src/http/rate-limit.ts): a request costs one statement for it at most
     const rateLimit = all.filter((text) => text.includes('rate_limits'));
     expect(rateLimit.length, rateLimit.join('\n')).to.be.at.most(1);
-    return { response, statements: all.filter((text) => !text.includes('rate_limits')) };
+    // the relay's wake-up goes after the commit, on its own, off the request's path (CommitNotifier)
+    return { response, statements: all.filter((text) => !text.includes('rate_limits') && !COMMIT_NOTIFICATION.test(text)) };
+  }
+
+  /** The NOTIFYs the api has sent after commits since the last `placeCounted`, with their channels, once `count` have gone. */
+  async function notificationsSent(count: number) {
+    return eventually(() => {
+      const notifications = recorded!.sent.filter((s) => s.application === API && COMMIT_NOTIFICATION.test(s.text));
+      expect(notifications).to.have.length(count);
+      return notifications;
+    });
   }
 
   const kettleAndMug = [{ sku: 'KETTLE-1', quantity: 2 }, { sku: 'MUG-1', quantity: 1 }];
@@ -69,6 +79,10 @@ describe('placing an order costs few round trips to Postgres', function () {
     expect(statements, statements.join('\n')).to.have.length(1);
     expect(isOrderInsert(statements[0]!), statements[0]).to.equal(true);
     expect(response.body.total).to.deep.equal({ amount: 2 * 2599 + 450, currency: 'EUR' });
+    // and, once it has committed, one NOTIFY for the relay, outside any transaction
+    const [notification] = await notificationsSent(1);
+    expect(notification!.transaction).to.equal(undefined);
+    expect(notification!.values).to.deep.equal(['outbox', ['']]);
   });
 
   it('its retry with the same key costs one more: the first answer, read after the key was found taken', async () => {
