@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
-import { withConnection } from './group-commit.js';
+import type { RawConnection } from './statements.js';
 
 // One statement for any number of notifications of one channel: the payloads as an array, so the
 // text never changes and pg prepares it once per connection.
@@ -23,7 +23,9 @@ interface ChannelState {
  * made 3,900 transactions a second without a NOTIFY and 2,000–2,250 with one in each.
  *
  * A writer that has committed asks here instead (`notify`): the notification goes out in a
- * transaction of its own, one statement on the pool, which holds that lock only for an instant: a
+ * transaction of its own, one statement on a connection of the notifier's own (made with the
+ * pool's settings, outside it, when first needed: a busy pool would make a wake-up wait its turn
+ * behind requests), which holds that lock only for an instant: a
  * transaction that writes nothing but notifications writes no WAL before its commit record, and
  * Postgres does not wait for the flush of such a commit. (A writer that died between its commit
  * and here leaves its listeners to their polls, as a notification lost would.) At most one statement per channel is on its way at a
@@ -34,6 +36,8 @@ interface ChannelState {
 export class CommitNotifier {
   private readonly channels = new Map<string, ChannelState>();
   private readonly inFlight = new Set<Promise<void>>();
+  private connection: Promise<RawConnection> | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Knex,
@@ -72,7 +76,29 @@ export class CommitNotifier {
       }
     } finally {
       clearTimeout(timer);
+      this.closed = true;
+      this.disconnect();
     }
+  }
+
+  private connect(): Promise<RawConnection> {
+    if (this.closed) return Promise.reject(new Error('the commit notifier is closed'));
+    this.connection ??= (this.db.client as { acquireRawConnection(): Promise<RawConnection> }).acquireRawConnection().then((connection) => {
+      // an error between statements (the server restarted) ends it; the next send connects again
+      (connection as unknown as { on(event: 'error', listener: () => void): void }).on('error', () => this.disconnect());
+      return connection;
+    });
+    const connecting = this.connection;
+    connecting.catch(() => {
+      if (this.connection === connecting) this.connection = undefined;
+    });
+    return connecting;
+  }
+
+  private disconnect(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    void connection?.then((c) => c.end()).catch(() => undefined);
   }
 
   private async send(channel: string, state: ChannelState): Promise<void> {
@@ -81,9 +107,10 @@ export class CommitNotifier {
         const payloads = [...state.payloads];
         state.payloads.clear();
         try {
-          await withConnection(this.db, (connection) => connection.query({ name: 'commit-notify', text: notifyText, values: [channel, payloads] }));
+          await (await this.connect()).query({ name: 'commit-notify', text: notifyText, values: [channel, payloads] });
         } catch (error) {
           this.log.warn({ err: error, channel, notifications: payloads.length }, `could not notify ${channel} after a commit; its listeners' poll will find the change`);
+          this.disconnect(); // a new connection for the next
         }
       }
     } finally {
