@@ -15,6 +15,14 @@ export type PendingEvent = EventEnvelope;
 const columns = 'id, type, source, subject, time, traceparent, data';
 const arrayTypes = ['uuid', 'text', 'text', 'text', 'timestamptz', 'text', 'json'];
 
+/**
+ * A condition (always true) that keeps the outbox trigger silent for the statement it is part of,
+ * as for a hand-off: for a writer of `insertOutboxRows` whose outbox wakes the relay after the
+ * commit (`Outbox.commitNotifier`), which then calls `Outbox.committed()`. Put it where the
+ * statement evaluates it whatever it writes (its final select).
+ */
+export const outboxTriggerSilenced = `set_config('outbox.handed_off', 'on', true) = 'on'`;
+
 /** The one statement that writes any number of events: arrays, so its text never changes and pg can prepare it. */
 const insertRows = `insert into outbox (${columns})
   select * from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`;
@@ -31,20 +39,12 @@ export const insertOutboxRows = `insert into outbox (${columns})
   select * from unnest(${arrayTypes.map((type) => `?::${type}[]`).join(', ')})`;
 
 /**
- * A condition (always true) that keeps the outbox trigger silent for the statement it is part of,
- * as for a hand-off: for a writer of `insertOutboxRows` whose outbox wakes the relay after the
- * commit (`Outbox.commitNotifier`), which then calls `Outbox.committed()`. Put it where the
- * statement evaluates it whatever it writes (its final select).
- */
-export const outboxTriggerSilenced = `set_config('outbox.handed_off', 'on', true) = 'on'`;
-
-/**
  * The outbox's insert when the writer wakes the relay itself once it has committed (a
  * `CommitNotifier`): the trigger stays silent for this statement, as for a hand-off.
  */
 const insertRowsQuietly = `insert into outbox (${columns})
   select ${columns} from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as row(${columns})
-   where set_config('outbox.handed_off', 'on', true) = 'on'`;
+   where ${outboxTriggerSilenced}`;
 
 /**
  * The outbox's insert when the relay of the same process is active and takes the rows from the
@@ -54,7 +54,7 @@ const insertRowsQuietly = `insert into outbox (${columns})
  */
 const insertRowsHandedOff = `insert into outbox (${columns})
   select ${columns} from unnest(${arrayTypes.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) as row(${columns})
-   where set_config('outbox.handed_off', 'on', true) = 'on'
+   where ${outboxTriggerSilenced}
   returning id, seq`;
 
 /**
