@@ -18,9 +18,9 @@ export const workerConfig = defineConfig({
     type: 'integer',
     minimum: 0,
     maximum: 1000,
-    default: 0,
+    default: 50,
     description:
-      'how long the relay waits before it marks published rows, so the marks of several rounds go out as one update (fewer transactions; rows published but not yet marked are republished after a crash, and dropped by JetStream as duplicates); 0 marks at once',
+      "how long the relay's marks of published rows wait: a consumer batch of the same process that commits meanwhile takes them with its COMMIT, else they go out as one update when it is over (fewer transactions; rows published but not yet marked are republished after a crash, and dropped by JetStream as duplicates); 0 marks at once",
   },
   relayRetentionHours: { env: 'RELAY_RETENTION_HOURS', type: 'number', minimum: 0, default: 24, description: 'published outbox rows are deleted after this long' },
   consumerBatchSize: { env: 'CONSUMER_BATCH_SIZE', type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'messages a consumer handles in one transaction, at most; it takes what has arrived without waiting for a full batch' },

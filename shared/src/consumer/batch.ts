@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { PooledTransaction } from '../db/pooled-transaction.js';
 import type { Logger } from '../logger.js';
+import type { TakenMarks } from '../outbox/mark-writer.js';
 import type { AfterCommit, Outbox } from '../outbox/outbox.js';
 import { PendingEvents, PendingNotifications, PendingRows, Prefetched, SentWrites, type UnitOfWork } from '../unit-of-work.js';
 import type { MessageScope } from './message-scope.js';
@@ -107,6 +108,7 @@ type PassEnd = { kind: 'committed' } | { kind: 'handler-failed'; item: BatchItem
 async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable: string, items: Item[], { savepoints, prefetch }: { savepoints: boolean; prefetch?: Prefetch<Item> | undefined }): Promise<PassEnd> {
   const transaction = await PooledTransaction.begin(deps.db);
   const { trx, connection } = transaction;
+  let marks: TakenMarks | undefined;
   try {
     const now = deps.clock();
     // one unit of work for the pass: its deferred rows and its events are written at the end
@@ -196,8 +198,11 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
     // without a notifier, the notifications go in the transaction (their failure is the commit's)
     const notifier = deps.outbox.commitNotifier;
     if (!notifier) void outcomeOf(notifications.sendOn(connection));
+    // the marks this process's relay has waiting go with this COMMIT, not in one of their own
+    marks = deps.outbox.takeMarks();
+    const marking = marks ? outcomeOf(marks.sendOn(connection)) : undefined;
     const committing = outcomeOf(transaction.commit());
-    const [written, eventsWritten, committed] = await Promise.all([writing, writingEvents, committing]);
+    const [written, eventsWritten, committed, marked] = await Promise.all([writing, writingEvents, committing, marking]);
     // a write a handler sent without waiting failed: the COMMIT rolled back, and its message is
     // the one that failed (a pass with savepoints has waited for each message's already)
     const failedWrite = await sent.settled();
@@ -215,13 +220,19 @@ async function runInTransaction<Item extends BatchItem>(deps: BatchDeps, durable
       return { kind: 'rows-refused', error: written.error };
     }
     if (eventsWritten.failed) throw eventsWritten.error;
+    // (a refused mark rolled the batch back with it: a redelivery runs it again, the writer marks)
+    if (marked?.failed) throw marked.error;
     if (committed.failed) throw committed.error;
+    marks?.committed();
     handOff?.();
     if (notifier) notifications.sendBy(notifier);
     return { kind: 'committed' };
   } catch (error) {
     await transaction.rollback();
     throw error;
+  } finally {
+    // not committed (a failed write, refused rows, a failed COMMIT): the writer marks them itself
+    marks?.released();
   }
 }
 

@@ -6,6 +6,7 @@ import type { EventPayloads, EventType } from '../events/contracts.js';
 import { currentLogContext } from '../logger.js';
 import { isTracing, contextOf, spanFailed, traceparentOf, tracer } from '../tracing.js';
 import type { CommitNotifier } from '../db/commit-notifier.js';
+import type { TakenMarks } from './mark-writer.js';
 import type { OutboxRow } from './relay-queries.js';
 
 /** An event made and validated, not yet written: what `Outbox.insertMany` takes. */
@@ -67,6 +68,8 @@ export interface RelayHandOff {
   readonly accepting: boolean;
   /** publishes rows just committed (in seq order) */
   handOff(rows: OutboxRow[]): void;
+  /** the marks of published rows waiting for their delay, for a transaction about to commit to send with its COMMIT */
+  takeMarks?(): TakenMarks | undefined;
 }
 
 /** After the commit: hands the rows written to the relay (see `RelayHandOff`). */
@@ -128,6 +131,15 @@ export class Outbox {
    */
   get commitNotifier(): CommitNotifier | undefined {
     return this.notifier;
+  }
+
+  /**
+   * The marks of rows this process's relay has published that wait for their delay (see
+   * `MarkWriter`), for a transaction about to commit: it sends their update before its COMMIT
+   * and says whether it committed. Undefined when none wait or no relay of this process is active.
+   */
+  takeMarks(): TakenMarks | undefined {
+    return this.relay?.takeMarks?.();
   }
 
   /** After the commit of rows written by `insertOutboxRows` with the trigger silenced: wakes the relay. */

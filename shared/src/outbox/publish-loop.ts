@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
-import type { MarkWriter } from './mark-writer.js';
+import type { MarkWriter, TakenMarks } from './mark-writer.js';
 import type { BacklogGauges, UnmarkedRows } from './relay-metrics.js';
 import { selectUnpublished, seqRanges, type OutboxRow } from './relay-queries.js';
 import type { RowPublisher } from './row-publisher.js';
@@ -92,6 +92,11 @@ export class PublishLoop {
       this.running = false;
       await Promise.all([...this.unmarked].map((b) => b.done));
     }
+  }
+
+  /** The marks waiting for their delay, for a transaction of this process about to commit (`MarkWriter.take`). */
+  takeMarks(): TakenMarks | undefined {
+    return this.deps.marks.take();
   }
 
   /** Whether rows handed off now would be taken: the loop runs and is not backing off after a failure. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
+import type { RawConnection } from '../db/statements.js';
 
 /** An unpublished outbox row as the relay reads it: ready to go out, nothing to parse. */
 export interface OutboxRow {
@@ -35,8 +36,15 @@ export async function selectUnpublished(client: pg.Client, limit: number, exclud
   return result.rows;
 }
 
+const markStatement = 'update outbox set published_at = now() where id = any($1::uuid[])';
+
 export async function markPublished(client: pg.Client, ids: string[]): Promise<void> {
-  await client.query({ name: 'outbox-mark-published', text: 'update outbox set published_at = now() where id = any($1::uuid[])', values: [ids] });
+  await client.query({ name: 'outbox-mark-published', text: markStatement, values: [ids] });
+}
+
+/** `markPublished` in a transaction of the relay's process that takes the marks with its COMMIT (`MarkWriter.take`). */
+export async function markPublishedOn(connection: RawConnection, ids: string[]): Promise<void> {
+  await connection.query({ name: 'outbox-mark-published', text: markStatement, values: [ids] });
 }
 
 export async function countUnpublished(client: pg.Client): Promise<number> {

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../logger.js';
 import type { Topology } from '../nats/topology.js';
-import { MarkWriter } from './mark-writer.js';
+import { MarkWriter, type TakenMarks } from './mark-writer.js';
 import { PublishLoop } from './publish-loop.js';
 import { BacklogGauges, relayMetrics } from './relay-metrics.js';
 import type { RelayHandOff } from './outbox.js';
@@ -112,6 +112,11 @@ export class OutboxRelay implements RelayHandOff {
     const loop = this.loop;
     if (this.leader && loop?.accepting) return loop.handOff(rows);
     this.options.db.raw("select pg_notify('outbox', '')").catch((error: unknown) => this.options.log.warn({ err: error }, 'could not wake the outbox relay for rows handed off after its term ended; its poll will find them'));
+  }
+
+  /** The marks of this relay's published rows that wait for their delay, taken for a transaction of its process about to commit (see `MarkWriter`). */
+  takeMarks(): TakenMarks | undefined {
+    return this.loop?.takeMarks();
   }
 
   start(): void {

@@ -3,10 +3,11 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { ConsumerRunner, declareConsumer, inTransaction, Outbox, OutboxRelay, subscribe, type RelayHandOff } from '../../src/index.js';
 import { PooledTransaction } from '../../src/db/pooled-transaction.js';
+import { MarkWriter } from '../../src/outbox/mark-writer.js';
 import { selectUnpublished, type OutboxRow } from '../../src/outbox/relay-queries.js';
 import { eventually, readStream, sleep } from '../../src/testing/index.js';
 import { messagingFixture, publishProductChanged, settled, silentLog, type MessagingFixture } from '../support/messaging.js';
-import { orderCreated, publishedCount } from '../support/outbox-rows.js';
+import { addOrderEvents, orderCreated, publishedCount, streamCount } from '../support/outbox-rows.js';
 
 const consumer = declareConsumer('hand-off-service', 'stock.product-changed', { maxAttempts: 3, ackWaitMs: 5000 });
 
@@ -36,8 +37,8 @@ describe('outbox relay: rows handed off by the writers of its own process', () =
   });
 
   /** A relay that publishes only what it is handed or notified of: its poll is a minute away. */
-  async function activeRelay(registry?: Registry): Promise<OutboxRelay> {
-    const relay = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, registry, leaderRetryMs: 100, pollIntervalMs: 60_000 });
+  async function activeRelay(registry?: Registry, markDelayMs = 0): Promise<OutboxRelay> {
+    const relay = new OutboxRelay({ db: f.db, databaseUrl: f.database.url, nc: f.nc, topology: f.topology, log: silentLog, registry, leaderRetryMs: 100, pollIntervalMs: 60_000, markDelayMs });
     relay.start();
     stops.push(() => relay.stop());
     await eventually(() => expect(relay.accepting).to.equal(true));
@@ -131,5 +132,66 @@ describe('outbox relay: rows handed off by the writers of its own process', () =
     await outbox.insertMany(mixed.trx, [outbox.prepare('orders.created', { subject: 'o-6', data: orderCreated('o-6'), time })]);
     await mixed.commit();
     await eventually(() => expect(notifications, 'the plain insert after the handed-off one').to.equal(1));
+  });
+
+  describe('marks waiting for their delay', () => {
+    /** The transaction that last wrote a row (its xmin), of the outbox row announcing `sku` and of the processed row of message `id`. */
+    const writerOfMark = async (sku: string): Promise<string | undefined> =>
+      (await f.db.raw<{ rows: { xmin: string }[] }>("select xmin::text from outbox where subject = ? and published_at is not null", [sku])).rows[0]?.xmin;
+    const writerOfProcessed = async (id: string): Promise<string> => (await f.db.raw<{ rows: { xmin: string }[] }>('select xmin::text from processed_messages where message_id = ?', [id])).rows[0]!.xmin;
+
+    it("go with the COMMIT of the process's next consumer batch, in no transaction of their own, long before the delay is over", async () => {
+      const relay = await activeRelay(undefined, 4000);
+      const outbox = new Outbox('/stock-service');
+      outbox.handOffTo(relay);
+      runConsumer(outbox);
+      await publishProductChanged(f, 'A');
+      await eventually(async () => expect(await streamCount(f.nc, f.topology.stream('STOCK'))).to.equal(2), { timeoutMs: 5000 });
+      const published = performance.now();
+      await sleep(200);
+      expect(await publishedCount(f.db), "A's stock.low: published, its mark waiting").to.equal(0);
+      const second = await publishProductChanged(f, 'B');
+      await eventually(async () => expect(await writerOfMark('A'), "A's mark").to.be.a('string'), { timeoutMs: 3000, intervalMs: 20 });
+      expect(performance.now() - published, 'marked before the delay was over').to.be.below(3000);
+      expect(await writerOfMark('A'), "the transaction that marked A's row").to.equal(await writerOfProcessed(second));
+      expect(await writerOfMark('B'), "B's row: its mark waits for a batch or the delay").to.equal(undefined);
+      // no batch comes: the delay runs out and the writer marks B's row itself
+      await eventually(async () => expect(await publishedCount(f.db)).to.equal(2), { timeoutMs: 8000 });
+      expect(await writerOfMark('B')).to.not.equal(await writerOfProcessed(second));
+    });
+
+    it('that a taker did not commit are marked by the writer at once, and each mark settles once', async () => {
+      const ids = await addOrderEvents(f.db, 3);
+      const client = new pg.Client({ connectionString: f.database.url });
+      await client.connect();
+      try {
+        const writer = new MarkWriter(client, 60_000);
+        let settled = 0;
+        const marking = writer.mark(ids.slice(0, 2)).then(() => (settled += 1));
+        const taken = writer.take()!;
+        expect(writer.take(), 'taken already').to.equal(undefined);
+        const transaction = await PooledTransaction.begin(f.db);
+        await taken.sendOn(transaction.connection);
+        await transaction.rollback();
+        taken.released();
+        taken.committed(); // too late: released already
+        await marking;
+        expect(settled).to.equal(1);
+        expect(await publishedCount(f.db), 'marked by the writer, not after its minute').to.equal(2);
+
+        const committing = writer.mark(ids.slice(2)).then(() => (settled += 1));
+        const next = writer.take()!;
+        const other = await PooledTransaction.begin(f.db);
+        await next.sendOn(other.connection);
+        await other.commit();
+        next.committed();
+        next.released(); // too late: committed already
+        await committing;
+        expect(settled).to.equal(2);
+        expect(await publishedCount(f.db)).to.equal(3);
+      } finally {
+        await client.end();
+      }
+    });
   });
 });
