@@ -25,10 +25,11 @@ export interface RecordedStatement {
 
 /**
  * A consumer batch's own statements, shared by every message of the batch: BEGIN, the
- * processed-messages insert (which takes the batch's locks), savepoints, the outbox insert, COMMIT.
- * The rest of a batch's statements are its handlers'.
+ * processed-messages insert (which takes the batch's locks), savepoints, the outbox insert, the
+ * relay's waiting marks that ride its COMMIT (`MarkWriter.take`), COMMIT. The rest of a batch's
+ * statements are its handlers'.
  */
-export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox)/i;
+export const BATCH_STATEMENT = /^(begin|commit|rollback|release savepoint|savepoint|with fresh as \( insert into processed_messages|insert into outbox|update outbox set published_at)/i;
 
 /** A `CommitNotifier`'s statement: a NOTIFY sent after a commit, in a transaction of its own, off the path of the request or batch that asked for it. */
 export const COMMIT_NOTIFICATION = /^select pg_notify\(\$1, payload\) from unnest/;
