@@ -4,6 +4,19 @@ import { historySince, type HistoryEntry } from './order-history-repository.js';
 
 export const HISTORY_CHANNEL = 'order_history';
 
+/**
+ * The advisory lock (two-key form) an api's feed holds, shared, while it LISTENs, and takes
+ * before it reads the watched orders. A worker's batch tries it exclusively before it writes a
+ * transition: got, no feed watches, and the batch leaves out the history NOTIFY that would wake
+ * no one; a feed that starts watching meanwhile waits for the batch's commit before it reads, so
+ * it reads the transition. Not got, a feed watches (or is about to), and the NOTIFY goes out.
+ */
+export const HISTORY_WATCHERS = { space: 0x6f726401, key: 1 } as const; // "ord\1"
+
+/** What the feed's connection sends to start watching (the lock first), and to stop. */
+export const FEED_LISTEN = `select pg_advisory_lock_shared(${HISTORY_WATCHERS.space}, ${HISTORY_WATCHERS.key}); listen ${HISTORY_CHANNEL}`;
+export const FEED_UNLISTEN = `unlisten ${HISTORY_CHANNEL}; select pg_advisory_unlock_shared(${HISTORY_WATCHERS.space}, ${HISTORY_WATCHERS.key})`;
+
 export type FeedEntry = HistoryEntry & { id: number };
 
 export interface FeedSubscriber {
@@ -139,7 +152,9 @@ export class HistoryFeed {
   /**
    * LISTENs while an order is watched, UNLISTENs once none is: one statement at a time on the
    * feed's connection, until it matches. A LISTEN in effect reads every watched order, for what
-   * was written before it (the read at subscribe may have run before it).
+   * was written before it (the read at subscribe may have run before it). It takes the watchers'
+   * lock first (HISTORY_WATCHERS), waiting for any worker batch that found no watcher to commit,
+   * so that read has the batch's transitions, which no NOTIFY announces.
    */
   private syncListening(): void {
     const client = this.client;
@@ -157,7 +172,8 @@ export class HistoryFeed {
       const wanted = this.watched.size > 0;
       if (wanted === this.listening) return;
       try {
-        await client.query(`${wanted ? 'listen' : 'unlisten'} ${HISTORY_CHANNEL}`);
+        // the lock before the LISTEN, and both before the read below; released after the UNLISTEN
+        await client.query(wanted ? FEED_LISTEN : FEED_UNLISTEN);
       } catch (error) {
         // a lost connection reconnects, and LISTENs again there if it is wanted
         this.options.log.warn({ err: error }, `order history feed could not ${wanted ? 'LISTEN' : 'UNLISTEN'}`);

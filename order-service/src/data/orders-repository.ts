@@ -1,4 +1,5 @@
 import { insertOutboxRows, outboxColumns, outboxTriggerSilenced, type CancellationReason, type Knex, type PendingEvent, type Write } from '@order-platform/shared';
+import { HISTORY_WATCHERS } from './history-feed.js';
 import type { Order, OrderStatus } from '../domain/order.js';
 
 interface OrderRow {
@@ -209,20 +210,24 @@ function toOrder(row: OrderRow, items: Order['items']): Order {
  * Its lines come in the same statement (they never change after the order is placed).
  */
 export async function lockOrder(trx: Knex.Transaction, id: string): Promise<Order | undefined> {
-  const [order] = await lockOrders(trx, [id]);
-  return order;
+  const { orders } = await lockOrders(trx, [id], { tryWatchers: false });
+  return orders[0];
 }
 
 /** The orders of `ids` that exist, as `lockOrder` has them, with one statement; locked in id order, as every caller locks many. */
-export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]): Promise<Order[]> {
-  const result = await trx.raw<{ rows: (OrderRow & { items: ItemJson[] })[] }>(
+export async function lockOrders(trx: Knex.Transaction, ids: readonly string[], { tryWatchers = true } = {}): Promise<{ orders: Order[]; unwatched: boolean }> {
+  // `tryWatchers`: and tries the history watchers' lock exclusively (HISTORY_WATCHERS), once (an
+  // initplan), when an order is found; `unwatched` says whether it got it
+  const result = await trx.raw<{ rows: (OrderRow & { items: ItemJson[]; unwatched: boolean })[] }>(
     `select o.*, coalesce((
        select json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'amount', i.unit_price_amount, 'currency', i.currency) order by i.line)
-       from order_items i where i.order_id = o.id), '[]') as items
+       from order_items i where i.order_id = o.id), '[]') as items,
+       ${tryWatchers ? '(select pg_try_advisory_xact_lock(?, ?))' : 'false'} as unwatched
      from orders o where o.id = any(?::uuid[]) order by o.id for update`,
-    [[...ids]],
+    [...(tryWatchers ? [HISTORY_WATCHERS.space, HISTORY_WATCHERS.key] : []), [...ids]],
   );
-  return result.rows.map((row) => toOrder(row, row.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.amount), currency: i.currency.trim() } }))));
+  const orders = result.rows.map((row) => toOrder(row, row.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.amount), currency: i.currency.trim() } }))));
+  return { orders, unwatched: result.rows[0]?.unwatched === true };
 }
 
 /** Whether `id` can be an order id at all (the column is uuid: anything else is refused by Postgres). */

@@ -31,8 +31,10 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
   if (!transition) return { outcome: 'unchanged', order: orderView(order) };
   const next = applyTransition(order, transition, now);
   send(transitionWrite(next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now }));
-  // the streams watching it learn of the entry once it is committed (its trigger stays silent)
-  notifyAfterCommit(HISTORY_CHANNEL, orderId);
+  // the streams watching it learn of the entry once it is committed (its trigger stays silent);
+  // a batch whose prefetch found no api watching holds the watchers' lock, and a feed that starts
+  // meanwhile reads the entry once it has it, so no NOTIFY goes out for no one (HISTORY_WATCHERS)
+  if (prefetched.get(historyWatchers, 'any') !== false) notifyAfterCommit(HISTORY_CHANNEL, orderId);
   prefetched.update(lockedOrders, orderId, next);
   if (transition.emit === 'orders.confirmed') outbox.add('orders.confirmed', { subject: orderId, data: confirmed(next, now) });
   if (transition.emit === 'orders.cancelled') outbox.add('orders.cancelled', { subject: orderId, data: cancelled(next, order, now) });
@@ -42,6 +44,9 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
 /** Orders locked and loaded ahead of `advanceOrder`, by id. */
 const lockedOrders: PrefetchedKind<Order> = { name: 'orders' };
 
+/** `false` once the batch holds the history watchers' lock exclusively: no api's feed watches an order until it commits. */
+const historyWatchers: PrefetchedKind<boolean> = { name: 'history-watchers' };
+
 /**
  * Locks and loads, with one statement, the orders a batch of facts is about, for `advanceOrder`
  * to find in the unit of work instead of reading each. An id that cannot be an order's is left
@@ -50,8 +55,10 @@ const lockedOrders: PrefetchedKind<Order> = { name: 'orders' };
 export async function prefetchOrders(orderIds: readonly string[], { trx, prefetched }: UnitOfWork): Promise<void> {
   const ids = [...new Set(orderIds)].filter(isOrderId);
   if (ids.length === 0) return;
-  const found = new Map((await lockOrders(trx, ids)).map((order) => [order.id, order]));
+  const { orders, unwatched } = await lockOrders(trx, ids);
+  const found = new Map(orders.map((order) => [order.id, order]));
   for (const id of ids) prefetched.add(lockedOrders, id, found.get(id) ?? null);
+  if (unwatched) prefetched.add(historyWatchers, 'any', false);
 }
 
 function confirmed(order: Order, now: Date): OrderConfirmed {

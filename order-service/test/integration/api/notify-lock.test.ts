@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { eventually, readStream, sleep } from '@order-platform/shared/testing';
 import { seedCatalog } from '../../support/catalog.js';
+import { FEED_LISTEN } from '../../../src/data/history-feed.js';
 import { facts, report } from '../../support/lifecycle.js';
 import { call, orderBody, startOrderService, type OrderService } from '../../support/order-service.js';
 
@@ -76,7 +77,8 @@ describe('order-service commits without the cluster-wide lock of NOTIFY', functi
     const listener = await client(database);
     const heard: { channel: string; payload: string | undefined }[] = [];
     listener.on('notification', (n) => heard.push({ channel: n.channel, payload: n.payload }));
-    await listener.query('listen order_history');
+    // as an api's feed watches a stream: the watchers' lock, then the LISTEN (else no worker NOTIFYs history)
+    await listener.query(FEED_LISTEN);
     await listener.query('listen outbox');
 
     // in another database of the cluster: a transaction that has notified and written (only a

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { asAdmin, asCustomer, eventually, testLog } from '@order-platform/shared/testing';
 import { startApi } from '../../../src/api/app.js';
+import { FEED_LISTEN, FEED_UNLISTEN } from '../../../src/data/history-feed.js';
 import { loadApiConfig } from '../../../src/config.js';
 import { seedCatalog } from '../../support/catalog.js';
 import { call, orderBody, startOrderService, type OrderService } from '../../support/order-service.js';
@@ -98,21 +99,21 @@ describe('order status streams: a cap per caller, and one change feed per proces
   it('LISTENs only while a stream is open, so transitions nobody watches wake nothing; a stream opened later still sees each one at once', async () => {
     const feedQuery = async () => (await sql<{ query: string }>(orders, "select query from pg_stat_activity where application_name = 'order-history-feed' and datname = current_database()"))[0]?.query;
     // every stream of the tests before is closed
-    await eventually(async () => expect(await feedQuery()).to.be.oneOf(['', 'unlisten order_history']));
+    await eventually(async () => expect(await feedQuery()).to.be.oneOf(['', FEED_UNLISTEN]));
     const id = await placeFor(orders, 'cust-quiet');
     const stream = await openStream(orders.api.url, id, await asAdmin());
     await eventually(() => expect(statuses(stream)).to.deep.equal(['pending']));
-    expect(await feedQuery()).to.equal('listen order_history');
+    expect(await feedQuery()).to.equal(FEED_LISTEN);
     stream.close();
-    await eventually(async () => expect(await feedQuery()).to.equal('unlisten order_history'));
+    await eventually(async () => expect(await feedQuery()).to.equal(FEED_UNLISTEN));
     // the safety re-read is a minute away: only the LISTEN taken again brings this at once
     const later = await openStream(orders.api.url, id, await asAdmin());
     await eventually(() => expect(statuses(later)).to.deep.equal(['pending']));
-    await eventually(async () => expect(await feedQuery()).to.equal('listen order_history'));
+    await eventually(async () => expect(await feedQuery()).to.equal(FEED_LISTEN));
     expect((await call(orders.api.url, 'POST', `/orders/${id}/cancel`)).status).to.equal(202);
     await later.ended;
     expect(statuses(later)).to.deep.equal(['pending', 'cancelled']);
-    await eventually(async () => expect(await feedQuery()).to.equal('unlisten order_history'));
+    await eventually(async () => expect(await feedQuery()).to.equal(FEED_UNLISTEN));
   });
 
   it('listens again after its connection drops, and the next transition still arrives at once', async () => {
@@ -121,12 +122,12 @@ describe('order status streams: a cap per caller, and one change feed per proces
     await eventually(() => expect(statuses(stream)).to.deep.equal(['pending']));
     const feedBackends = () => sql<{ pid: number; query: string }>(orders, "select pid, query from pg_stat_activity where application_name = 'order-history-feed' and datname = current_database()");
     const [before] = await feedBackends();
-    expect(before?.query).to.equal('listen order_history');
+    expect(before?.query).to.equal(FEED_LISTEN);
     await sql(orders, 'select pg_terminate_backend($1)', [before!.pid]);
     await eventually(async () => {
       const [now] = await feedBackends();
       expect(now?.pid).to.not.equal(before!.pid);
-      expect(now?.query).to.equal('listen order_history');
+      expect(now?.query).to.equal(FEED_LISTEN);
     });
     await call(orders.api.url, 'POST', `/orders/${id}/cancel`);
     await eventually(() => expect(statuses(stream)).to.deep.equal(['pending', 'cancelled']), { timeoutMs: 5000 });
