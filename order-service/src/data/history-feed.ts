@@ -5,17 +5,20 @@ import { historySince, type HistoryEntry } from './order-history-repository.js';
 export const HISTORY_CHANNEL = 'order_history';
 
 /**
- * The advisory lock (two-key form) an api's feed holds, shared, while it LISTENs, and takes
- * before it reads the watched orders. A worker's batch tries it exclusively before it writes a
- * transition: got, no feed watches, and the batch leaves out the history NOTIFY that would wake
- * no one; a feed that starts watching meanwhile waits for the batch's commit before it reads, so
- * it reads the transition. Not got, a feed watches (or is about to), and the NOTIFY goes out.
+ * The advisory locks (two-key form, one space) an api's feed holds, shared, while it LISTENs,
+ * all of them, taken before the LISTEN and the read of the watched orders. A worker's batch tries
+ * one of them exclusively, its connection's slot (`pg_backend_pid() % slots`, so batches running
+ * side by side on other connections rarely try the same one), before it writes a transition:
+ * got, no feed watches, and the batch leaves out the history NOTIFY that would wake no one; a
+ * feed that starts watching meanwhile waits for the batch's commit before it reads, so it reads
+ * the transition. Not got, a feed watches (or is about to; or, rarely, another batch holds the
+ * slot), and the NOTIFY goes out.
  */
-export const HISTORY_WATCHERS = { space: 0x6f726401, key: 1 } as const; // "ord\1"
+export const HISTORY_WATCHERS = { space: 0x6f726401, slots: 32 } as const; // "ord\1"
 
-/** What the feed's connection sends to start watching (the lock first), and to stop. */
-export const FEED_LISTEN = `select pg_advisory_lock_shared(${HISTORY_WATCHERS.space}, ${HISTORY_WATCHERS.key}); listen ${HISTORY_CHANNEL}`;
-export const FEED_UNLISTEN = `unlisten ${HISTORY_CHANNEL}; select pg_advisory_unlock_shared(${HISTORY_WATCHERS.space}, ${HISTORY_WATCHERS.key})`;
+/** What the feed's connection sends to start watching (the locks first), and to stop. */
+export const FEED_LISTEN = `select count(pg_advisory_lock_shared(${HISTORY_WATCHERS.space}, slot)) from generate_series(0, ${HISTORY_WATCHERS.slots - 1}) as slot; listen ${HISTORY_CHANNEL}`;
+export const FEED_UNLISTEN = `unlisten ${HISTORY_CHANNEL}; select count(pg_advisory_unlock_shared(${HISTORY_WATCHERS.space}, slot)) from generate_series(0, ${HISTORY_WATCHERS.slots - 1}) as slot`;
 
 export type FeedEntry = HistoryEntry & { id: number };
 

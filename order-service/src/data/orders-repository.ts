@@ -216,15 +216,15 @@ export async function lockOrder(trx: Knex.Transaction, id: string): Promise<Orde
 
 /** The orders of `ids` that exist, as `lockOrder` has them, with one statement; locked in id order, as every caller locks many. */
 export async function lockOrders(trx: Knex.Transaction, ids: readonly string[], { tryWatchers = true } = {}): Promise<{ orders: Order[]; unwatched: boolean }> {
-  // `tryWatchers`: and tries the history watchers' lock exclusively (HISTORY_WATCHERS), once (an
-  // initplan), when an order is found; `unwatched` says whether it got it
+  // `tryWatchers`: and tries its connection's slot of the history watchers' locks exclusively
+  // (HISTORY_WATCHERS), once (an initplan), when an order is found; `unwatched`: it got it
   const result = await trx.raw<{ rows: (OrderRow & { items: ItemJson[]; unwatched: boolean })[] }>(
     `select o.*, coalesce((
        select json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'amount', i.unit_price_amount, 'currency', i.currency) order by i.line)
        from order_items i where i.order_id = o.id), '[]') as items,
-       ${tryWatchers ? '(select pg_try_advisory_xact_lock(?, ?))' : 'false'} as unwatched
+       ${tryWatchers ? '(select pg_try_advisory_xact_lock(?, pg_backend_pid() % ?))' : 'false'} as unwatched
      from orders o where o.id = any(?::uuid[]) order by o.id for update`,
-    [...(tryWatchers ? [HISTORY_WATCHERS.space, HISTORY_WATCHERS.key] : []), [...ids]],
+    [...(tryWatchers ? [HISTORY_WATCHERS.space, HISTORY_WATCHERS.slots] : []), [...ids]],
   );
   const orders = result.rows.map((row) => toOrder(row, row.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: { amount: Number(i.amount), currency: i.currency.trim() } }))));
   return { orders, unwatched: result.rows[0]?.unwatched === true };

@@ -32,7 +32,7 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
   const next = applyTransition(order, transition, now);
   send(transitionWrite(next, { orderId, from: order.status, to: next.status, cause: cause.name, causeId: cause.id, reason: next.cancellationReason, at: now }));
   // the streams watching it learn of the entry once it is committed (its trigger stays silent);
-  // a batch whose prefetch found no api watching holds the watchers' lock, and a feed that starts
+  // a batch whose prefetch found no api watching holds a slot of the watchers' locks, and a feed that starts
   // meanwhile reads the entry once it has it, so no NOTIFY goes out for no one (HISTORY_WATCHERS)
   if (prefetched.get(historyWatchers, 'any') !== false) notifyAfterCommit(HISTORY_CHANNEL, orderId);
   prefetched.update(lockedOrders, orderId, next);
@@ -44,7 +44,7 @@ export async function advanceOrder(orderId: string, fact: OrderFact, cause: Caus
 /** Orders locked and loaded ahead of `advanceOrder`, by id. */
 const lockedOrders: PrefetchedKind<Order> = { name: 'orders' };
 
-/** `false` once the batch holds the history watchers' lock exclusively: no api's feed watches an order until it commits. */
+/** `false` once the batch holds its slot of the history watchers' locks exclusively: no api's feed watches an order until it commits. */
 const historyWatchers: PrefetchedKind<boolean> = { name: 'history-watchers' };
 
 /**

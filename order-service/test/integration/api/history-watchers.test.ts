@@ -23,7 +23,7 @@ describe('order history notifications only while a stream watches', function () 
     // the safety re-read out of the way: what a stream shows came through a notification or its feed's first read
     orders = await startOrderService({ env: { SSE_RESYNC_INTERVAL_MS: '60000' } });
     await seedCatalog(orders, [{ sku: 'KETTLE-1', price: { amount: 2599, currency: 'EUR' } }]);
-    // listens without the watchers' lock: it sees the NOTIFYs, and counts as no watcher
+    // listens without the watchers' locks: it sees the NOTIFYs, and counts as no watcher
     listener = new pg.Client({ connectionString: orders.database.url });
     await listener.connect();
     listener.on('notification', (message) => message.channel === HISTORY_CHANNEL && notified.push(message.payload ?? ''));
@@ -38,10 +38,7 @@ describe('order history notifications only while a stream watches', function () 
   const watchersHeld = async (): Promise<number> =>
     Number(
       (
-        await listener.query<{ n: string }>("select count(*) as n from pg_locks where locktype = 'advisory' and classid = $1 and objid = $2 and objsubid = 2 and mode = 'ShareLock' and granted", [
-          HISTORY_WATCHERS.space,
-          HISTORY_WATCHERS.key,
-        ])
+        await listener.query<{ n: string }>("select count(*) as n from pg_locks where locktype = 'advisory' and classid = $1 and objsubid = 2 and mode = 'ShareLock' and granted", [HISTORY_WATCHERS.space])
       ).rows[0]!.n,
     );
 
@@ -55,8 +52,8 @@ describe('order history notifications only while a stream watches', function () 
     const stream = await openStream(orders.api.url, order.id, await asAdmin());
     try {
       await eventually(() => expect(stream.events.map((e) => e.status)).to.deep.equal(['pending', 'stock_reserved']));
-      // the api's feed watches: it holds the watchers' lock, shared
-      await eventually(async () => expect(await watchersHeld()).to.equal(1));
+      // the api's feed watches: it holds every slot of the watchers' locks, shared
+      await eventually(async () => expect(await watchersHeld()).to.equal(HISTORY_WATCHERS.slots));
       await report(orders, 'payments.captured', facts.captured(order.id, order.total.amount));
       await stream.ended;
       expect(stream.events.map((e) => e.status)).to.deep.equal(['pending', 'stock_reserved', 'confirmed']);
@@ -68,13 +65,13 @@ describe('order history notifications only while a stream watches', function () 
 
   it("a stream opened while a batch that found no watcher is on its way shows the batch's transition once it commits", async () => {
     const order = await placeOrder(orders);
-    // a worker's batch between its prefetch (the watchers' lock got) and its COMMIT, by hand:
+    // a worker's batch between its prefetch (its slot of the watchers' locks got) and its COMMIT, by hand:
     // its history entry written with the trigger silenced, as the worker writes it, and no NOTIFY
     const batch = new pg.Client({ connectionString: orders.database.url });
     await batch.connect();
     try {
       await batch.query('begin');
-      const { rows } = await batch.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1, $2) as got', [HISTORY_WATCHERS.space, HISTORY_WATCHERS.key]);
+      const { rows } = await batch.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1, pg_backend_pid() % $2) as got', [HISTORY_WATCHERS.space, HISTORY_WATCHERS.slots]);
       expect(rows[0]!.got, 'no stream watched before this one').to.equal(true);
       await batch.query("set local order_history.notified_after_commit = 'on'");
       await batch.query("update orders set status = 'stock_reserved' where id = $1", [order.id]);

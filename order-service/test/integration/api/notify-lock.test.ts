@@ -77,7 +77,7 @@ describe('order-service commits without the cluster-wide lock of NOTIFY', functi
     const listener = await client(database);
     const heard: { channel: string; payload: string | undefined }[] = [];
     listener.on('notification', (n) => heard.push({ channel: n.channel, payload: n.payload }));
-    // as an api's feed watches a stream: the watchers' lock, then the LISTEN (else no worker NOTIFYs history)
+    // as an api's feed watches a stream: the watchers' locks, then the LISTEN (else no worker NOTIFYs history)
     await listener.query(FEED_LISTEN);
     await listener.query('listen outbox');
 
