@@ -156,7 +156,7 @@ export class HistoryFeed {
    * LISTENs while an order is watched, UNLISTENs once none is: one statement at a time on the
    * feed's connection, until it matches. A LISTEN in effect reads every watched order, for what
    * was written before it (the read at subscribe may have run before it). It takes the watchers'
-   * lock first (HISTORY_WATCHERS), waiting for any worker batch that found no watcher to commit,
+   * locks first (HISTORY_WATCHERS), waiting for any worker batch that found no watcher to commit,
    * so that read has the batch's transitions, which no NOTIFY announces.
    */
   private syncListening(): void {
@@ -175,7 +175,7 @@ export class HistoryFeed {
       const wanted = this.watched.size > 0;
       if (wanted === this.listening) return;
       try {
-        // the lock before the LISTEN, and both before the read below; released after the UNLISTEN
+        // the locks before the LISTEN, and both before the read below; released after the UNLISTEN
         await client.query(wanted ? FEED_LISTEN : FEED_UNLISTEN);
       } catch (error) {
         // a lost connection reconnects, and LISTENs again there if it is wanted
