@@ -140,7 +140,7 @@ export class ConsumerRunner {
         await delay(missingConsumerDelay(++failures, error, log, stream), undefined, { signal: this.stopped.signal }).catch(() => undefined);
         continue;
       }
-      const queue = new MessageQueue(messages, window, Math.max(flushWaitMs, subscription.lingerMs ?? 0));
+      const queue = new MessageQueue(messages, window, flushWaitMs);
       void endOnDeletion(messages, log);
       const entry = { messages, queue };
       this.active.add(entry);

@@ -53,13 +53,6 @@ export interface SubscriptionOptions<T extends EventType> {
    * again with savepoints and without it.
    */
   prefetch?: ((events: EventEnvelope<T>[], work: UnitOfWork) => Promise<void>) | undefined;
-  /**
-   * How long a batch of this subscription waits to fill once its first message is there, at
-   * least (the worker's `CONSUMER_FLUSH_WAIT_MS` when that is longer): for an event no step of an
-   * order and nobody waits on, so that under load its messages cost a wake-up, a transaction
-   * and a round trip per batch of many instead of per few. A full batch goes at once.
-   */
-  lingerMs?: number | undefined;
 }
 
 export interface Subscription<T extends EventType = EventType> extends SubscriptionOptions<T> {

@@ -38,7 +38,7 @@ describe('batched consumer: the flush wait lingers only while a batch is not ful
     calls.push({ sku: event.data.sku, txid: row!.txid, at: performance.now() });
   };
 
-  function run(batchSize: number, flushWaitMs: number, lingerMs?: number): void {
+  function run(batchSize: number, flushWaitMs: number): void {
     runner = new ConsumerRunner({
       service: 'linger-service',
       db: f.db,
@@ -46,7 +46,7 @@ describe('batched consumer: the flush wait lingers only while a batch is not ful
       topology: f.topology,
       outbox: new Outbox('/linger-service'),
       log: silentLog,
-      subscriptions: [subscribe(consumer, handle, { lingerMs })],
+      subscriptions: [subscribe(consumer, handle)],
       retry: { baseDelayMs: 200, maxDelayMs: 1000 },
       batchSize,
       flushWaitMs,
@@ -86,27 +86,5 @@ describe('batched consumer: the flush wait lingers only while a batch is not ful
     expect(calls.map((c) => c.sku)).to.deep.equal(['L1', 'L2']);
     expect(calls[0]!.txid, 'the second message joined the first one’s batch').to.equal(calls[1]!.txid);
     expect(calls[0]!.at - first, 'the lone message lingered').to.be.at.least(450);
-  });
-
-  it("lingers for its subscription's own lingerMs where the worker's flush wait is shorter, and for the flush wait where that is longer", async () => {
-    run(50, 0, 600);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the consumer is pulling
-    const first = performance.now();
-    await publish('S1');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    await publish('S2');
-    await settledConsumer(f, consumer, 5_000);
-    expect(calls.map((c) => c.sku)).to.deep.equal(['S1', 'S2']);
-    expect(calls[0]!.txid, 'the second message joined the first one’s batch').to.equal(calls[1]!.txid);
-    expect(calls[0]!.at - first, 'the lone message lingered, with a flush wait of 0').to.be.at.least(450);
-
-    await runner!.stop();
-    calls.length = 0;
-    run(50, 600, 50);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const next = performance.now();
-    await publish('S3');
-    await settledConsumer(f, consumer, 5_000);
-    expect(calls[0]!.at - next, 'the longer of the two').to.be.at.least(450);
   });
 });

@@ -17,21 +17,13 @@ export const consumers: ConsumerDeclaration[] = [orderCreated, orderConfirmed, o
 const PRODUCT_LOCKS = 0x736b7500; // "sku\0"
 const productLocks = (event: { data: { items: OrderLine[] } }): LockKey[] => event.data.items.map((line) => ({ space: PRODUCT_LOCKS, key: line.sku }));
 
-/**
- * orders.confirmed only turns a reservation into units sold: no order and nobody waits on it, so
- * its batches wait this long to fill (`lingerMs`), and under load it costs a transaction per
- * batch of many instead of per order or two, taking the product locks a reservation also needs
- * once for all of them.
- */
-const SETTLE_LINGER_MS = 250;
-
 /** The subscription table: one handler per consumed event. */
 export function subscriptions(): Subscription[] {
   return [
     // the batch's products locked and read, with its orders' reservations, behind its first statement
     subscribe(orderCreated, onOrderCreated, { locks: productLocks, prefetch: (events, work) => prefetchReserving(events.map((event) => event.data), work) }),
     // the batch's products and reservations locked, and the reservations read, behind its first statement
-    subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks, prefetch: (events, work) => prefetchSettling(events.map((event) => event.data), work), lingerMs: SETTLE_LINGER_MS }),
+    subscribe(orderConfirmed, onOrderConfirmed, { locks: productLocks, prefetch: (events, work) => prefetchSettling(events.map((event) => event.data), work) }),
     subscribe(orderCancelled, onOrderCancelled, { locks: productLocks, prefetch: (events, work) => prefetchSettling(events.map((event) => event.data), work) }),
   ];
 }
