@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { findNatsServer, machineCpu, postgresSnapshot, stat, switches } from './processes.mjs';
+import { findNatsServer, machineCpu, postgresSnapshot, stat, threadTotals } from './processes.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,14 +79,16 @@ export function meter({ admin, nc, natsUrl, namespace, database, queryDir, clock
       const at = clock();
       const machine = machineCpu();
       const cpu = Object.fromEntries([...measured.nodes, ...measured.others].map((p) => [p.name, stat(p.pid)?.cpuMs ?? NaN]));
-      const wakeUps = Object.fromEntries([...measured.nodes, ...measured.others].map((p) => [p.name, switches(p.pid)]));
+      const threads = [...measured.nodes, ...measured.others].map((p) => [p.name, threadTotals(p.pid)]);
+      const wakeUps = Object.fromEntries(threads.map(([name, t]) => [name, t.switches]));
+      const waits = Object.fromEntries(threads.map(([name, t]) => [name, t.waitMs]));
       const postgres = measured.postmaster ? postgresSnapshot(measured.postmaster) : undefined;
       const { rows } = await admin.query('select datname, xact_commit + xact_rollback as xacts from pg_stat_database where datname = any($1)', [Object.values(database)]);
       const xacts = Object.fromEntries(rows.map((r) => [r.datname, Number(r.xacts)]));
       const jsm = await jetstreamManager(nc);
       const streams = {};
       for await (const s of jsm.streams.list()) if (s.config.name.startsWith(`${namespace}_`)) streams[s.config.name.slice(namespace.length + 1)] = s.state.messages;
-      return { at, machine, queries, cpu, switches: wakeUps, postgres, xacts, streams };
+      return { at, machine, queries, cpu, switches: wakeUps, waits, postgres, xacts, streams };
     },
   };
 }

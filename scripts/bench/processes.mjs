@@ -3,7 +3,7 @@
 // involuntary ones of every thread's /proc/<pid>/task/<tid>/status, resident memory as VmRSS of
 // /proc/<pid>/status.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const ticksPerSecond = (() => {
   try {
@@ -29,20 +29,39 @@ export function stat(pid) {
 
 /**
  * Context switches of a process, every thread's, voluntary (it waited: for a socket, a lock, a
- * timer, and was woken) and involuntary (its time slice ended); NaN once it is gone. On a VM a
- * wake-up costs far more than the work many of them do, so these count what batching saves.
+ * timer, and was woken) and involuntary (its time slice ended), and the time its threads spent
+ * runnable but not running (waiting for a core: the second field of each thread's
+ * /proc/<pid>/task/<tid>/schedstat, where the kernel keeps scheduler statistics; NaN where it
+ * does not). Both NaN once the process is gone. On a VM a wake-up costs far more than the work
+ * many of them do, so the switches count what batching saves; the wait is what a busy machine
+ * adds to every hop of an order.
  */
-export function switches(pid) {
+export function threadTotals(pid) {
   try {
-    let n = 0;
+    let switches = 0;
+    let waitNs = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      switches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      waitNs += runQueueNs(pid, tid);
     }
-    return n;
+    return { switches, waitMs: waitNs / 1e6 };
   } catch {
-    return NaN;
+    return { switches: NaN, waitMs: NaN };
   }
+}
+
+function runQueueNs(pid, tid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    // a thread that ended between the listing and the read waits no more; no such file: NaN
+    return existsSync(`/proc/${pid}/task/${tid}`) ? NaN : 0;
+  }
+}
+
+export function switches(pid) {
+  return threadTotals(pid).switches;
 }
 
 export function rssKb(pid) {
@@ -114,7 +133,7 @@ export function postgresSnapshot(postmasterPid) {
   const children = new Map();
   for (const pid of childrenOf(postmasterPid)) {
     const s = stat(pid);
-    if (s?.ppid === postmasterPid) children.set(pid, { cpuMs: s.cpuMs, switches: switches(pid), title: titleOf(pid, s.startTime) });
+    if (s?.ppid === postmasterPid) children.set(pid, { cpuMs: s.cpuMs, ...threadTotals(pid), title: titleOf(pid, s.startTime) });
   }
   return { cpuMs: own.cpuMs, exitedMs: own.childrenCpuMs, children };
 }
@@ -138,16 +157,17 @@ export function postgresCpu(before, after, databases, seen = new Map()) {
 }
 
 /**
- * Context switches of the Postgres backends per service database between two snapshots, and of
- * the rest (the server's own processes). A backend's switches count up to its last sample, as its
- * CPU does (`postgresCpu`); the kernel keeps no total of the switches of exited ones.
+ * Context switches (`field` 'switches') or time waiting for a core ('waitMs') of the Postgres
+ * backends per service database between two snapshots, and of the rest (the server's own
+ * processes). A backend's count runs up to its last sample, as its CPU does (`postgresCpu`); the
+ * kernel keeps no total of the threads of exited ones.
  */
-export function postgresSwitches(before, after, databases, seen = new Map()) {
+export function postgresThreads(before, after, databases, seen = new Map(), field = 'switches') {
   const parts = Object.fromEntries([...databases, 'other'].map((d) => [d, 0]));
   const partOf = (title) => databases.find((d) => title.split(' ').includes(d)) ?? 'other';
   for (const [pid, child] of new Map([...seen, ...after.children])) {
-    const from = before.children.get(pid)?.switches ?? 0;
-    if (Number.isFinite(child.switches) && Number.isFinite(from)) parts[partOf(child.title)] += child.switches - from;
+    const from = before.children.get(pid)?.[field] ?? 0;
+    if (Number.isFinite(child[field]) && Number.isFinite(from)) parts[partOf(child.title)] += child[field] - from;
   }
   return { total: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }

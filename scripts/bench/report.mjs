@@ -1,7 +1,7 @@
 // make bench's report: the figures of a run from its snapshots before and after, printed as
 // the run's summary and returned for the JSON and chart.
 import { cpus } from 'node:os';
-import { postgresCpu, postgresSwitches } from './processes.mjs';
+import { postgresCpu, postgresThreads } from './processes.mjs';
 import { services } from '../stack.mjs';
 
 export function int(n) {
@@ -48,16 +48,20 @@ export function report({ settings, mode, run, database, out, clock }, { backends
 
   const cpuMs = Object.fromEntries(Object.keys(after.cpu).map((p) => [p, perOrder(after.cpu[p] - before.cpu[p])]));
   const switches = Object.fromEntries(Object.keys(after.switches).map((p) => [p, perOrder(after.switches[p] - before.switches[p])]));
+  const waited = Object.fromEntries(Object.keys(after.waits ?? {}).map((p) => [p, perOrder(after.waits[p] - before.waits[p])]));
   if (before.postgres && after.postgres) {
     const pgCpu = postgresCpu(before.postgres, after.postgres, Object.keys(name), backendsSeen);
-    const pgSwitches = postgresSwitches(before.postgres, after.postgres, Object.keys(name), backendsSeen);
+    const pgSwitches = postgresThreads(before.postgres, after.postgres, Object.keys(name), backendsSeen, 'switches');
+    const pgWaited = postgresThreads(before.postgres, after.postgres, Object.keys(name), backendsSeen, 'waitMs');
     cpuMs['postgres (all processes)'] = perOrder(pgCpu.total);
     switches['postgres (all processes)'] = perOrder(pgSwitches.total);
+    waited['postgres (all processes)'] = perOrder(pgWaited.total);
     // the rest: the postmaster, wal writer, checkpointer, autovacuum, backends that ended, other databases'
     for (const [db, v] of Object.entries(pgCpu.parts)) {
       const part = db === 'other' ? '  the rest (wal, vacuum, …)' : `  backends of ${name[db]}`;
       cpuMs[part] = perOrder(v);
       switches[part] = perOrder(pgSwitches.parts[db]);
+      waited[part] = perOrder(pgWaited.parts[db]);
     }
   }
   const wallMs = after.at - before.at;
@@ -70,8 +74,12 @@ export function report({ settings, mode, run, database, out, clock }, { backends
   };
   out(`CPU ms per order (${n} orders, ${(wallMs / 1000).toFixed(1)} s): the processes measured used ${cores.toFixed(2)} cores on average, the machine ${machine.busyCores.toFixed(2)} of its ${machine.cores}${machine.busyCores - cores > 0.25 ? ` (other work used ${(machine.busyCores - cores).toFixed(2)}: throughput and latency are understated)` : ''}`);
   out(`  and context switches per order (each a process or thread that stopped to wait and was woken, or was preempted): the machine made ${fixed(machine.switchesPerOrder, 0)}`);
-  out(`  ${'process'.padEnd(27)} ${'CPU ms'.padStart(6)}  ${'switches'.padStart(8)}`);
-  for (const [p, v] of Object.entries(cpuMs)) out(`  ${p.padEnd(27)} ${fixed(v).padStart(6)}  ${fixed(switches[p], 1).padStart(8)}`);
+  // how long each one was ready to run and waited for a core: what a busy machine adds to an order's hops
+  const anyWait = Object.values(waited).some(Number.isFinite);
+  if (anyWait) out('  and ms per order each one was ready to run but waited for a core (the kernel\'s schedstat), and that per switch in µs: what a busy machine adds to every hop');
+  out(`  ${'process'.padEnd(27)} ${'CPU ms'.padStart(6)}  ${'switches'.padStart(8)}${anyWait ? `  ${'waited ms'.padStart(9)}  ${'µs/switch'.padStart(9)}` : ''}`);
+  const perSwitchUs = (p) => (1000 * waited[p]) / switches[p];
+  for (const [p, v] of Object.entries(cpuMs)) out(`  ${p.padEnd(27)} ${fixed(v).padStart(6)}  ${fixed(switches[p], 1).padStart(8)}${anyWait ? `  ${fixed(waited[p]).padStart(9)}  ${fixed(perSwitchUs(p), 0).padStart(9)}` : ''}`);
   if (!measured.postmaster) out('  (postgres: not on this machine, not measured)');
   if (!measured.nats) out('  (nats-server: not found on this machine, not measured)');
 
@@ -134,7 +142,7 @@ export function report({ settings, mode, run, database, out, clock }, { backends
     run, mode, settings, startedAt: new Date(Date.now() - (clock() - t0)).toISOString(), ceilings, ceilingsAfter, ceilingDrift: drift,
     orders: { accepted, refused, refusals, confirmed, cancelled: n - confirmed, unfinished, seconds, lateStarts: driven.late, latestStartMs: driven.lateMs },
     ordersPerSecond, latencyMs, orderPostLatencyMs: orderPostMs,
-    perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])), contextSwitches: Object.fromEntries(Object.entries(switches).map(([k, v]) => [k.trim(), v])) },
+    perOrder: { transactions: txPerOrder, transactionsByService: txByService, roundTrips: roundTripsPerOrder, roundTripsByProcess, jetStreamMessages: messagesPerOrder, jetStreamMessagesByStream: messagesByStream, cpuMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k.trim(), v])), contextSwitches: Object.fromEntries(Object.entries(switches).map(([k, v]) => [k.trim(), v])), waitedForCoreMs: Object.fromEntries(Object.entries(waited).map(([k, v]) => [k.trim(), v])) },
     machine, rssMb: memory, perSecond, rssSeries,
   };
 }
