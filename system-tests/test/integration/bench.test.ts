@@ -49,7 +49,7 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
       expect(figuresFile, output).to.not.equal(null);
       const figures = JSON.parse(readFileSync(join(root, figuresFile![1]), 'utf8')) as {
         hops: Hop[];
-        perOrder: { contextSwitches: Record<string, number> };
+        perOrder: { contextSwitches: Record<string, number>; waitedForCoreMs: Record<string, number> };
         machine: { switchesPerOrder: number };
         ceilings: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
         ceilingsAfter: { postgres: { txPerSecond: number }; jetstream: { publishesPerSecond: number } };
@@ -71,7 +71,12 @@ describe('make bench-idle: warm-up, then where an order’s time goes', function
       const counted = processes.reduce((a, p) => a + switches[p]!, 0);
       expect(figures.machine.switchesPerOrder, JSON.stringify(figures.machine)).to.be.at.least(counted);
       expect(output).to.match(/context switches per order .* the machine made \d+/);
-      expect(output).to.match(/^ {2}order-worker +\d+\.\d+ +\d+\.\d$/m);
+      // and how long each waited for a core (run-queue time): never negative, and some for the processes an order wakes
+      const waited = figures.perOrder.waitedForCoreMs;
+      for (const p of [...processes, 'postgres (all processes)']) expect(waited[p], `${p}: ${JSON.stringify(waited)}`).to.be.at.least(0);
+      expect(processes.reduce((a, p) => a + waited[p]!, 0), JSON.stringify(waited)).to.be.above(0);
+      expect(output).to.match(/^ {2}and ms per order each one was ready to run but waited for a core/m);
+      expect(output).to.match(/^ {2}order-worker +\d+\.\d+ +\d+\.\d +\d+\.\d+ +\d+$/m);
       // each service's Postgres backends' time, by what it went to (pg_stat_activity, sampled through the run)
       expect(output).to.match(/^Postgres backends' time per order, in ms, by what it went to \(pg_stat_activity every 50 ms, [\d,]+ samples;/m);
       expect(output).to.match(/^ {2}order +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d$/m);
