@@ -1,7 +1,8 @@
 // CPU, context switches and memory of the processes a bench run measures, read from /proc
 // (Linux): CPU as utime + stime of /proc/<pid>/stat, context switches as the voluntary and
-// involuntary ones of every thread's /proc/<pid>/task/<tid>/status, resident memory as VmRSS of
-// /proc/<pid>/status.
+// involuntary ones of every thread's /proc/<pid>/task/<tid>/status, time waiting for a core as
+// the run-queue time of every thread's /proc/<pid>/task/<tid>/schedstat, resident memory as VmRSS
+// of /proc/<pid>/status.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
@@ -58,10 +59,6 @@ function runQueueNs(pid, tid) {
     // a thread that ended between the listing and the read waits no more; no such file: NaN
     return existsSync(`/proc/${pid}/task/${tid}`) ? NaN : 0;
   }
-}
-
-export function switches(pid) {
-  return threadTotals(pid).switches;
 }
 
 export function rssKb(pid) {
