@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { Customer, CustomerDirectory } from '../domain/customer.js';
+import type { Customer, CustomerDirectory, CustomerLookup } from '../domain/customer.js';
 
 export interface DirectoryCacheSettings {
   /** how long a found customer is kept; 0 turns the cache off (every lookup asks the directory) */
@@ -17,6 +17,11 @@ export interface DirectoryCacheSettings {
  * circuit's fallback), and neither is `unknown`: a customer may be added to the directory right
  * after a 404, and a remembered 404 would skip their next mails; 404s are rare, so asking again
  * costs little. An address changed in the directory is used from the next lookup after the TTL.
+ *
+ * Lookups of one customer that miss while another is asking the directory wait for that answer
+ * instead of asking again: a batch of mails for one customer, or every worker's mail once that
+ * customer's TTL is over, is one call to the directory, not one per mail (its outcome, whatever
+ * it is, answers them all; only `found` is then kept).
  */
 export function cachedCustomerDirectory(
   inner: CustomerDirectory,
@@ -27,11 +32,21 @@ export function cachedCustomerDirectory(
   const now = options.now ?? (() => performance.now());
   const lookups = new Counter({
     name: 'customer_directory_cache_lookups_total',
-    help: 'customer lookups by whether the worker had the customer already (hit) or asked the directory (miss)',
+    help: 'customer lookups by whether the worker had the customer already (hit), waited for a lookup of the same customer under way (joined) or asked the directory (miss)',
     labelNames: ['outcome'],
     registers: options.registry ? [options.registry] : [],
   });
   const customers = new LRUCache<string, Customer>({ max: settings.maxEntries, ttl: settings.ttlMs, ttlResolution: 0, perf: { now } });
+  const asking = new Map<string, Promise<CustomerLookup>>();
+  // settled and forgotten in later ticks than the one that records it in `asking`
+  const ask = (customerId: string): Promise<CustomerLookup> =>
+    Promise.resolve(customerId)
+      .then((id) => inner.find(id))
+      .then((result) => {
+        if (result.status === 'found') customers.set(customerId, result.customer);
+        return result;
+      })
+      .finally(() => asking.delete(customerId));
   return {
     async find(customerId) {
       const customer = customers.get(customerId);
@@ -39,10 +54,15 @@ export function cachedCustomerDirectory(
         lookups.inc({ outcome: 'hit' });
         return { status: 'found', customer };
       }
+      const pending = asking.get(customerId);
+      if (pending) {
+        lookups.inc({ outcome: 'joined' });
+        return pending;
+      }
       lookups.inc({ outcome: 'miss' });
-      const result = await inner.find(customerId);
-      if (result.status === 'found') customers.set(customerId, result.customer);
-      return result;
+      const lookup = ask(customerId);
+      asking.set(customerId, lookup);
+      return lookup;
     },
   };
 }

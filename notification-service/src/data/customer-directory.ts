@@ -54,7 +54,10 @@ export function httpCustomerDirectory(settings: DirectorySettings, log: Logger, 
   return {
     async find(customerId) {
       try {
-        const customer = await policy.execute(({ signal }) => fetchCustomer(`${base}/customers/${encodeURIComponent(customerId)}`, signal));
+        // A signal of this lookup's own: without one, cockatiel hangs every lookup's abort
+        // listener on one shared signal, and Node warns of a leak ("MaxListenersExceededWarning")
+        // once more than ten lookups are under way at once, which a batch of mails makes.
+        const customer = await policy.execute(({ signal }) => fetchCustomer(`${base}/customers/${encodeURIComponent(customerId)}`, signal), new AbortController().signal);
         metrics.lookups.inc({ outcome: 'found' });
         return { status: 'found', customer };
       } catch (error) {

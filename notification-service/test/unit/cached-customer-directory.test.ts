@@ -62,4 +62,47 @@ describe('customer directory cache', () => {
     await cached.find('ada');
     expect(calls).to.deep.equal(['ada', 'ada']);
   });
+
+  it('lookups of one customer that miss together ask the directory once, and all get its answer', async () => {
+    const answers: ((lookup: CustomerLookup) => void)[] = [];
+    const calls: string[] = [];
+    const directory: CustomerDirectory = {
+      find: (customerId) => {
+        calls.push(customerId);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    };
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 10 }, { now: () => 0 });
+    const ada = Array.from({ length: 20 }, () => cached.find('ada'));
+    const grace = cached.find('grace');
+    await new Promise(setImmediate);
+    expect(calls).to.deep.equal(['ada', 'grace']);
+    answers[0]!(found('ada'));
+    answers[1]!(found('grace'));
+    for (const lookup of await Promise.all(ada)) expect(lookup).to.deep.equal(found('ada'));
+    expect(await grace).to.deep.equal(found('grace'));
+    await cached.find('ada');
+    expect(calls, 'the answer was kept').to.deep.equal(['ada', 'grace']);
+  });
+
+  it('a failed lookup answers those that waited for it, and the next one asks again', async () => {
+    const answers: ((lookup: CustomerLookup) => void)[] = [];
+    const calls: string[] = [];
+    const directory: CustomerDirectory = {
+      find: (customerId) => {
+        calls.push(customerId);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    };
+    const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 10 }, { now: () => 0 });
+    const waiting = [cached.find('kat'), cached.find('kat'), cached.find('kat')];
+    await new Promise(setImmediate);
+    answers[0]!({ status: 'unavailable', reason: 'timed out after 1000 ms' });
+    for (const lookup of await Promise.all(waiting)) expect(lookup).to.deep.equal({ status: 'unavailable', reason: 'timed out after 1000 ms' });
+    const next = cached.find('kat');
+    await new Promise(setImmediate);
+    expect(calls).to.deep.equal(['kat', 'kat']);
+    answers[1]!(found('kat'));
+    expect(await next).to.deep.equal(found('kat'));
+  });
 });
