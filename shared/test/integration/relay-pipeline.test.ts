@@ -94,7 +94,10 @@ describe('outbox relay pipeline', () => {
     await eventually(async () => expect(await publishedCount(f.db)).to.equal(40));
     const batchSizes = (await registry.getSingleMetric('outbox_batch_size')!.get()).values;
     const batches = batchSizes.find((v) => v.metricName === 'outbox_batch_size_count')?.value;
-    expect(batches, 'batches for 40 commits').to.be.within(1, 3);
+    // 2 as a rule; 4 once in a full CI run on a slow host (a batch published before the next NOTIFY
+    // came, so that wake-up gathered nothing). Without the gather window (gatherMs 0), 14 runs on
+    // that host gave 6 to 26 batches.
+    expect(batches, 'batches for 40 commits').to.be.within(1, 5);
     expect(wire.ids).to.have.length(40);
     expect(new Set(wire.ids).size).to.equal(40);
   });
