@@ -16,6 +16,19 @@ function countingDirectory(answers: Record<string, CustomerLookup>) {
 
 const found = (id: string): CustomerLookup => ({ status: 'found', customer: { id, name: id.toUpperCase(), email: `${id}@example.com` } });
 
+/** A directory whose calls wait until the test answers them (`answers[n]` answers the n-th call), counting them. */
+function answeringLater() {
+  const answers: ((lookup: CustomerLookup) => void)[] = [];
+  const calls: string[] = [];
+  const directory: CustomerDirectory = {
+    find: (customerId) => {
+      calls.push(customerId);
+      return new Promise((resolve) => answers.push(resolve));
+    },
+  };
+  return { directory, calls, answers };
+}
+
 describe('customer directory cache', () => {
   it('answers a found customer from memory until its TTL is over, then asks again', async () => {
     let now = 5_000;
@@ -64,14 +77,7 @@ describe('customer directory cache', () => {
   });
 
   it('lookups of one customer that miss together ask the directory once, and all get its answer', async () => {
-    const answers: ((lookup: CustomerLookup) => void)[] = [];
-    const calls: string[] = [];
-    const directory: CustomerDirectory = {
-      find: (customerId) => {
-        calls.push(customerId);
-        return new Promise((resolve) => answers.push(resolve));
-      },
-    };
+    const { directory, calls, answers } = answeringLater();
     const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 10 }, { now: () => 0 });
     const ada = Array.from({ length: 20 }, () => cached.find('ada'));
     const grace = cached.find('grace');
@@ -86,14 +92,7 @@ describe('customer directory cache', () => {
   });
 
   it('a failed lookup answers those that waited for it, and the next one asks again', async () => {
-    const answers: ((lookup: CustomerLookup) => void)[] = [];
-    const calls: string[] = [];
-    const directory: CustomerDirectory = {
-      find: (customerId) => {
-        calls.push(customerId);
-        return new Promise((resolve) => answers.push(resolve));
-      },
-    };
+    const { directory, calls, answers } = answeringLater();
     const cached = cachedCustomerDirectory(directory, { ttlMs: 60_000, maxEntries: 10 }, { now: () => 0 });
     const waiting = [cached.find('kat'), cached.find('kat'), cached.find('kat')];
     await new Promise(setImmediate);
